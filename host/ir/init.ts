@@ -1,0 +1,87 @@
+import type { Graph } from './graph.js';
+import { listParams, elementCount, type ParamSpec } from './params.js';
+
+/** Parameter values by name (float32, as the runtimes use them). */
+export type WeightMap = Map<string, Float32Array>;
+
+export type InitScheme = 'pytorch-default' | 'gaussian';
+
+/** FNV-1a 32-bit hash: derives an independent stream per parameter from (seed, name). */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, well-distributed 32-bit PRNG returning floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws by Box-Muller from a uniform generator. */
+export function gaussian(rand: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = rand();
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/**
+ * Initial value of one parameter (ALGORITHMS.md §0.2).
+ * pytorch-default: conv/linear weight and bias ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (kaiming_uniform_ with a=sqrt(5));
+ * BN gamma 1, beta 0, running mean 0, running var 1.
+ * gaussian: conv/linear weight ~ N(0,1), bias 0; BN as above.
+ * Each parameter draws from its own stream seeded by (seed, name), so adding a layer never changes the others.
+ */
+export function initParam(spec: ParamSpec, seed: number, scheme: InitScheme = 'pytorch-default'): Float32Array {
+  const n = elementCount(spec.shape);
+  const values = new Float32Array(n);
+  switch (spec.kind) {
+    case 'bnWeight':
+    case 'bnRunningVar':
+      values.fill(1);
+      return values;
+    case 'bnBias':
+    case 'bnRunningMean':
+      return values;
+    default: {
+      const rand = mulberry32(hash32(`${seed}:${spec.name}`));
+      const isBias = spec.kind === 'convBias' || spec.kind === 'linearBias';
+      if (scheme === 'gaussian') {
+        if (isBias) return values;
+        const normal = gaussian(rand);
+        for (let i = 0; i < n; i++) values[i] = normal();
+        return values;
+      }
+      const bound = 1 / Math.sqrt(spec.fanIn);
+      for (let i = 0; i < n; i++) values[i] = (rand() * 2 - 1) * bound;
+      return values;
+    }
+  }
+}
+
+export function initWeights(graph: Graph, seed = 0, scheme: InitScheme = 'pytorch-default'): WeightMap {
+  const weights: WeightMap = new Map();
+  for (const spec of listParams(graph)) weights.set(spec.name, initParam(spec, seed, scheme));
+  return weights;
+}

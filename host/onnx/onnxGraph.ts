@@ -1,0 +1,197 @@
+import { ProtoWriter } from './protobuf.js';
+
+/** ONNX TensorProto.DataType values we use. */
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export type DataTypeId = (typeof DataType)[keyof typeof DataType];
+
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+
+export interface OnnxTensor {
+  dims: readonly number[];
+  dataType: DataTypeId;
+  data: TensorData;
+}
+
+/** Attribute values: a bare number or number[] is an INT/INTS attribute; floats must say so. */
+export type AttrValue =
+  | number
+  | number[]
+  | string
+  | { f: number }
+  | { floats: number[] }
+  | { t: OnnxTensor };
+
+export type Dim = number | string;
+
+interface NodeRecord {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  attrs: Record<string, AttrValue>;
+}
+
+interface ValueRecord {
+  name: string;
+  dataType: DataTypeId;
+  dims: Dim[];
+}
+
+export const f32 = (dims: readonly number[], data: ArrayLike<number>): OnnxTensor => ({
+  dims,
+  dataType: DataType.FLOAT,
+  data: Float32Array.from(data),
+});
+
+export const i64 = (dims: readonly number[], data: readonly number[]): OnnxTensor => ({
+  dims,
+  dataType: DataType.INT64,
+  data: BigInt64Array.from(data.map((v) => BigInt(v))),
+});
+
+/**
+ * An ONNX graph under construction: nodes in order, initializers, typed inputs and outputs. Used by both the
+ * inference exporter and the training-graph generator, so both share naming and encoding.
+ */
+export class OnnxGraph {
+  private readonly nodes: NodeRecord[] = [];
+  private readonly initializers = new Map<string, OnnxTensor>();
+  private readonly inputs: ValueRecord[] = [];
+  private readonly outputs: ValueRecord[] = [];
+  private readonly usedNames = new Set<string>();
+  private counter = 0;
+
+  constructor(readonly name: string) {}
+
+  /** A tensor name not used before, derived from `prefix`. */
+  fresh(prefix: string): string {
+    let name = prefix;
+    while (this.usedNames.has(name)) name = `${prefix}__${this.counter++}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  reserve(name: string): string {
+    if (this.usedNames.has(name)) throw new Error(`ONNX tensor name '${name}' used twice`);
+    this.usedNames.add(name);
+    return name;
+  }
+
+  addInput(name: string, dataType: DataTypeId, dims: Dim[]): string {
+    this.reserve(name);
+    this.inputs.push({ name, dataType, dims });
+    return name;
+  }
+
+  addOutput(name: string, dataType: DataTypeId, dims: Dim[]): void {
+    this.outputs.push({ name, dataType, dims });
+  }
+
+  addInitializer(name: string, tensor: OnnxTensor): string {
+    this.reserve(name);
+    this.initializers.set(name, tensor);
+    return name;
+  }
+
+  hasInitializer(name: string): boolean {
+    return this.initializers.has(name);
+  }
+
+  /** A constant as an initializer (cheaper for ORT than Constant nodes), deduplicated by value. */
+  constant(tensor: OnnxTensor, prefix = 'const'): string {
+    const key = `${prefix}:${tensor.dataType}:${tensor.dims.join('x')}:${Array.from(tensor.data as ArrayLike<number | bigint>).join(',')}`;
+    const cached = this.constCache.get(key);
+    if (cached) return cached;
+    const name = this.addInitializer(this.fresh(prefix), tensor);
+    this.constCache.set(key, name);
+    return name;
+  }
+  private readonly constCache = new Map<string, string>();
+
+  /** Appends a node; returns its output names (fresh ones when `outputs` is a count). */
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs: string[] | number = 1,
+    name?: string,
+  ): string[] {
+    const outs =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, () => this.fresh(`${name ?? opType}_out`))
+        : outputs.map((o) => this.reserve(o));
+    this.nodes.push({ opType, inputs, outputs: outs, name: name ?? this.fresh(`${opType}_node`), attrs });
+    return outs;
+  }
+
+  /** Single-output shorthand. */
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
+    return this.node(opType, inputs, attrs, output === undefined ? 1 : [output])[0]!;
+  }
+
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  toBytes(opset = 17): Uint8Array {
+    const graph = new ProtoWriter();
+    for (const n of this.nodes) graph.message(1, encodeNode(n));
+    graph.string(2, this.name);
+    for (const [name, t] of this.initializers) graph.message(5, encodeTensor(name, t));
+    for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
+    for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
+
+    const opsetId = new ProtoWriter().string(1, '').varint(2, opset);
+    const model = new ProtoWriter()
+      .varint(1, 8) // ir_version 8 (ONNX 1.10+, understood by every onnxruntime we target)
+      .string(2, 'zeronas')
+      .string(3, '0.1.0')
+      .message(7, graph)
+      .message(8, opsetId);
+    return model.finish();
+  }
+}
+
+function encodeNode(n: NodeRecord): ProtoWriter {
+  const w = new ProtoWriter();
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  w.string(3, n.name);
+  w.string(4, n.opType);
+  for (const [key, value] of Object.entries(n.attrs)) w.message(5, encodeAttr(key, value));
+  return w;
+}
+
+function encodeAttr(name: string, value: AttrValue): ProtoWriter {
+  const w = new ProtoWriter().string(1, name);
+  if (typeof value === 'number') return w.varint(3, value).varint(20, 2);
+  if (typeof value === 'string') return w.string(4, value).varint(20, 3);
+  if (Array.isArray(value)) return w.packedVarints(8, value).varint(20, 7);
+  if ('f' in value) return w.float32(2, value.f).varint(20, 1);
+  if ('floats' in value) return w.packedFloats(7, value.floats).varint(20, 6);
+  return w.message(5, encodeTensor('', value.t)).varint(20, 4);
+}
+
+function encodeTensor(name: string, t: OnnxTensor): ProtoWriter {
+  const w = new ProtoWriter();
+  w.packedVarints(1, t.dims);
+  w.varint(2, t.dataType);
+  if (name) w.string(8, name);
+  const d = t.data;
+  // raw_data is little-endian, which is what typed arrays hold on every platform we run on.
+  w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  return w;
+}
+
+function encodeValueInfo(v: ValueRecord): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of v.dims) {
+    const dim = new ProtoWriter();
+    if (typeof d === 'number') dim.varint(1, d);
+    else dim.string(2, d);
+    shape.message(1, dim);
+  }
+  const tensorType = new ProtoWriter().varint(1, v.dataType).message(2, shape);
+  const type = new ProtoWriter().message(1, tensorType);
+  return new ProtoWriter().string(1, v.name).message(2, type);
+}

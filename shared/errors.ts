@@ -1,0 +1,41 @@
+/**
+ * One error type for the whole project. `code` is stable (catalogued in docs/errors.md); the message names the
+ * bad value, what was expected and, where known, the fix. Only the CLI boundary turns these into output.
+ */
+export type ZeronasErrorCode =
+  | 'ZN_BAD_ARCH_STRING'
+  | 'ZN_BAD_ARGUMENT'
+  | 'ZN_SHAPE_MISMATCH'
+  | 'ZN_BAD_GRAPH'
+  | 'ZN_GRAD_SHAPE'
+  | 'ZN_BAD_DATA'
+  | 'ZN_PROTOCOL_VERSION'
+  | 'ZN_PROTOCOL_SCHEMA'
+  | 'ZN_PAYLOAD_TOO_LARGE'
+  | 'ZN_AUTH'
+  | 'ZN_LUT_STALE'
+  | 'ZN_EP_MISMATCH'
+  | 'ZN_NO_AGENT'
+  | 'ZN_IO';
+
+export class ZeronasError extends Error {
+  readonly code: ZeronasErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ZeronasErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ZeronasError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Throws a ZeronasError when `condition` is false; the message is built only on failure. */
+export function check(
+  condition: unknown,
+  code: ZeronasErrorCode,
+  message: () => string,
+  details?: () => Record<string, unknown>,
+): asserts condition {
+  if (!condition) throw new ZeronasError(code, message(), details?.());
+}
