@@ -1,0 +1,63 @@
+/**
+ * The `zeronas` umbrella CLI. Each command lives in commands/<name>.ts and imports its heavy modules (onnxruntime,
+ * SQLite) lazily inside its handler, so `--help` stays instant on a Raspberry Pi. This file is the one error
+ * boundary: errors become `code: message` for people, `{code, message, details}` under --json, and exit code 1
+ * (2 for usage errors).
+ */
+import yargs, { type Argv } from 'yargs';
+import { ZeronasError } from '../../shared/errors.js';
+import { colour } from './output.js';
+import { commands } from './commands/index.js';
+
+export function buildParser(argv: string[]): Argv {
+  let parser = yargs(argv)
+    .scriptName('zeronas')
+    .usage('$0 <command> [options]\n\nHardware-aware zero-shot neural architecture search.')
+    .option('json', { type: 'boolean', default: false, describe: 'Print one machine-readable JSON document' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'Print only results (no progress, no warnings)' })
+    .strict()
+    .demandCommand(1, 'Name a command; see the list above.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new UsageError(message);
+    });
+  for (const command of commands) parser = parser.command(command as never);
+  return parser;
+}
+
+export class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  try {
+    await buildParser(argv).parseAsync();
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    return reportError(err, wantsJson);
+  }
+}
+
+function reportError(err: unknown, json: boolean): number {
+  if (err instanceof UsageError) {
+    if (json) process.stdout.write(`${JSON.stringify({ code: 'ZN_USAGE', message: err.message })}\n`);
+    else process.stderr.write(`${colour.red('error')}: ${err.message}\nRun 'zeronas --help' for usage.\n`);
+    return 2;
+  }
+  if (err instanceof ZeronasError) {
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ code: err.code, message: err.message, details: err.details })}\n`);
+    } else {
+      process.stderr.write(`${colour.red(err.code)}: ${err.message}\n`);
+    }
+    return 1;
+  }
+  const e = err as Error;
+  if (json) process.stdout.write(`${JSON.stringify({ code: 'ZN_INTERNAL', message: e?.message ?? String(err) })}\n`);
+  else process.stderr.write(`${colour.red('internal error')}: ${e?.stack ?? String(err)}\n`);
+  return 1;
+}
