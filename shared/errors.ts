@@ -16,7 +16,19 @@ export type ZeronasErrorCode =
   | 'ZN_LUT_STALE'
   | 'ZN_EP_MISMATCH'
   | 'ZN_NO_AGENT'
-  | 'ZN_IO';
+  | 'ZN_IO'
+  // Protocol and device agent (issue 4).
+  | 'ZN_PROTOCOL_PARSE'
+  | 'ZN_PROTOCOL_SEQUENCE'
+  | 'ZN_MODEL_HASH'
+  | 'ZN_MODEL_LOAD'
+  | 'ZN_MODEL_RUN'
+  | 'ZN_RUNTIME_UNAVAILABLE'
+  | 'ZN_JOB_TIMEOUT'
+  | 'ZN_JOB_CRASHED'
+  | 'ZN_JOB_CANCELLED'
+  | 'ZN_AGENT_BUSY'
+  | 'ZN_SENSOR';
 
 export class ZeronasError extends Error {
   readonly code: ZeronasErrorCode;

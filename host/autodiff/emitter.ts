@@ -1,0 +1,348 @@
+/**
+ * A shape-tracking front end to OnnxGraph for the training graph. Every method emits one ONNX node and records the
+ * full (batch-first) shape of what it produced, computed from the ONNX semantics of that op. backward.ts compares
+ * those shapes with the forward shapes, so a wrong stride, padding or output_padding in a rule fails at build time
+ * (ZN_GRAD_SHAPE) instead of producing a model that onnxruntime rejects or, worse, silently broadcasts.
+ */
+import { ZeronasError } from '../../shared/errors.js';
+import { DataType, OnnxGraph, f32, i64, type AttrValue, type DataTypeId, type OnnxTensor } from '../onnx/onnxGraph.js';
+
+export type FullShape = readonly number[];
+
+const fmt = (s: FullShape): string => `[${s.join(',')}]`;
+const prod = (s: FullShape): number => s.reduce((a, b) => a * b, 1);
+
+export interface ConvLikeAttrs {
+  kernel: number;
+  stride: number;
+  padding: number;
+  dilation: number;
+  groups: number;
+}
+
+export class Emitter {
+  readonly onnx: OnnxGraph;
+  private readonly shapes = new Map<string, FullShape>();
+
+  constructor(name: string) {
+    this.onnx = new OnnxGraph(name);
+  }
+
+  /** The recorded shape of a tensor; throws for a tensor this emitter did not produce. */
+  shape(name: string): FullShape {
+    const s = this.shapes.get(name);
+    if (!s) throw new ZeronasError('ZN_BAD_GRAPH', `training graph: no known shape for tensor '${name}'`);
+    return s;
+  }
+
+  private record(name: string, shape: FullShape): string {
+    this.shapes.set(name, [...shape]);
+    return name;
+  }
+
+  private fail(op: string, message: string): never {
+    throw new ZeronasError('ZN_SHAPE_MISMATCH', `training graph ${op}: ${message}`);
+  }
+
+  input(name: string, dataType: DataTypeId, dims: FullShape): string {
+    this.onnx.addInput(name, dataType, [...dims]);
+    return this.record(name, dims);
+  }
+
+  output(name: string, dataType: DataTypeId = DataType.FLOAT): void {
+    this.onnx.addOutput(name, dataType, [...this.shape(name)]);
+  }
+
+  initializer(name: string, tensor: OnnxTensor): string {
+    this.onnx.addInitializer(name, tensor);
+    return this.record(name, tensor.dims);
+  }
+
+  /** A float32 constant (deduplicated); `dims` defaults to a scalar. */
+  constF(values: number[], dims: FullShape = []): string {
+    return this.record(this.onnx.constant(f32(dims, values), 'c'), dims);
+  }
+
+  constI64(values: number[], dims: FullShape = [values.length]): string {
+    return this.record(this.onnx.constant(i64(dims, values), 'ci'), dims);
+  }
+
+  /** Emits a node whose output shape the caller computed (used by the typed methods below). */
+  private emit(opType: string, inputs: string[], attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
+    for (const i of inputs) if (i !== '' && !this.shapes.has(i)) this.shape(i);
+    const name = this.onnx.op(opType, inputs, attrs, out);
+    return this.record(name, shape);
+  }
+
+  // ---- elementwise ---------------------------------------------------------------------------------------------
+
+  /** Numpy-style broadcast of two shapes. */
+  broadcast(op: string, a: FullShape, b: FullShape): FullShape {
+    const rank = Math.max(a.length, b.length);
+    const out: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      const x = a[a.length - rank + i] ?? 1;
+      const y = b[b.length - rank + i] ?? 1;
+      if (x !== y && x !== 1 && y !== 1) this.fail(op, `cannot broadcast ${fmt(a)} with ${fmt(b)}`);
+      out.push(x === 1 ? y : x);
+    }
+    return out;
+  }
+
+  binary(
+    op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Greater' | 'Less' | 'LessOrEqual' | 'Equal' | 'And',
+    a: string,
+    b: string,
+    out?: string,
+  ): string {
+    return this.emit(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
+  }
+
+  add(a: string, b: string, out?: string): string {
+    return this.binary('Add', a, b, out);
+  }
+  sub(a: string, b: string): string {
+    return this.binary('Sub', a, b);
+  }
+  mul(a: string, b: string, out?: string): string {
+    return this.binary('Mul', a, b, out);
+  }
+
+  /** Σ of n same-shape tensors (Add for two, Sum for more). */
+  sum(xs: string[], out?: string): string {
+    if (xs.length === 1) return out === undefined ? xs[0]! : this.unary('Identity', xs[0]!, {}, out);
+    if (xs.length === 2) return this.add(xs[0]!, xs[1]!, out);
+    let shape = this.shape(xs[0]!);
+    for (const x of xs.slice(1)) shape = this.broadcast('Sum', shape, this.shape(x));
+    return this.emit('Sum', xs, {}, shape, out);
+  }
+
+  where(cond: string, a: string, b: string): string {
+    const s = this.broadcast('Where', this.broadcast('Where', this.shape(cond), this.shape(a)), this.shape(b));
+    return this.emit('Where', [cond, a, b], {}, s);
+  }
+
+  unary(op: string, x: string, attrs: Record<string, AttrValue> = {}, out?: string): string {
+    return this.emit(op, [x], attrs, this.shape(x), out);
+  }
+
+  clip(x: string, lo: number, hi: number, out?: string): string {
+    return this.emit('Clip', [x, this.constF([lo]), this.constF([hi])], {}, this.shape(x), out);
+  }
+
+  cast(x: string, to: DataTypeId): string {
+    return this.emit('Cast', [x], { to }, this.shape(x));
+  }
+
+  // ---- layout --------------------------------------------------------------------------------------------------
+
+  reshape(x: string, dims: FullShape, out?: string): string {
+    if (prod(dims) !== prod(this.shape(x))) this.fail('Reshape', `${fmt(this.shape(x))} has no ${fmt(dims)} view`);
+    return this.emit('Reshape', [x, this.constI64([...dims])], {}, dims, out);
+  }
+
+  transpose(x: string, perm: number[]): string {
+    const s = this.shape(x);
+    if (perm.length !== s.length) this.fail('Transpose', `perm [${perm}] does not fit ${fmt(s)}`);
+    return this.emit('Transpose', [x], { perm }, perm.map((p) => s[p]!));
+  }
+
+  /** x[..., start:end:step, ...] on the given axes; ends are clamped as ONNX does. */
+  slice(x: string, axes: number[], starts: number[], ends: number[], steps: number[]): string {
+    const s = [...this.shape(x)];
+    axes.forEach((axis, i) => {
+      const dim = s[axis]!;
+      const step = steps[i]!;
+      const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+      const start = step > 0 ? clamp(starts[i]!, 0, dim) : clamp(starts[i]!, -1, dim - 1);
+      const end = step > 0 ? clamp(ends[i]!, 0, dim) : clamp(ends[i]!, -1, dim - 1);
+      s[axis] = Math.max(0, Math.ceil((end - start) / step));
+    });
+    return this.emit(
+      'Slice',
+      [x, this.constI64(starts), this.constI64(ends), this.constI64(axes), this.constI64(steps)],
+      {},
+      s,
+    );
+  }
+
+  /** Zero padding of H and W (axes 2, 3) by `p` on every side. */
+  padSpatial(x: string, p: number): string {
+    if (p === 0) return x;
+    const s = this.shape(x);
+    const pads = [0, 0, p, p, 0, 0, p, p];
+    return this.emit('Pad', [x, this.constI64(pads)], { mode: 'constant' }, [s[0]!, s[1]!, s[2]! + 2 * p, s[3]! + 2 * p]);
+  }
+
+  concat(xs: string[], axis: number): string {
+    const first = this.shape(xs[0]!);
+    const out = [...first];
+    out[axis] = 0;
+    for (const x of xs) {
+      const s = this.shape(x);
+      if (s.length !== first.length || s.some((d, i) => i !== axis && d !== first[i])) {
+        this.fail('Concat', `${fmt(s)} does not fit ${fmt(first)} along axis ${axis}`);
+      }
+      out[axis] = out[axis]! + s[axis]!;
+    }
+    return this.emit('Concat', xs, { axis }, out);
+  }
+
+  split(x: string, axis: number, sizes: number[]): string[] {
+    const s = this.shape(x);
+    if (sizes.reduce((a, b) => a + b, 0) !== s[axis]) this.fail('Split', `sizes [${sizes}] do not sum to ${fmt(s)}[${axis}]`);
+    const outs = this.onnx.node('Split', [x, this.constI64(sizes)], { axis }, sizes.length);
+    return outs.map((o, i) => {
+      const shape = [...s];
+      shape[axis] = sizes[i]!;
+      return this.record(o, shape);
+    });
+  }
+
+  unsqueeze(x: string, axis: number): string {
+    const s = [...this.shape(x)];
+    s.splice(axis, 0, 1);
+    return this.emit('Unsqueeze', [x, this.constI64([axis])], {}, s);
+  }
+
+  expand(x: string, dims: FullShape): string {
+    return this.emit('Expand', [x, this.constI64([...dims])], {}, this.broadcast('Expand', this.shape(x), dims));
+  }
+
+  /** A float tensor of zeros (ConstantOfShape, folded by onnxruntime). */
+  zeros(dims: FullShape, out?: string): string {
+    return this.emit('ConstantOfShape', [this.constI64([...dims])], { value: { t: f32([1], [0]) } }, dims, out);
+  }
+
+  // ---- reductions ----------------------------------------------------------------------------------------------
+
+  private reducedShape(x: string, axes: number[], keepdims: boolean): FullShape {
+    const s = this.shape(x);
+    const out: number[] = [];
+    s.forEach((d, i) => {
+      if (!axes.includes(i)) out.push(d);
+      else if (keepdims) out.push(1);
+    });
+    return out;
+  }
+
+  /** ReduceSum (axes as an input since opset 13). */
+  reduceSum(x: string, axes: number[], keepdims: boolean): string {
+    return this.emit('ReduceSum', [x, this.constI64(axes)], { keepdims: keepdims ? 1 : 0 }, this.reducedShape(x, axes, keepdims));
+  }
+
+  /** ReduceMean (axes as an attribute up to opset 17, which we target). */
+  reduceMean(x: string, axes: number[], keepdims: boolean): string {
+    return this.emit('ReduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 }, this.reducedShape(x, axes, keepdims));
+  }
+
+  // ---- linear algebra ------------------------------------------------------------------------------------------
+
+  /** Batched MatMul with numpy broadcasting of the leading dimensions. */
+  matmul(a: string, b: string): string {
+    const sa = this.shape(a);
+    const sb = this.shape(b);
+    if (sa.length < 2 || sb.length < 2 || sa[sa.length - 1] !== sb[sb.length - 2]) {
+      this.fail('MatMul', `${fmt(sa)} x ${fmt(sb)}`);
+    }
+    const lead = this.broadcast('MatMul', sa.slice(0, -2), sb.slice(0, -2));
+    return this.emit('MatMul', [a, b], {}, [...lead, sa[sa.length - 2]!, sb[sb.length - 1]!]);
+  }
+
+  /** Gemm: op(A) · op(B) (+ C) for 2-D A, B. */
+  gemm(a: string, b: string, c: string | undefined, transA: boolean, transB: boolean, out?: string): string {
+    const sa = this.shape(a);
+    const sb = this.shape(b);
+    const [m, ka] = transA ? [sa[1]!, sa[0]!] : [sa[0]!, sa[1]!];
+    const [kb, n] = transB ? [sb[1]!, sb[0]!] : [sb[0]!, sb[1]!];
+    if (sa.length !== 2 || sb.length !== 2 || ka !== kb) this.fail('Gemm', `${fmt(sa)} x ${fmt(sb)} (transA ${transA}, transB ${transB})`);
+    const inputs = c === undefined ? [a, b] : [a, b, c];
+    return this.emit('Gemm', inputs, { transA: transA ? 1 : 0, transB: transB ? 1 : 0 }, [m, n], out);
+  }
+
+  // ---- convolution and pooling ---------------------------------------------------------------------------------
+
+  private windowOut(size: number, a: ConvLikeAttrs): number {
+    return Math.floor((size + 2 * a.padding - a.dilation * (a.kernel - 1) - 1) / a.stride) + 1;
+  }
+
+  /** Conv(x [N,Ci,H,W], w [Co,Ci/g,k,k]). */
+  conv(x: string, w: string, b: string | undefined, a: ConvLikeAttrs, out?: string): string {
+    const sx = this.shape(x);
+    const sw = this.shape(w);
+    if (sx[1] !== sw[1]! * a.groups || sw[2] !== a.kernel) {
+      this.fail('Conv', `input ${fmt(sx)} and weight ${fmt(sw)} do not match groups ${a.groups} kernel ${a.kernel}`);
+    }
+    const shape = [sx[0]!, sw[0]!, this.windowOut(sx[2]!, a), this.windowOut(sx[3]!, a)];
+    return this.emit('Conv', b === undefined ? [x, w] : [x, w, b], convAttrs(a), shape, out);
+  }
+
+  /**
+   * ConvTranspose(x [N,C,H,W], w [C,M/g,k,k]): out = (H−1)·s − 2p + d·(k−1) + 1 + outputPadding.
+   */
+  convTranspose(x: string, w: string, a: ConvLikeAttrs, outputPadding: number): string {
+    const sx = this.shape(x);
+    const sw = this.shape(w);
+    if (sx[1] !== sw[0]) this.fail('ConvTranspose', `input ${fmt(sx)} and weight ${fmt(sw)} channels differ`);
+    if (outputPadding < 0 || outputPadding >= Math.max(a.stride, a.dilation)) {
+      this.fail('ConvTranspose', `output_padding ${outputPadding} must lie in [0, max(stride, dilation))`);
+    }
+    const size = (h: number): number => (h - 1) * a.stride - 2 * a.padding + a.dilation * (a.kernel - 1) + 1 + outputPadding;
+    const shape = [sx[0]!, sw[1]! * a.groups, size(sx[2]!), size(sx[3]!)];
+    return this.emit(
+      'ConvTranspose',
+      [x, w],
+      { ...convAttrs(a), output_padding: [outputPadding, outputPadding] },
+      shape,
+    );
+  }
+
+  pool(
+    op: 'AveragePool' | 'MaxPool',
+    x: string,
+    a: { kernel: number; stride: number; padding: number },
+    extra: Record<string, AttrValue> = {},
+    out?: string,
+  ): string {
+    const s = this.shape(x);
+    const w = { ...a, dilation: 1, groups: 1 };
+    const attrs = {
+      kernel_shape: [a.kernel, a.kernel],
+      strides: [a.stride, a.stride],
+      pads: [a.padding, a.padding, a.padding, a.padding],
+      ...extra,
+    };
+    return this.emit(op, [x], attrs, [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)], out);
+  }
+
+  /** MaxPool with its Indices output (flat NCHW indices into the unpadded input, int64). */
+  maxPoolWithIndices(x: string, a: { kernel: number; stride: number; padding: number }, out?: string): [string, string] {
+    const s = this.shape(x);
+    const w = { ...a, dilation: 1, groups: 1 };
+    const shape = [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)];
+    const names = this.onnx.node(
+      'MaxPool',
+      [x],
+      { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.padding, a.padding, a.padding, a.padding] },
+      out === undefined ? 2 : [out, this.onnx.fresh(`${out}__indices`)],
+    );
+    return [this.record(names[0]!, shape), this.record(names[1]!, shape)];
+  }
+
+  /** out = data with updates added at flat `indices` along axis 0 (ScatterElements, reduction 'add', opset 16+). */
+  scatterAdd(data: string, indices: string, updates: string): string {
+    return this.emit('ScatterElements', [data, indices, updates], { axis: 0, reduction: 'add' }, this.shape(data));
+  }
+}
+
+export function convAttrs(a: ConvLikeAttrs): Record<string, number[] | number> {
+  return {
+    kernel_shape: [a.kernel, a.kernel],
+    strides: [a.stride, a.stride],
+    pads: [a.padding, a.padding, a.padding, a.padding],
+    dilations: [a.dilation, a.dilation],
+    group: a.groups,
+  };
+}
+
+export { DataType };
