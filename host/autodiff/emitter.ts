@@ -174,18 +174,18 @@ export class Emitter {
     return this.emit('Pad', [x, this.constI64(pads)], { mode: 'constant' }, [s[0]!, s[1]!, s[2]! + 2 * p, s[3]! + 2 * p]);
   }
 
-  concat(xs: string[], axis: number): string {
+  concat(xs: string[], axis: number, out?: string): string {
     const first = this.shape(xs[0]!);
-    const out = [...first];
-    out[axis] = 0;
+    const shape = [...first];
+    shape[axis] = 0;
     for (const x of xs) {
       const s = this.shape(x);
       if (s.length !== first.length || s.some((d, i) => i !== axis && d !== first[i])) {
         this.fail('Concat', `${fmt(s)} does not fit ${fmt(first)} along axis ${axis}`);
       }
-      out[axis] = out[axis]! + s[axis]!;
+      shape[axis] = shape[axis]! + s[axis]!;
     }
-    return this.emit('Concat', xs, { axis }, out);
+    return this.emit('Concat', xs, { axis }, shape, out);
   }
 
   split(x: string, axis: number, sizes: number[]): string[] {
@@ -313,6 +313,11 @@ export class Emitter {
       ...extra,
     };
     return this.emit(op, [x], attrs, [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)], out);
+  }
+
+  globalAvgPool(x: string, out?: string): string {
+    const s = this.shape(x);
+    return this.emit('GlobalAveragePool', [x], {}, [s[0]!, s[1]!, 1, 1], out);
   }
 
   /** MaxPool with its Indices output (flat NCHW indices into the unpadded input, int64). */

@@ -64,5 +64,8 @@ export interface OpRule<T extends OpType> {
 export type BackwardRuleTable = { readonly [K in OpType]: OpRule<K> };
 
 /** Gradient list with null for every input not needed. */
-export const onlyNeeded = (ctx: BackwardContext<OpType>, make: (i: number) => string | null): (string | null)[] =>
+export const onlyNeeded = (
+  ctx: { inputs: readonly string[]; needsInput: readonly boolean[] },
+  make: (i: number) => string | null,
+): (string | null)[] =>
   ctx.inputs.map((_, i) => (ctx.needsInput[i] ? make(i) : null));

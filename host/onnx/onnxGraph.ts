@@ -102,7 +102,8 @@ export class OnnxGraph {
     const key = `${prefix}:${tensor.dataType}:${tensor.dims.join('x')}:${Array.from(tensor.data as ArrayLike<number | bigint>).join(',')}`;
     const cached = this.constCache.get(key);
     if (cached) return cached;
-    const name = this.addInitializer(this.fresh(prefix), tensor);
+    const name = this.fresh(prefix); // fresh() already reserves the name
+    this.initializers.set(name, tensor);
     this.constCache.set(key, name);
     return name;
   }

@@ -1,0 +1,121 @@
+/**
+ * Reverse-mode differentiation over the IR. Walks the nodes in reverse topological order; each node's dL/dy is the
+ * sum (Add, or Sum for 3+) of what its consumers sent back. Its rule then emits one gradient per differentiable
+ * input, and only for inputs that lead back to something requested (a parameter, the input, an activation), so no
+ * node is built that nothing reads. Gradients that are structurally zero (behind NB201's `none`) are null and cost
+ * nothing. Every gradient's shape is checked against its input's (ZN_GRAD_SHAPE names node, input and both shapes).
+ */
+import { ZeronasError } from '../../shared/errors.js';
+import type { OpType } from '../ir/ops.js';
+import { nodeParams } from '../ir/params.js';
+import type { FullShape } from './emitter.js';
+import type { ForwardRecord } from './forward.js';
+import type { BackwardContext, BackwardResult } from './rule.js';
+import { fullShape, nodeContext, ruleFor } from './forward.js';
+
+export interface BackwardRequest {
+  /** Parameter names (`<node>.weight`, ...) whose gradient is wanted. */
+  params: ReadonlySet<string>;
+  /** IR tensor names (including the input node's) whose gradient dL/dt is wanted. */
+  tensors: ReadonlySet<string>;
+}
+
+export interface BackwardOutputs {
+  /** Parameter name -> ONNX gradient tensor, or null when the gradient is structurally zero. */
+  params: Map<string, string | null>;
+  /** IR tensor name -> ONNX gradient tensor, or null when structurally zero. */
+  tensors: Map<string, string | null>;
+}
+
+const fmt = (s: FullShape): string => `[${s.join(',')}]`;
+const sameShape = (a: FullShape, b: FullShape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Emits the backward pass seeded with `seed` = dL/d(graph output). */
+export function emitBackward(fwd: ForwardRecord, seed: string, request: BackwardRequest): BackwardOutputs {
+  const { g, graph, batch } = fwd;
+  const nodes = graph.nodes;
+
+  // requiresGrad(t): some requested gradient lies at or upstream of t, so dL/dt must be propagated.
+  const requires = new Map<string, boolean>();
+  for (const node of nodes) {
+    const own = request.tensors.has(node.name) || nodeParams(node, fwd.shapes).some((p) => request.params.has(p.name));
+    requires.set(node.name, own || node.inputs.some((i) => requires.get(i)));
+  }
+
+  const outputShape = fullShape(batch, fwd.shapes.get(graph.output)!);
+  if (!sameShape(g.shape(seed), outputShape)) {
+    throw new ZeronasError(
+      'ZN_GRAD_SHAPE',
+      `seed gradient for output '${graph.output}' has shape ${fmt(g.shape(seed))}, expected ${fmt(outputShape)}`,
+      { node: graph.output, got: g.shape(seed), expected: outputShape },
+    );
+  }
+  const pending = new Map<string, string[]>([[graph.output, [seed]]]);
+  const out: BackwardOutputs = { params: new Map(), tensors: new Map() };
+
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const node = nodes[k]!;
+    const parts = pending.get(node.name);
+    pending.delete(node.name);
+    const dy = parts && parts.length ? g.sum(parts) : null;
+    if (request.tensors.has(node.name)) out.tensors.set(node.name, dy);
+    if (dy === null || node.op === 'input') continue;
+
+    const needsInput = node.inputs.map((i) => requires.get(i) === true);
+    const needsParam = (suffix: string): boolean => request.params.has(`${node.name}.${suffix}`);
+    const ownParams = nodeParams(node, fwd.shapes).filter((p) => request.params.has(p.name));
+    if (!needsInput.some(Boolean) && ownParams.length === 0) continue;
+
+    const ctx: BackwardContext<OpType> = {
+      ...nodeContext(fwd, node),
+      output: fwd.tensors.get(node.name)!,
+      saved: fwd.saved.get(node.name) ?? {},
+      dy,
+      needsInput,
+      needsParam,
+    };
+    const result: BackwardResult = ruleFor(node.op).backward(ctx as never);
+
+    node.inputs.forEach((input, i) => {
+      const grad = result.inputs[i];
+      if (!needsInput[i] || grad === null) return;
+      if (grad === undefined) {
+        throw new ZeronasError(
+          'ZN_GRAD_SHAPE',
+          `backward rule of '${node.name}' (${node.op}) returned no gradient for input ${i} ('${input}')`,
+          { node: node.name, input },
+        );
+      }
+      checkShape(node.name, node.op, input, g.shape(grad), ctx.inputShapes[i]!);
+      const list = pending.get(input) ?? [];
+      list.push(grad);
+      pending.set(input, list);
+    });
+    for (const p of ownParams) {
+      const suffix = p.name.slice(node.name.length + 1);
+      const grad = result.params?.[suffix];
+      if (grad === undefined) {
+        throw new ZeronasError(
+          'ZN_GRAD_SHAPE',
+          `backward rule of '${node.name}' (${node.op}) returned no gradient for parameter '${p.name}'`,
+          { node: node.name, input: p.name },
+        );
+      }
+      checkShape(node.name, node.op, p.name, g.shape(grad), p.shape);
+      out.params.set(p.name, grad);
+    }
+  }
+  for (const p of request.params) if (!out.params.has(p)) out.params.set(p, null);
+  for (const t of request.tensors) if (!out.tensors.has(t)) out.tensors.set(t, null);
+  return out;
+}
+
+function checkShape(node: string, op: string, input: string, got: FullShape, expected: FullShape): void {
+  if (!sameShape(got, expected)) {
+    throw new ZeronasError(
+      'ZN_GRAD_SHAPE',
+      `gradient of node '${node}' (${op}) for '${input}' has shape ${fmt(got)}, but '${input}' has shape ${fmt(expected)}`,
+      { node, op, input, got, expected },
+    );
+  }
+}

@@ -1,0 +1,78 @@
+import type { ForwardResult, OpRule } from '../rule.js';
+
+/**
+ * Train mode (batch statistics over M = N·H·W values per channel, as PyTorch normalises):
+ *   μ = mean(x), xc = x − μ, σ² = mean(xc²) (biased), r = 1/√(σ² + eps), y = xc · (γ r) + β.
+ *   dγ = r · Σ dy·xc, dβ = Σ dy, dx = γ r · (dy − Σdy/M − xc · r² · Σ(dy·xc)/M)
+ * (the ENGINES.md form dx = γ r (dy − mean(dy) − x̂ mean(dy x̂)) written with xc so x̂ is never materialised).
+ * Also reports μ and the UNBIASED variance σ²·M/(M−1), which PyTorch folds into running_var (Zen-score).
+ * Eval mode: y = x·A + B with A = γ/√(running_var + eps), B = β − running_mean·A; dx = dy·A,
+ *   dγ = Σ dy·(x − running_mean)/√(running_var + eps), dβ = Σ dy.
+ */
+export const batchNormRule: OpRule<'batchNorm'> = {
+  forward: (ctx): ForwardResult => {
+    const { g } = ctx;
+    const x = ctx.inputs[0]!;
+    const shape = ctx.outputShape;
+    const c = shape[1]!;
+    const axes = shape.map((_, i) => i).filter((i) => i !== 1);
+    const m = axes.reduce((acc, i) => acc * shape[i]!, 1);
+    const pshape = shape.map((d, i) => (i === 1 ? c : 1));
+    const gamma = g.reshape(ctx.param('weight'), pshape);
+    const beta = g.reshape(ctx.param('bias'), pshape);
+    const eps = g.constF([ctx.node.attrs.eps]);
+    if (ctx.bnMode === 'eval') {
+      const rm = g.reshape(ctx.param('running_mean'), pshape);
+      const invstd = g.unary('Reciprocal', g.unary('Sqrt', g.add(g.reshape(ctx.param('running_var'), pshape), eps)));
+      const scale = g.mul(gamma, invstd);
+      const shift = g.sub(beta, g.mul(rm, scale));
+      const y = g.add(g.mul(x, scale), shift, ctx.outputName);
+      return { output: y, saved: { scale, invstd, rm } };
+    }
+    const mean = g.reduceMean(x, axes, true);
+    const xc = g.sub(x, mean);
+    const variance = g.reduceMean(g.mul(xc, xc), axes, true);
+    const invstd = g.unary('Reciprocal', g.unary('Sqrt', g.add(variance, eps)));
+    const scale = g.mul(gamma, invstd);
+    const y = g.add(g.mul(xc, scale), beta, ctx.outputName);
+    const unbiased = g.mul(variance, g.constF([m > 1 ? m / (m - 1) : NaN]));
+    return {
+      output: y,
+      saved: { xc, invstd, scale },
+      bnStats: { mean: g.reshape(mean, [c]), variance: g.reshape(unbiased, [c]) },
+    };
+  },
+  backward: (ctx) => {
+    const { g, dy } = ctx;
+    const shape = ctx.outputShape;
+    const c = shape[1]!;
+    const axes = shape.map((_, i) => i).filter((i) => i !== 1);
+    const m = axes.reduce((acc, i) => acc * shape[i]!, 1);
+    const { scale, invstd } = ctx.saved as { scale: string; invstd: string };
+    const params: Record<string, string> = {};
+    const needX = ctx.needsInput[0]!;
+    const needGamma = ctx.needsParam('weight');
+    const needBeta = ctx.needsParam('bias');
+    if (ctx.bnMode === 'eval') {
+      const { rm } = ctx.saved as { rm: string };
+      if (needGamma) {
+        const xhat = g.mul(g.sub(ctx.inputs[0]!, rm), invstd);
+        params.weight = g.reduceSum(g.mul(dy, xhat), axes, false);
+      }
+      if (needBeta) params.bias = g.reduceSum(dy, axes, false);
+      return { inputs: [needX ? g.mul(dy, scale) : null], params };
+    }
+    const { xc } = ctx.saved as { xc: string };
+    const sumDy = needX || needBeta ? g.reduceSum(dy, axes, true) : '';
+    const sumDyXc = needX || needGamma ? g.reduceSum(g.mul(dy, xc), axes, true) : '';
+    if (needGamma) params.weight = g.reshape(g.mul(sumDyXc, invstd), [c]);
+    if (needBeta) params.bias = g.reshape(sumDy, [c]);
+    if (!needX) return { inputs: [null], params };
+    const invM = g.constF([1 / m]);
+    // dx = dy·scale − (xc · (scale·r²·ΣdyXc/M) + scale·Σdy/M)
+    const k1 = g.mul(g.mul(scale, sumDy), invM);
+    const k2 = g.mul(g.mul(g.mul(scale, g.mul(invstd, invstd)), sumDyXc), invM);
+    const dx = g.sub(g.mul(dy, scale), g.add(g.mul(xc, k2), k1));
+    return { inputs: [dx], params };
+  },
+};

@@ -1,0 +1,135 @@
+/**
+ * One onnxruntime-node session per architecture for the training graph of host/onnx/exportTraining.ts, reused
+ * across batches (ENGINES.md: session creation costs about as much as a pass). `run` returns COPIES of every output:
+ * ZiCo keeps the gradients of two batches side by side, and ORT may reuse its output buffers between runs.
+ */
+import * as ort from 'onnxruntime-node';
+import { ZeronasError } from '../../shared/errors.js';
+import type { TrainingModel, TrainingTensorInfo } from '../onnx/exportTraining.js';
+import { TRAINING_NAMES } from '../onnx/exportTraining.js';
+
+export interface TrainingSessionOptions {
+  /** Threads for one op (default 2, the cores we have). */
+  intraOpNumThreads?: number;
+}
+
+export interface TrainingFeeds {
+  /** [N, C, H, W] row-major. */
+  input: Float32Array;
+  /** [N] class indices (objective 'crossEntropy'). */
+  labels?: ArrayLike<number> | BigInt64Array;
+  /** [N, K] dL/dlogits (objective 'seed'). */
+  dlogits?: Float32Array;
+}
+
+export interface TrainingStep {
+  /** Mean cross-entropy (objective 'crossEntropy'). */
+  loss?: number;
+  logits: Float32Array;
+  /** Parameter name -> dL/dparam (`grad:<param>` outputs). */
+  grads: Map<string, Float32Array>;
+  inputGrad?: Float32Array;
+  /** IR tensor -> forward value (`act:`). */
+  activations: Map<string, Float32Array>;
+  /** IR tensor -> dL/dtensor (`grad_act:`). */
+  activationGrads: Map<string, Float32Array>;
+  /** BN node -> batch mean and unbiased batch variance. */
+  bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
+}
+
+export class TrainingSession {
+  private constructor(
+    private session: ort.InferenceSession | null,
+    readonly model: Pick<TrainingModel, 'inputs' | 'outputs' | 'batch'>,
+    readonly intraOpNumThreads: number,
+  ) {}
+
+  static async create(model: TrainingModel, options: TrainingSessionOptions = {}): Promise<TrainingSession> {
+    const threads = options.intraOpNumThreads ?? 2;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `intraOpNumThreads must be a positive integer, got ${threads}`);
+    }
+    const session = await ort.InferenceSession.create(model.bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+    });
+    return new TrainingSession(session, { inputs: model.inputs, outputs: model.outputs, batch: model.batch }, threads);
+  }
+
+  async run(feeds: TrainingFeeds): Promise<TrainingStep> {
+    if (!this.session) throw new ZeronasError('ZN_BAD_ARGUMENT', 'training session was disposed');
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const info of this.model.inputs) ortFeeds[info.name] = this.feedTensor(info, feeds);
+    const results = await this.session.run(ortFeeds);
+    const step: TrainingStep = {
+      logits: new Float32Array(0),
+      grads: new Map(),
+      activations: new Map(),
+      activationGrads: new Map(),
+      bnStats: new Map(),
+    };
+    for (const info of this.model.outputs) {
+      const value = results[info.name];
+      if (!value) throw new ZeronasError('ZN_BAD_GRAPH', `training session: output '${info.name}' missing from the run`);
+      const copy = Float32Array.from(value.data as Float32Array);
+      const of = info.of ?? '';
+      switch (info.kind) {
+        case 'loss':
+          step.loss = copy[0]!;
+          break;
+        case 'logits':
+          step.logits = copy;
+          break;
+        case 'paramGrad':
+          step.grads.set(of, copy);
+          break;
+        case 'inputGrad':
+          step.inputGrad = copy;
+          break;
+        case 'activation':
+          step.activations.set(of, copy);
+          break;
+        case 'activationGrad':
+          step.activationGrads.set(of, copy);
+          break;
+        case 'bnMean':
+        case 'bnVar': {
+          const entry = step.bnStats.get(of) ?? { mean: new Float32Array(0), variance: new Float32Array(0) };
+          if (info.kind === 'bnMean') entry.mean = copy;
+          else entry.variance = copy;
+          step.bnStats.set(of, entry);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return step;
+  }
+
+  private feedTensor(info: TrainingTensorInfo, feeds: TrainingFeeds): ort.Tensor {
+    const expected = info.dims.reduce((a, b) => a * b, 1);
+    const fail = (what: string): never => {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `training session: ${what}`, { input: info.name, dims: info.dims });
+    };
+    if (info.name === TRAINING_NAMES.input || info.name === TRAINING_NAMES.dlogits) {
+      const data = info.name === TRAINING_NAMES.input ? feeds.input : feeds.dlogits;
+      if (!data) return fail(`'${info.name}' [${info.dims.join(',')}] is required by this model`);
+      if (data.length !== expected) fail(`'${info.name}' has ${data.length} values, expected ${expected} for [${info.dims.join(',')}]`);
+      return new ort.Tensor('float32', data, info.dims);
+    }
+    const labels = feeds.labels;
+    if (!labels) return fail(`'labels' [${info.dims.join(',')}] is required by this model`);
+    if (labels.length !== expected) fail(`'labels' has ${labels.length} values, expected ${expected}`);
+    const data = labels instanceof BigInt64Array ? labels : BigInt64Array.from(Array.from(labels, (v) => BigInt(v)));
+    return new ort.Tensor('int64', data, info.dims);
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (s) await s.release();
+  }
+}
