@@ -9,7 +9,7 @@
  *  - fairness: an agent serving several targets takes from the target that was served least recently.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobRow, Store } from './store.js';
+import type { JobRow, JobState, Store } from './store.js';
 
 export interface NewJob {
   runId: string;

@@ -125,8 +125,8 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number 
 /** Sorts `a` ascending in place; returns the number of pairs i<j with a[i] > a[j]. */
 function mergeCountInversions(a: Float64Array): number {
   const n = a.length;
-  let src = a;
-  let dst = new Float64Array(n);
+  let src: Float64Array = a;
+  let dst: Float64Array = new Float64Array(n);
   let swaps = 0;
   for (let width = 1; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {

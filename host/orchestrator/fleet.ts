@@ -1,0 +1,28 @@
+/**
+ * Which connected agents serve which target. A target is a device profile id (`pi3b`, `x86-desktop`,
+ * `browser-wasm`, ...), an alias (`browser` = `browser-wasm`, `local` = the agent `orchestrate` starts itself),
+ * or an explicit agent name (`name:kitchen-pi`). Several agents matching one target form its pool.
+ */
+import type { DeviceDescriptor } from '../../shared/protocol/index.js';
+
+export const TARGET_ALIASES: Record<string, string> = { browser: 'browser-wasm', webgpu: 'browser-webgpu' };
+
+/** The name the embedded loopback agent registers under; `--targets local` matches it. */
+export const LOCAL_AGENT_NAME = 'local';
+
+export function agentServesTarget(device: Pick<DeviceDescriptor, 'name' | 'profile'>, target: string): boolean {
+  if (target.startsWith('name:')) return device.name === target.slice(5);
+  if (target === 'local') return device.name === LOCAL_AGENT_NAME;
+  const profile = TARGET_ALIASES[target] ?? target;
+  return device.profile === profile;
+}
+
+/** The command a user runs on a device to attach it to `target`. */
+export function attachHint(target: string, hostUrl: string): string {
+  if (target.startsWith('name:')) {
+    return `npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --name ${target.slice(5)}`;
+  }
+  const profile = TARGET_ALIASES[target] ?? target;
+  if (profile.startsWith('browser')) return `open ${hostUrl.replace(/^ws/, 'http')}/agent on the device (pairing code printed above)`;
+  return `on the device: npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
+}

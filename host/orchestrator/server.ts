@@ -1,0 +1,403 @@
+/**
+ * The host: one port serving WebSocket (agents, at /agent) and HTTP (pages registered by later layers).
+ * Each agent connection follows shared/protocol/messages.ts: hello (token checked in constant time) -> welcome ->
+ * heartbeats; the host offers one job at a time, streams the model when the agent lacks it, and records results
+ * through the scheduler, which makes duplicates and late results harmless. A frame that fails to decode is
+ * answered with a typed `error`; only auth, version and size failures close the socket.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CLOSE_CODES,
+  HEARTBEAT_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  HELLO_TIMEOUT_MS,
+  MAX_MESSAGE_BYTES,
+  MODEL_CHUNK_BYTES,
+  PROTOCOL_VERSION,
+  decodeAgentFrame,
+  encodeMessage,
+  encodeModelChunk,
+  errorMessageFor,
+  type AgentToHostMessage,
+  type DeviceDescriptor,
+  type HostToAgentMessage,
+  type InputSpec,
+  type Measurement,
+  type MeasurementSettingsInput,
+} from '../../shared/protocol/index.js';
+import { ZeronasError } from '../../shared/errors.js';
+import type { Scheduler } from './scheduler.js';
+import type { Store } from './store.js';
+import { agentServesTarget } from './fleet.js';
+import { tokensEqual } from './token.js';
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  token: string;
+  store: Store;
+  scheduler: Scheduler;
+  tls?: { certPath: string; keyPath: string };
+  /** Origins allowed for browser connections, besides the host's own. */
+  allowedOrigins?: string[];
+  heartbeatMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface JobSpec {
+  inputs: InputSpec[];
+  settings: MeasurementSettingsInput;
+}
+
+export interface ConnectedAgent {
+  id: string;
+  device: DeviceDescriptor;
+  state: 'idle' | 'busy';
+  jobId: string | null;
+  connectedAt: number;
+  lastSeen: number;
+  completed: number;
+}
+
+interface InFlight {
+  jobRowId: number;
+  token: string;
+  offeredAt: number;
+  modelSha256: string;
+}
+
+type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export interface MeasurementEvent {
+  jobId: number;
+  agentId: string;
+  target: string;
+  arch: string;
+  outcome: string;
+  measurement?: Measurement;
+  dispatchOverheadMs?: number;
+}
+
+export class HostServer extends EventEmitter {
+  readonly agents = new Map<string, ConnectedAgent>();
+  private readonly sockets = new Map<string, WebSocket>();
+  private readonly inflight = new Map<string, InFlight>(); // wire jobId -> lease
+  private readonly routes: HttpRoute[] = [];
+  private http!: Server;
+  private wss!: WebSocketServer;
+  private timer: NodeJS.Timeout | undefined;
+  private activeTargets: string[] = [];
+  port = 0;
+
+  constructor(private readonly options: ServerOptions) {
+    super();
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  get url(): string {
+    return `${this.options.tls ? 'wss' : 'ws'}://${this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host}:${this.port}`;
+  }
+
+  /** Adds an HTTP handler; it returns true when it answered the request. */
+  route(handler: HttpRoute): void {
+    this.routes.push(handler);
+  }
+
+  /** Targets of the current run; agents serving none of them stay idle. */
+  setTargets(targets: string[]): void {
+    this.activeTargets = targets;
+    this.pump();
+  }
+
+  async start(): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handleHttp(req, res);
+    this.http = this.options.tls
+      ? createHttpsServer({ cert: readFileSync(this.options.tls.certPath), key: readFileSync(this.options.tls.keyPath) }, handler)
+      : createHttpServer(handler);
+    this.wss = new WebSocketServer({
+      server: this.http,
+      path: '/agent',
+      maxPayload: MAX_MESSAGE_BYTES,
+      verifyClient: (info, done) => {
+        const origin = info.origin;
+        if (!origin || this.isAllowedOrigin(origin, info.req.headers.host)) return done(true);
+        this.log(`refused WebSocket from origin ${origin}`);
+        done(false, 403, 'origin not allowed');
+      },
+    });
+    this.wss.on('connection', (ws) => this.onConnection(ws));
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', (err) =>
+        reject(new ZeronasError('ZN_IO', `cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`, {}, err)),
+      );
+      this.http.listen(this.options.port, this.options.host, () => resolve());
+    });
+    this.port = (this.http.address() as AddressInfo).port;
+    this.timer = setInterval(() => {
+      const expired = this.options.scheduler.expireLeases();
+      if (expired) this.log(`${expired} lease(s) expired and were requeued`);
+      this.checkHeartbeats();
+      this.pump();
+    }, 500);
+  }
+
+  private isAllowedOrigin(origin: string, hostHeader: string | undefined): boolean {
+    try {
+      const o = new URL(origin);
+      if (hostHeader && o.host === hostHeader) return true;
+    } catch {
+      return false;
+    }
+    return (this.options.allowedOrigins ?? []).includes(origin);
+  }
+
+  private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      for (const r of this.routes) if (await r(req, res, url)) return;
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    } catch (err) {
+      this.log(`HTTP ${url.pathname} failed: ${(err as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const ws of this.wss?.clients ?? []) ws.terminate();
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
+  }
+
+  private send(ws: WebSocket, message: HostToAgentMessage): void {
+    if (ws.readyState === ws.OPEN) ws.send(encodeMessage(message));
+  }
+
+  private onConnection(ws: WebSocket): void {
+    let agentId: string | null = null;
+    let lastSeen = Date.now();
+    const helloTimer = setTimeout(() => {
+      if (!agentId) ws.close(CLOSE_CODES.auth, 'no hello');
+    }, HELLO_TIMEOUT_MS);
+
+    ws.on('message', (data, isBinary) => {
+      lastSeen = Date.now();
+      if (agentId) {
+        const a = this.agents.get(agentId);
+        if (a) a.lastSeen = lastSeen;
+      }
+      const decoded = decodeAgentFrame(data as Buffer, isBinary);
+      if (!decoded.ok) {
+        this.log(`bad frame from ${agentId ?? 'unauthenticated peer'}: ${decoded.failure.code} ${decoded.failure.message}`);
+        this.send(ws, errorMessageFor(decoded.failure));
+        if (decoded.failure.closeCode) ws.close(decoded.failure.closeCode, decoded.failure.code);
+        return;
+      }
+      const msg = decoded.value;
+      if (!agentId) {
+        if (msg.type !== 'hello') {
+          this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'the first message must be hello with a token', details: {} }));
+          ws.close(CLOSE_CODES.auth, 'hello first');
+          return;
+        }
+        if (!tokensEqual(msg.token, this.options.token)) {
+          this.log(`refused agent '${msg.device.name}': bad token`);
+          this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'invalid token; run `zeronas token` on the host', details: {} }));
+          ws.close(CLOSE_CODES.auth, 'bad token');
+          return;
+        }
+        clearTimeout(helloTimer);
+        agentId = this.register(ws, msg);
+        return;
+      }
+      this.onAgentMessage(agentId, ws, msg);
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (agentId) this.unregister(agentId, ws);
+    });
+    ws.on('error', (err) => this.log(`socket error from ${agentId ?? 'peer'}: ${err.message}`));
+  }
+
+  private register(ws: WebSocket, hello: Extract<AgentToHostMessage, { type: 'hello' }>): string {
+    const device = hello.device;
+    const id = `${device.name}@${device.fingerprint.slice(0, 12)}`;
+    const previous = this.sockets.get(id);
+    if (previous && previous !== ws) {
+      // The same agent reconnected before the old socket noticed it was dead: the new socket wins.
+      this.log(`agent ${id} reconnected; dropping its previous connection`);
+      this.unregister(id, previous);
+      previous.terminate();
+    }
+    const now = Date.now();
+    this.agents.set(id, { id, device, state: 'idle', jobId: null, connectedAt: now, lastSeen: now, completed: 0 });
+    this.sockets.set(id, ws);
+    this.options.store.upsertAgent(id, device.name, device, true);
+    this.send(ws, {
+      v: PROTOCOL_VERSION,
+      type: 'welcome',
+      agentId: id,
+      heartbeatMs: this.options.heartbeatMs ?? HEARTBEAT_MS,
+      serverTime: new Date().toISOString(),
+    });
+    this.log(`agent ${id} connected (${device.profile ?? 'no profile'}, ${device.cpu.model}, ${device.cpu.cores} cores)`);
+    this.emit('agent', { type: 'connected', agent: this.agents.get(id) });
+    this.pump();
+    return id;
+  }
+
+  private unregister(id: string, ws: WebSocket): void {
+    if (this.sockets.get(id) !== ws) return;
+    this.sockets.delete(id);
+    this.agents.delete(id);
+    for (const [wireId, f] of this.inflight) {
+      const job = this.options.scheduler.job(f.jobRowId);
+      if (job?.lease_agent === id) this.inflight.delete(wireId);
+    }
+    const released = this.options.scheduler.releaseAgent(id);
+    this.options.store.setAgentConnected(id, false);
+    this.log(`agent ${id} disconnected${released ? `; ${released} job(s) requeued` : ''}`);
+    this.emit('agent', { type: 'disconnected', id });
+    this.pump();
+  }
+
+  private checkHeartbeats(): void {
+    const now = Date.now();
+    for (const [id, agent] of this.agents) {
+      if (now - agent.lastSeen > HEARTBEAT_TIMEOUT_MS + (this.options.heartbeatMs ?? HEARTBEAT_MS)) {
+        this.log(`agent ${id} silent for ${now - agent.lastSeen} ms; closing (half-open connection)`);
+        const ws = this.sockets.get(id);
+        if (ws) {
+          this.unregister(id, ws);
+          ws.terminate();
+        }
+      }
+    }
+  }
+
+  private onAgentMessage(id: string, ws: WebSocket, msg: AgentToHostMessage): void {
+    const agent = this.agents.get(id);
+    if (!agent) return;
+    switch (msg.type) {
+      case 'hello':
+        this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: 'hello sent twice', details: {} }));
+        return;
+      case 'heartbeat':
+        return;
+      case 'job-accept': {
+        const f = this.inflight.get(msg.jobId);
+        if (!f) {
+          this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: `no job '${msg.jobId}' was offered to you`, details: {} }, msg.jobId));
+          return;
+        }
+        if (msg.needsModel) this.sendModel(ws, msg.jobId, f.modelSha256);
+        return;
+      }
+      case 'result':
+        this.onResult(agent, msg);
+        return;
+      case 'error':
+        this.log(`agent ${id} reported ${msg.error.code}: ${msg.error.message}`);
+        return;
+    }
+  }
+
+  private sendModel(ws: WebSocket, wireJobId: string, sha256: string): void {
+    const bytes = this.options.store.getModel(sha256);
+    if (!bytes) {
+      this.log(`model ${sha256} missing from the store`);
+      return;
+    }
+    for (let offset = 0; offset < bytes.length; offset += MODEL_CHUNK_BYTES) {
+      const payload = bytes.subarray(offset, Math.min(bytes.length, offset + MODEL_CHUNK_BYTES));
+      const isLast = offset + payload.length >= bytes.length;
+      ws.send(encodeModelChunk({ jobId: wireJobId, sha256, offsetBytes: offset, isLast }, payload));
+    }
+  }
+
+  private onResult(agent: ConnectedAgent, msg: Extract<AgentToHostMessage, { type: 'result' }>): void {
+    const f = this.inflight.get(msg.jobId);
+    agent.state = 'idle';
+    agent.jobId = null;
+    if (!f) {
+      this.log(`ignored a result for unknown or finished job '${msg.jobId}' from ${agent.id}`);
+      this.pump();
+      return;
+    }
+    this.inflight.delete(msg.jobId);
+    const sched = this.options.scheduler;
+    const job = sched.job(f.jobRowId)!;
+    let outcome: string;
+    let dispatchOverheadMs: number | undefined;
+    if (msg.status === 'ok') {
+      const m = msg.measurement;
+      const energyJ = m.energy.status === 'measured' ? m.energy.energyPerInferenceJ : null;
+      const wallMs = Date.now() - f.offeredAt;
+      dispatchOverheadMs = wallMs - measuredWorkMs(m);
+      outcome = sched.complete(f.jobRowId, f.token, {
+        agentId: agent.id,
+        latencyMedianMs: m.latency.medianMs,
+        energyJ,
+        result: { ...m, dispatch: { offeredToResultMs: wallMs, overheadMs: dispatchOverheadMs } },
+        offeredMs: f.offeredAt,
+      });
+      if (outcome === 'accepted') agent.completed++;
+    } else if (msg.status === 'rejected' || msg.status === 'cancelled') {
+      sched.releaseAgent(agent.id);
+      outcome = msg.status;
+    } else {
+      outcome = sched.fail(f.jobRowId, f.token, `${msg.error.code}: ${msg.error.message}`);
+    }
+    this.log(`job ${job.id} (${job.target}) from ${agent.id}: ${msg.status} -> ${outcome}`);
+    this.emit('measurement', {
+      jobId: job.id,
+      agentId: agent.id,
+      target: job.target,
+      arch: job.arch,
+      outcome,
+      ...(msg.status === 'ok' ? { measurement: msg.measurement } : {}),
+      ...(dispatchOverheadMs !== undefined ? { dispatchOverheadMs } : {}),
+    } satisfies MeasurementEvent);
+    this.pump();
+  }
+
+  /** Offers queued jobs to idle agents. */
+  pump(): void {
+    if (!this.activeTargets.length) return;
+    for (const [id, agent] of this.agents) {
+      if (agent.state !== 'idle') continue;
+      const targets = this.activeTargets.filter((t) => agentServesTarget(agent.device, t));
+      const lease = this.options.scheduler.lease(id, targets);
+      if (!lease) continue;
+      const wireJobId = `${lease.job.id}.${lease.job.attempts}`;
+      const spec = JSON.parse(lease.job.settings_json) as JobSpec;
+      this.inflight.set(wireJobId, { jobRowId: lease.job.id, token: lease.token, offeredAt: Date.now(), modelSha256: lease.job.model_sha256 });
+      agent.state = 'busy';
+      agent.jobId = wireJobId;
+      const size = this.options.store.db.prepare('SELECT size FROM models WHERE sha256 = ?').get(lease.job.model_sha256) as { size: number };
+      this.send(this.sockets.get(id)!, {
+        v: PROTOCOL_VERSION,
+        type: 'job-offer',
+        jobId: wireJobId,
+        model: { sha256: lease.job.model_sha256, sizeBytes: size.size, label: lease.job.arch.slice(0, 200) },
+        inputs: spec.inputs,
+        settings: spec.settings,
+      });
+    }
+  }
+}
+
+/** Time the agent spent measuring (session creation, warm-up, timed runs, cool-downs are the agent's own work). */
+function measuredWorkMs(m: Measurement): number {
+  const start = Date.parse(m.startedAt);
+  const end = Date.parse(m.finishedAt);
+  return Number.isFinite(start) && Number.isFinite(end) ? end - start : m.sessionCreateMs + m.warmup.totalMs + m.timedTotalMs;
+}
