@@ -329,7 +329,7 @@ export class Emitter {
       'MaxPool',
       [x],
       { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.padding, a.padding, a.padding, a.padding] },
-      out === undefined ? 2 : [out, this.onnx.fresh(`${out}__indices`)],
+      out === undefined ? 2 : [out, `${out}:indices`],
     );
     return [this.record(names[0]!, shape), this.record(names[1]!, shape)];
   }

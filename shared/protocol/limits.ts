@@ -43,3 +43,6 @@ export const MAX_TEXT_CHARS = 4_096;
 /** Reconnect backoff: delay = min(max, base * 2^attempt), then full jitter (uniform in [delay/2, delay]). */
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
+
+/** A model transfer that receives no chunk for this long is abandoned and the job fails. */
+export const MODEL_TRANSFER_IDLE_MS = 60_000;

@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { infoCommand } from './info.js';
 import { exportCommand } from './export.js';
+import { orchestrateCommand } from './orchestrate.js';
+import { tokenCommand } from './token.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [infoCommand, exportCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, infoCommand, exportCommand, tokenCommand] as never;

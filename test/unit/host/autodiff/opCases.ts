@@ -23,7 +23,7 @@ export interface OpCase {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const OP_CASES: OpCase[] = (
-  JSON.parse(readFileSync(`${here}../../../../fixtures/backward/cases.json`, 'utf8')) as { cases: OpCase[] }
+  JSON.parse(readFileSync(`${here}../../../fixtures/backward/cases.json`, 'utf8')) as { cases: OpCase[] }
 ).cases;
 
 export const HEAD_CLASSES = 3;

@@ -1,0 +1,73 @@
+/**
+ * Child-process entry of one measurement (started by measureWorker.ts). Reads the model from the cache file, builds
+ * the Node pieces the shared procedure needs (runtime, performance.now clock, conditions probe, energy meter), runs
+ * shared/measure/measureModel.ts, sends back one outcome and exits. Any error becomes a typed failure.
+ */
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZeronasError } from '../shared/errors.js';
+import { measureModel } from '../shared/measure/measureModel.js';
+import type { EnergyMethod, InputSpec, Measurement, ResolvedMeasurementSettings } from '../shared/protocol/messages.js';
+import { readConditions } from './deviceInfo.js';
+import { createRuntime, type NodeRuntimeId } from './runtimes/index.js';
+import { chooseMeter, type EnergyConfig } from './sensors/index.js';
+import type { MeasureOutcome } from './measureWorker.js';
+
+export interface ChildJob {
+  jobId: string;
+  modelPath: string;
+  model: { sha256: string; sizeBytes: number };
+  inputs: InputSpec[];
+  settings: ResolvedMeasurementSettings;
+  runtime: NodeRuntimeId;
+  runtimeSelection: string;
+  device: Measurement['device'];
+  energy: EnergyConfig;
+  energyPreference: EnergyMethod[];
+  sysRoot: string;
+  vcgencmd: string;
+}
+
+export type ChildReply = { type: 'log'; line: string } | { type: 'outcome'; outcome: MeasureOutcome };
+
+function reply(message: ChildReply): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+async function run(job: ChildJob): Promise<MeasureOutcome> {
+  try {
+    const modelBytes = new Uint8Array(await readFile(job.modelPath));
+    const energy = job.settings.energy === 'off' ? ({ isAvailable: false, reason: 'turned off' } as const) : await chooseMeter(job.energy, job.energyPreference);
+    const measurement = await measureModel({
+      runtime: createRuntime(job.runtime),
+      runtimeSelection: job.runtimeSelection,
+      modelBytes,
+      model: job.model,
+      inputs: job.inputs,
+      settings: job.settings,
+      device: job.device,
+      clock: { nowMs: () => performance.now() },
+      sleep: (ms) => sleep(ms),
+      nowIso: () => new Date().toISOString(),
+      probeConditions: () => readConditions({ sysRoot: job.sysRoot, vcgencmd: job.vcgencmd }),
+      energy,
+      log: (line) => void reply({ type: 'log', line }),
+    });
+    return { status: 'ok', measurement };
+  } catch (err) {
+    if (err instanceof ZeronasError) return { status: 'failed', error: { code: err.code, message: err.message, details: err.details } };
+    return { status: 'failed', error: { code: 'ZN_JOB_CRASHED', message: `measurement threw: ${(err as Error)?.message ?? String(err)}` } };
+  }
+}
+
+process.once('message', (job: ChildJob) => {
+  void run(job).then(async (outcome) => {
+    await reply({ type: 'outcome', outcome });
+    process.exit(0);
+  });
+});
+process.on('disconnect', () => process.exit(0));

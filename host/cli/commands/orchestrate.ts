@@ -1,0 +1,80 @@
+import { appendFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { ZeronasError } from '../../../shared/errors.js';
+import { printJson, type OutputOptions } from '../output.js';
+
+export interface OrchestrateArgs extends OutputOptions {
+  targets?: string;
+  space: string;
+  proxy: string;
+  budget: string[];
+  measure: number;
+  candidates: number;
+  rounds: number;
+  data?: string;
+  out?: string;
+  resume?: string;
+  port: number;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  seed: number;
+  batchSize: number;
+  batches: number;
+  waitAgents: number;
+  minRuns?: number;
+  minTimeMs?: number;
+}
+
+export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
+  command: 'orchestrate',
+  describe: 'Search per target device: proxy scores, real measurements on the fleet, cost models, Pareto fronts',
+  builder: (y) =>
+    y
+      .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, or local' })
+      .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
+      .option('proxy', { type: 'string', default: 'zico', describe: 'Zero-shot proxy that ranks candidates' })
+      .option('budget', { type: 'string', array: true, default: [], describe: 'Per-target budget, e.g. pi3b:latency<=15ms (repeatable)' })
+      .option('measure', { type: 'number', default: 12, describe: 'Candidates to measure per target' })
+      .option('candidates', { type: 'number', default: 100, describe: 'Candidates sampled and scored by the proxy' })
+      .option('rounds', { type: 'number', default: 2, describe: 'Measure-refit rounds after the first spread' })
+      .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder for data-driven proxies (default: bundled sample)' })
+      .option('out', { type: 'string', describe: 'Run folder (default runs/<id>)' })
+      .option('resume', { type: 'string', describe: 'Continue the run in this folder; other options are read from it' })
+      .option('port', { type: 'number', default: 8765, describe: 'Port for agents and pages (0 = any free port)' })
+      .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve wss:// and https://' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('seed', { type: 'number', default: 0, describe: 'Seed of sampling, weight init and batch selection' })
+      .option('batch-size', { type: 'number', default: 64, describe: 'Proxy mini-batch size' })
+      .option('batches', { type: 'number', default: 2, describe: 'Proxy mini-batches (ZiCo uses 2)' })
+      .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for each target to have an agent' })
+      .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per model' })
+      .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per model' })
+      .example('$0 orchestrate --targets local --budget local:latency<=3ms', 'The embedded default: a loopback agent on this machine')
+      .example('$0 orchestrate --targets pi3b,browser --budget pi3b:latency<=15ms --measure 20', 'A Raspberry Pi 3B and a phone browser')
+      .example('$0 orchestrate --resume runs/20261129-101500-ab12', 'Continue after a crash or Ctrl-C') as never,
+  handler: async (args) => {
+    const { runOrchestrate } = await import('../runOrchestrate.js');
+    const summary = await runOrchestrate(args);
+    if (args.json) printJson(summary);
+  },
+};
+
+export function validateOrchestrateArgs(args: OrchestrateArgs): void {
+  if (!args.resume && !args.targets) throw new ZeronasError('ZN_BAD_ARGUMENT', 'give --targets (e.g. --targets local) or --resume <run folder>');
+  for (const [name, v, min] of [
+    ['measure', args.measure, 1],
+    ['candidates', args.candidates, 2],
+    ['rounds', args.rounds, 0],
+    ['batch-size', args.batchSize, 2],
+    ['batches', args.batches, 1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min) throw new ZeronasError('ZN_BAD_ARGUMENT', `--${name} must be an integer >= ${min}, got ${v}`);
+  }
+  if (args.resume && !existsSync(join(resolve(args.resume), 'config.json'))) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--resume '${args.resume}' is not a run folder (no config.json in it)`);
+  }
+  void appendFileSync;
+}

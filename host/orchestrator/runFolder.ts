@@ -1,0 +1,53 @@
+/**
+ * A run folder holds everything of one run: config.json (what was asked), store.sqlite (jobs, measurements,
+ * scores), summary.json and the ONNX files of the chosen architectures. `--resume runs/<id>` needs nothing else.
+ */
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ZeronasError } from '../../shared/errors.js';
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Creates (or checks) a writable run folder, failing early with the path when it is not writable. */
+export function ensureRunDir(dir: string): string {
+  const abs = resolve(dir);
+  try {
+    mkdirSync(abs, { recursive: true });
+    accessSync(abs, constants.W_OK);
+  } catch (err) {
+    throw new ZeronasError('ZN_IO', `run folder '${abs}' is not writable: ${(err as Error).message}`, { path: abs }, err);
+  }
+  return abs;
+}
+
+/** Writes JSON atomically (temp file + rename), so a crash never leaves a half-written summary. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+    renameSync(tmp, path);
+  } catch (err) {
+    throw new ZeronasError('ZN_IO', `cannot write '${path}': ${(err as Error).message}`, { path }, err);
+  }
+}
+
+export function readJson<T>(path: string): T {
+  if (!existsSync(path)) throw new ZeronasError('ZN_IO', `'${path}' does not exist`, { path });
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    throw new ZeronasError('ZN_IO', `cannot read '${path}': ${(err as Error).message}`, { path }, err);
+  }
+}
+
+export const runPaths = (dir: string) => ({
+  config: join(dir, 'config.json'),
+  store: join(dir, 'store.sqlite'),
+  summary: join(dir, 'summary.json'),
+  log: join(dir, 'orchestrate.log'),
+  targetDir: (target: string) => join(dir, target.replace(/[^A-Za-z0-9._-]/g, '_')),
+});
