@@ -15,6 +15,7 @@ export type ZeronasErrorCode =
   | 'ZN_AUTH'
   | 'ZN_LUT_STALE'
   | 'ZN_EP_MISMATCH'
+  | 'ZN_LUT_INCOMPLETE'
   | 'ZN_NO_AGENT'
   | 'ZN_IO'
   // Protocol and device agent (issue 4).

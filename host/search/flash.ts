@@ -178,7 +178,7 @@ export function flashCoOptimize(o: FlashCoOptOptions): FlashCoOptResult {
     level1++;
     return -o.accuracy(flashFromVector(x, cells));
   };
-  const res = shgo({ f, bounds, inequalities }, { n: 128, maxLocal: 8, local: { maxEvals: 1500, maxEvalsPerRun: 400, xtol: 1e-4, ftol: 1e-8 }, ...o.shgo });
+  const res = shgo({ f, bounds, inequalities }, { n: 128, maxLocal: 4, feasTol: 1e-6, local: { maxEvals: 3000, maxEvalsPerRun: 200, xtol: 1e-4, ftol: 1e-8 }, ...o.shgo });
   const continuous = res.minima.map((m) => ({ arch: flashFromVector(m.x, cells), accuracy: -m.fun }));
 
   // Level 2: lattice points around each start

@@ -8,7 +8,7 @@
  *  - Inequalities g_i(x) >= 0 and equalities h_e(x) = 0 (scipy's convention) enter
  *      L(x) = f(x) + Σ_i [max(0, λ_i − ρ·g_i)² − λ_i²]/(2ρ) + Σ_e (μ_e·h_e + ρ/2·h_e²);
  *    after each inner solve λ_i ← max(0, λ_i − ρ·g_i), μ_e ← μ_e + ρ·h_e, and ρ ×10 when the violation did not
- *    fall by 4×. Multipliers make the constraint exact without ρ → ∞ (a plain penalty would stop outside).
+ *    fall by 4×, from ρ₀ = 10·max(1, |f(x0)|). Multipliers make the constraint exact without ρ → ∞ (a plain penalty would stop outside).
  *  - Without constraints this is Nelder–Mead restarted from its best point until a restart stops improving.
  * Deviation: scipy's shgo uses SLSQP/COBYLA with gradients or linear models; this is slower per local search but
  * derivative-free and short. Nelder–Mead parameters are the standard (1, 2, 0.5, 0.5).
@@ -175,7 +175,9 @@ export function localMinimize(p: LocalProblem, x0: readonly number[], options: L
 
   const lambda = new Array<number>(ineq.length).fill(0);
   const mu = new Array<number>(eq.length).fill(0);
-  let rho = 10;
+  // ρ starts in proportion to the objective's scale, so a unit violation costs about ten objective units
+  let rho = 10 * Math.max(1, Math.abs(p.f(toX(u))));
+  nfev++;
   let lastViolation = Number.POSITIVE_INFINITY;
   let lastU = u;
   for (let outer = 0; outer < 30 && nfev < maxEvals; outer++) {

@@ -3,6 +3,8 @@ import { infoCommand } from './info.js';
 import { exportCommand } from './export.js';
 import { orchestrateCommand } from './orchestrate.js';
 import { tokenCommand } from './token.js';
+import { scoreCommand } from './score.js';
+import { benchCommand } from './bench.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, infoCommand, exportCommand, tokenCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, scoreCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;

@@ -1,0 +1,201 @@
+/**
+ * `zeronas-agent`: the Node device agent. Options come from the command line or ZERONAS_* environment variables
+ * (`--host` <- ZERONAS_HOST, as written by scripts/install-agent.sh into /etc/zeronas/agent.env; prefer the
+ * environment for the token, the command line is visible in `ps`). This file is the agent's one error boundary:
+ * `code: message` on stderr and exit code 1 (2 for usage errors). SIGTERM/SIGINT shut down cleanly.
+ */
+import os from 'node:os';
+import { join } from 'node:path';
+import yargs from 'yargs';
+import { ZeronasError } from '../shared/errors.js';
+import { ENERGY_METHODS, type EnergyMethod, type JobOfferMessage } from '../shared/protocol/messages.js';
+import { MAX_MODEL_BYTES } from '../shared/protocol/limits.js';
+import { deviceProfiles, getDeviceProfile, recogniseProfile, type DeviceProfile } from '../devices/index.js';
+import { AgentClient } from './client.js';
+import { describeDevice } from './deviceInfo.js';
+import { resolveJobSettings } from './jobSettings.js';
+import { ModelCache } from './modelCache.js';
+import { startMeasurement } from './measureWorker.js';
+import { NODE_RUNTIME_IDS, probeRuntimes, type NodeRuntimeId } from './runtimes/index.js';
+import { INA_CHIPS, type InaChip } from './sensors/ina2xx.js';
+import { DEFAULT_ENERGY_CONFIG, probeAllMeters, toAvailability, type EnergyConfig } from './sensors/index.js';
+import { probeBattery } from './sensors/battery.js';
+
+export interface AgentConfig {
+  hostUrl: string;
+  token: string;
+  name: string;
+  device: string | null;
+  runtime: 'auto' | NodeRuntimeId;
+  cacheDir: string;
+  cacheMaxBytes: number;
+  maxModelBytes: number;
+  energy: EnergyConfig;
+  sysRoot: string;
+  reconnectMaxMs: number;
+}
+
+export class UsageError extends Error {}
+
+const MIB = 1024 * 1024;
+
+export function buildAgentParser(argv: string[]) {
+  return yargs(argv)
+    .scriptName('zeronas-agent')
+    .usage('$0 --host ws://host:port/agent --token T [options]\n\nMeasures ONNX models sent by a zeronas host (latency, energy).')
+    .env('ZERONAS')
+    .option('host', { type: 'string', demandOption: true, describe: 'Host URL (ws:// or wss://), e.g. ws://192.168.1.10:8765/agent' })
+    .option('token', { type: 'string', demandOption: true, describe: 'Token issued by the host (prefer the ZERONAS_TOKEN environment variable)' })
+    .option('name', { type: 'string', default: os.hostname(), describe: 'Name shown on the host (e.g. kitchen-pi)' })
+    .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: 'Device profile (default: recognised from the hardware)' })
+    .option('runtime', { type: 'string', choices: ['auto', ...NODE_RUNTIME_IDS], default: 'auto', describe: "Runtime for jobs that do not name one ('auto': ort-node, else ort-wasm)" })
+    .option('cache-dir', { type: 'string', default: join(os.homedir(), '.cache', 'zeronas', 'models'), describe: 'Model cache directory' })
+    .option('cache-max-mb', { type: 'number', default: 2048, describe: 'Model cache size cap (MiB); least recently used models are evicted' })
+    .option('max-model-mb', { type: 'number', default: 256, describe: `Largest model this agent accepts (MiB, at most ${MAX_MODEL_BYTES / MIB})` })
+    .option('energy', { type: 'string', choices: ['auto', 'none', ...ENERGY_METHODS], default: 'auto', describe: 'Energy meter (auto: first available in the device profile order)' })
+    .option('energy-cmd', { type: 'string', describe: "External meter command printing joules or watts with a unit, e.g. '12.3 J' or '4.2 W'" })
+    .option('energy-cmd-rails', { type: 'string', describe: 'Comma-separated rails the external meter covers (e.g. "USB-C input")' })
+    .option('energy-sample-ms', { type: 'number', default: DEFAULT_ENERGY_CONFIG.samplePeriodMs, describe: 'Sampling period of sampled meters (ms)' })
+    .option('ina-chip', { type: 'string', choices: INA_CHIPS, describe: 'INA2xx chip on I2C (needs the optional i2c-bus module or the hwmon driver)' })
+    .option('ina-bus', { type: 'number', default: DEFAULT_ENERGY_CONFIG.ina.bus, describe: 'I2C bus number' })
+    .option('ina-address', { type: 'string', default: '0x40', describe: 'I2C address of the INA2xx' })
+    .option('ina-shunt-ohms', { type: 'number', default: DEFAULT_ENERGY_CONFIG.ina.shuntOhms, describe: 'Shunt resistor in ohms (INA219/INA226)' })
+    .option('sys-root', { type: 'string', default: '/', hidden: true, describe: 'Prefix for /proc and /sys reads (tests)' })
+    .option('vcgencmd', { type: 'string', default: 'vcgencmd', hidden: true, describe: 'Path of vcgencmd (tests)' })
+    .option('reconnect-max-ms', { type: 'number', default: 30_000, describe: 'Longest wait between reconnect attempts (ms)' })
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .exitProcess(false)
+    .fail((message, err) => {
+      throw err ?? new UsageError(message);
+    });
+}
+
+export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
+  const host = String(args.host);
+  if (!/^wss?:\/\/.+/.test(host)) throw new UsageError(`--host '${host}' must start with ws:// or wss://`);
+  const positive = (name: string): number => {
+    const value = Number(args[name]);
+    if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`--${name} must be a positive number, got '${String(args[name])}'`);
+    return value;
+  };
+  const maxModelBytes = Math.floor(positive('max-model-mb') * MIB);
+  if (maxModelBytes > MAX_MODEL_BYTES) throw new UsageError(`--max-model-mb ${args['max-model-mb']} exceeds the protocol limit of ${MAX_MODEL_BYTES / MIB} MiB`);
+  const address = Number(args['ina-address']);
+  if (!Number.isInteger(address) || address < 0x03 || address > 0x77) throw new UsageError(`--ina-address '${String(args['ina-address'])}' is not a 7-bit I2C address (0x03-0x77)`);
+  const energyMode = String(args.energy) as EnergyConfig['mode'];
+  if (energyMode === 'external-command' && !args['energy-cmd']) throw new UsageError('--energy external-command needs --energy-cmd');
+  return {
+    hostUrl: host,
+    token: String(args.token),
+    name: String(args.name),
+    device: args.device ? String(args.device) : null,
+    runtime: String(args.runtime) as AgentConfig['runtime'],
+    cacheDir: String(args['cache-dir']),
+    cacheMaxBytes: Math.floor(positive('cache-max-mb') * MIB),
+    maxModelBytes,
+    energy: {
+      ...DEFAULT_ENERGY_CONFIG,
+      mode: energyMode,
+      command: args['energy-cmd'] ? String(args['energy-cmd']) : null,
+      commandRails: args['energy-cmd-rails'] ? String(args['energy-cmd-rails']).split(',').map((s) => s.trim()).filter(Boolean) : [],
+      ina: {
+        chip: (args['ina-chip'] as InaChip | undefined) ?? (INA_CHIPS.includes(energyMode as InaChip) ? (energyMode as InaChip) : null),
+        bus: Number(args['ina-bus']),
+        address,
+        shuntOhms: positive('ina-shunt-ohms'),
+      },
+      samplePeriodMs: positive('energy-sample-ms'),
+      raplRoot: join(String(args['sys-root']), 'sys/class/powercap'),
+      hwmonRoot: join(String(args['sys-root']), 'sys/class/hwmon'),
+      powerSupplyRoot: join(String(args['sys-root']), 'sys/class/power_supply'),
+      vcgencmd: String(args.vcgencmd),
+    },
+    sysRoot: String(args['sys-root']),
+    reconnectMaxMs: positive('reconnect-max-ms'),
+  };
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+};
+
+export async function runAgent(config: AgentConfig): Promise<AgentClient> {
+  const runtimes = await probeRuntimes();
+  const meters = await probeAllMeters(config.energy);
+  const hasBattery = (await probeBattery({ root: config.energy.powerSupplyRoot, samplePeriodMs: 1000 })).rails.length > 0;
+  const base = await describeDevice({ name: config.name, profile: null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });
+  const profile: DeviceProfile | null = config.device ? getDeviceProfile(config.device) : recogniseProfile({ environment: 'node', arch: base.os.arch, piModel: base.piModel, hasBattery });
+  log(`device '${config.name}': ${base.cpu.model}, ${base.cpu.cores} cores, ${base.os.distro}, profile ${profile?.id ?? 'none (fallback settings)'}`);
+  for (const r of runtimes) log(`runtime ${r.runtime}: ${r.isAvailable ? `${r.version} [${r.executionProviders.join(', ')}]` : `unavailable: ${r.reason}`}`);
+  for (const m of meters) log(`energy ${m.method}: ${m.isAvailable ? `available [${m.rails.join(', ')}]` : `unavailable: ${m.reason}`}`);
+  const descriptor = async () =>
+    describeDevice({ name: config.name, profile: profile?.id ?? null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });
+  const current = await descriptor();
+  const cache = new ModelCache(config.cacheDir, config.cacheMaxBytes);
+  const energyPreference: EnergyMethod[] = profile?.energy.preferred ?? [];
+
+  const prepareJob = (offer: JobOfferMessage) => {
+    const resolved = resolveJobSettings(offer.settings, { profile, device: current, defaultRuntime: config.runtime });
+    return (modelPath: string) =>
+      startMeasurement(
+        {
+          jobId: offer.jobId,
+          modelPath,
+          model: { sha256: offer.model.sha256, sizeBytes: offer.model.sizeBytes },
+          inputs: offer.inputs,
+          settings: resolved.settings,
+          runtime: resolved.runtime,
+          runtimeSelection: resolved.runtimeSelection,
+          device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile },
+          energy: config.energy,
+          energyPreference,
+          sysRoot: config.sysRoot,
+          vcgencmd: config.energy.vcgencmd,
+        },
+        { log },
+      );
+  };
+  const client = new AgentClient({
+    hostUrl: config.hostUrl,
+    token: config.token,
+    descriptor,
+    cache,
+    maxModelBytes: config.maxModelBytes,
+    prepareJob,
+    log,
+    reconnectMaxMs: config.reconnectMaxMs,
+  });
+  client.start();
+  return client;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let config: AgentConfig;
+  try {
+    const args = await buildAgentParser(argv).parseAsync();
+    if (args.help) return 0;
+    config = resolveAgentConfig(args as Record<string, unknown>);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\nRun 'zeronas-agent --help' for usage.\n`);
+    return 2;
+  }
+  try {
+    const client = await runAgent(config);
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string): void => {
+        log(`${signal}: shutting down`);
+        void client.stop().then(resolve);
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    return 0;
+  } catch (err) {
+    if (err instanceof ZeronasError) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`ZN_INTERNAL: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Which architectures a command works on: one (--arch), a file (--archs: one arch string per line, or a CSV
+ * with an `arch_str`/`arch` column), or a seeded sample of the space (--sample n --seed s).
+ */
+import { readFileSync } from 'node:fs';
+import { ZeronasError } from '../../shared/errors.js';
+import { mulberry32 } from '../ir/init.js';
+import { cellFromCode, formatNb201, NB201_SPACE_SIZE, parseNb201 } from '../spaces/nb201.js';
+import { readCsv } from '../util/csv.js';
+
+export interface ArchSelectionArgs {
+  arch?: string;
+  archs?: string;
+  sample?: number;
+  seed: number;
+}
+
+export function selectArchs(args: ArchSelectionArgs): string[] {
+  const given = [args.arch !== undefined, args.archs !== undefined, args.sample !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new ZeronasError('ZN_BAD_ARGUMENT', 'give exactly one of --arch, --archs <file> or --sample <n>');
+  if (args.arch !== undefined) return [formatNb201(parseNb201(args.arch))];
+  if (args.archs !== undefined) return readArchFile(args.archs);
+  const n = args.sample!;
+  if (!Number.isInteger(n) || n < 1 || n > NB201_SPACE_SIZE) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--sample must be an integer in 1..${NB201_SPACE_SIZE}, got ${n}`);
+  }
+  return sampleNb201(n, args.seed);
+}
+
+/** n distinct cells drawn uniformly without replacement by a seeded Fisher-Yates shuffle of all codes. */
+export function sampleNb201(n: number, seed: number): string[] {
+  const rand = mulberry32(seed);
+  const codes = Array.from({ length: NB201_SPACE_SIZE }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rand() * (NB201_SPACE_SIZE - i));
+    [codes[i], codes[j]] = [codes[j]!, codes[i]!];
+  }
+  return codes.slice(0, n).map((c) => formatNb201(cellFromCode(c)));
+}
+
+function readArchFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ZeronasError('ZN_IO', `cannot read --archs file '${path}': ${(err as Error).message}`, { path });
+  }
+  const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+  const lines = firstLine.includes(',')
+    ? readCsv(text).map((r, i) => {
+        const a = r.arch_str ?? r.arch;
+        if (a === undefined) throw new ZeronasError('ZN_BAD_DATA', `--archs CSV '${path}' needs an 'arch_str' or 'arch' column (row ${i + 2})`);
+        return a;
+      })
+    : text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return lines.map((l, i) => {
+    try {
+      return formatNb201(parseNb201(l));
+    } catch (err) {
+      throw new ZeronasError('ZN_BAD_ARCH_STRING', `--archs '${path}' line ${i + 1}: ${(err as Error).message}`, { path, line: i + 1 });
+    }
+  });
+}

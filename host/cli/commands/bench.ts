@@ -1,0 +1,10 @@
+import type { CommandModule } from 'yargs';
+import { benchProxiesCommand } from './benchProxies.js';
+
+/** `zeronas bench <what>`: benchmarks that print figures (never used as tests). */
+export const benchCommand: CommandModule = {
+  command: 'bench <what>',
+  describe: 'Benchmarks: proxy quality against ground truth, cost-model accuracy',
+  builder: (y) => y.command(benchProxiesCommand as never).demandCommand(1),
+  handler: () => undefined,
+};

@@ -1,0 +1,38 @@
+import type { CommandModule } from 'yargs';
+import type { OutputOptions } from '../output.js';
+
+export interface ScoreArgs extends OutputOptions {
+  space: string;
+  arch?: string;
+  archs?: string;
+  sample?: number;
+  seed: number;
+  proxies: string;
+  data?: string;
+  batchSize: number;
+  batches: number;
+  out?: string;
+}
+
+export const scoreCommand: CommandModule<object, ScoreArgs> = {
+  command: 'score',
+  describe: 'Score architectures with zero-shot proxies (results written as they are computed; rerun to continue)',
+  builder: (y) =>
+    y
+      .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
+      .option('arch', { type: 'string', describe: 'One architecture string' })
+      .option('archs', { type: 'string', describe: 'File with one architecture per line, or a CSV with an arch_str column' })
+      .option('sample', { type: 'number', describe: 'Score n architectures sampled from the space' })
+      .option('seed', { type: 'number', default: 0, describe: 'Seed for --sample, weight init and batch selection (0: images 0..B*N-1)' })
+      .option('proxies', { type: 'string', default: 'zico', describe: 'Comma-separated proxy ids (zico, params, flops, nn_degree, grad_norm, snip, grasp, fisher, synflow, jacob_cov, naswot, zen, ntk, linear_regions)' })
+      .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder (default: the bundled CIFAR-10 sample)' })
+      .option('batch-size', { type: 'number', default: 64, describe: 'Mini-batch size for data-driven proxies' })
+      .option('batches', { type: 'number', default: 2, describe: 'Mini-batches (ZiCo: N)' })
+      .option('out', { type: 'string', describe: 'CSV file; existing rows are kept and skipped (resume)' })
+      .example("$0 score --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' --proxies zico,params --json", 'Score one cell')
+      .example('$0 score --sample 1000 --seed 0 --proxies zico,params --out scores.csv', 'Score 1,000 random cells, resumable') as never,
+  handler: async (args) => {
+    const { runScore } = await import('../runScore.js');
+    await runScore(args);
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * `zeronas bench proxies`: scores a seeded sample (cached in a CSV, so reruns only add what is missing), joins with
+ * a ground-truth column and prints Kendall tau-b and Spearman rho with bootstrap 95% intervals and seconds per
+ * architecture per proxy. Failed scores are excluded per proxy and counted.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ZeronasError } from '../../shared/errors.js';
+import { bootstrapCorrelation, kendallTauB, spearman } from '../stats/rank.js';
+import { readCsv } from '../util/csv.js';
+import { runScore } from './runScore.js';
+import type { BenchProxiesArgs } from './commands/benchProxies.js';
+import { printJson, table } from './output.js';
+
+/** Our proxy id -> NASLib's column name in its precomputed files. */
+const NASLIB_COLUMNS: Record<string, string> = {
+  synflow: 'synflow',
+  naswot: 'nwot',
+  jacob_cov: 'jacov',
+  snip: 'snip',
+  grad_norm: 'grad_norm',
+  params: 'params',
+  flops: 'flops',
+  fisher: 'fisher',
+  grasp: 'grasp',
+  zen: 'zen',
+};
+
+export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> {
+  const proxies = args.proxies.split(',').map((p) => p.trim()).filter(Boolean);
+  const cache = args.cache ?? `runs/bench/proxies-${args.sample}-${args.seed}-b${args.batchSize}x${args.batches}-${proxies.join('+')}.csv`;
+  mkdirSync(dirname(cache), { recursive: true });
+  await runScore({ ...args, json: false, quiet: args.quiet || args.json, out: cache, arch: undefined, archs: undefined } as never);
+  const rows = readCsv(readFileSync(cache, 'utf8'));
+  const truthRows = readCsv(readFileSync(args.truth, 'utf8'));
+  if (truthRows.length && !(args.column in truthRows[0]!)) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--column '${args.column}' is not in '${args.truth}' (columns: ${Object.keys(truthRows[0]!).join(', ')})`);
+  }
+  const truth = new Map(truthRows.map((r) => [r.arch_str!, Number(r[args.column])]));
+  const result: Record<string, unknown> = {};
+  const lines: (string | number)[][] = [['proxy', 'n', 'failed', 'kendall [95% CI]', 'spearman [95% CI]', 's/arch']];
+  for (const p of proxies) {
+    const xs: number[] = [];
+    const ys: number[] = [];
+    let failed = 0;
+    let seconds = 0;
+    for (const r of rows) {
+      const t = truth.get(r.arch!);
+      seconds += Number(r[`${p}_seconds`]);
+      if (r[p] === 'NA' || t === undefined || !Number.isFinite(Number(r[p]))) {
+        failed++;
+        continue;
+      }
+      xs.push(Number(r[p]));
+      ys.push(t);
+    }
+    const k = bootstrapCorrelation(xs, ys, 'kendall', { resamples: args.resamples, seed: args.seed });
+    const s = bootstrapCorrelation(xs, ys, 'spearman', { resamples: args.resamples, seed: args.seed });
+    result[p] = {
+      n: xs.length,
+      failed,
+      kendall: k.estimate,
+      kendallCI: [k.low, k.high],
+      spearman: s.estimate,
+      spearmanCI: [s.low, s.high],
+      secondsPerArch: seconds / Math.max(1, rows.length),
+    };
+    lines.push([p, xs.length, failed, `${k.estimate.toFixed(3)} [${k.low.toFixed(3)}, ${k.high.toFixed(3)}]`, `${s.estimate.toFixed(3)} [${s.low.toFixed(3)}, ${s.high.toFixed(3)}]`, (seconds / Math.max(1, rows.length)).toFixed(3)]);
+  }
+  let agreement: Record<string, unknown> | undefined;
+  if (args.naslib) {
+    const naslib = new Map(readCsv(readFileSync(args.naslib, 'utf8')).map((r) => [r.arch_str!, r]));
+    agreement = {};
+    for (const p of proxies.filter((q) => NASLIB_COLUMNS[q])) {
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (const r of rows) {
+        const n = naslib.get(r.arch!);
+        const v = Number(n?.[NASLIB_COLUMNS[p]!]);
+        if (!n || r[p] === 'NA' || !Number.isFinite(v) || !Number.isFinite(Number(r[p]))) continue;
+        xs.push(Number(r[p]));
+        ys.push(v);
+      }
+      agreement[p] = { naslibColumn: NASLIB_COLUMNS[p], n: xs.length, spearman: spearman(xs, ys), kendall: kendallTauB(xs, ys) };
+    }
+  }
+  const out = { n: rows.length, column: args.column, truth: args.truth, cache, proxies: result, ...(agreement ? { naslibAgreement: agreement } : {}) };
+  if (args.json) printJson(out);
+  else {
+    process.stdout.write(`${rows.length} architectures (seed ${args.seed}) vs ${args.column}\n${table(lines)}\n`);
+    if (agreement) {
+      process.stdout.write(`\nagreement with NASLib's precomputed scores (rank correlation over common cells):\n`);
+      process.stdout.write(`${table([['proxy', 'NASLib column', 'n', 'spearman', 'kendall'], ...Object.entries(agreement).map(([p, a]) => { const v = a as { naslibColumn: string; n: number; spearman: number; kendall: number }; return [p, v.naslibColumn, v.n, v.spearman.toFixed(3), v.kendall.toFixed(3)]; })])}\n`);
+    }
+  }
+  return out;
+}
