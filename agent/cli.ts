@@ -67,6 +67,7 @@ export function buildAgentParser(argv: string[]) {
     .help()
     .alias('h', 'help')
     .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((message, err) => {
       throw err ?? new UsageError(message);

@@ -16,7 +16,7 @@ export interface LocalAgent {
 export function startLocalAgent(hostUrl: string, token: string, log: (line: string) => void, extraArgs: string[] = []): LocalAgent {
   const child = spawn(process.execPath, [AGENT_BIN, '--host', hostUrl, '--name', LOCAL_AGENT_NAME, ...extraArgs], {
     // The token travels in the environment, not argv, so it does not show in `ps`.
-    env: { ...process.env, ZERONAS_TOKEN: token },
+    env: { ...agentEnv(), ZERONAS_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const forward = (chunk: Buffer): void => {
@@ -37,4 +37,9 @@ export function startLocalAgent(hostUrl: string, token: string, log: (line: stri
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The agent reads ZERONAS_* variables as options, so pass it only its own. */
+function agentEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ZERONAS_')));
 }
