@@ -9,7 +9,8 @@
  *  Level 2 (discrete): for each level-1 minimum (best `snapStarts` of them), every lattice point within ±`radius`
  *    lattice steps of the nearest lattice point, per knob (3^9 = 19,683 points for radius 1), is checked for
  *    feasibility; the best feasible by the same objective wins. With no feasible level-1 minimum, the lattice
- *    search starts from the initial architecture.
+ *    search starts from the initial architecture. Then a steepest-ascent lattice hill climb (±1 step per knob,
+ *    feasible moves only) polishes the best point, in case level 1 stopped short of its optimum.
  *
  *  Predictor (§D.2 [INFERRED]): acc ≈ a + b·ln(g) + c·ln(#Params), g = FLASH NN-Degree (capped, §D.1), fitted by
  *    ordinary least squares on n = 25 architectures drawn from the lattice by Sobol sampling (points 1..25: the
@@ -212,6 +213,33 @@ export function flashCoOptimize(o: FlashCoOptOptions): FlashCoOptResult {
       if (d === dims) break;
       offsets[d]!++;
     }
+  }
+  feasibleList.sort((a, b) => b.accuracy - a.accuracy);
+  // Polish: steepest-ascent lattice hill climb (±1 step per knob) from the best level-2 point, so an inexact
+  // level-1 optimum cannot leave a better lattice neighbour unexamined.
+  let cur = feasibleList[0];
+  while (cur) {
+    const x0 = flashToVector(cur.arch);
+    let bestMove: FlashCandidate | undefined;
+    for (let d = 0; d < dims; d++) {
+      for (const dir of [-1, 1]) {
+        const x = [...x0];
+        x[d] = x[d]! + dir * steps[d]!;
+        if (x[d]! < dimRanges[d]!.min || x[d]! > dimRanges[d]!.max) continue;
+        const key = x.join(',');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        level2++;
+        const arch = flashFromVector(x, cells);
+        const c = costOf(arch);
+        if (!constraints.every(({ target, metric, limit }) => (c[target]?.[metric] ?? Infinity) <= limit)) continue;
+        const cand = { arch, accuracy: o.accuracy(arch), costs: c, feasible: true };
+        feasibleList.push(cand);
+        if (cand.accuracy > (bestMove ?? cur).accuracy) bestMove = cand;
+      }
+    }
+    if (!bestMove) break;
+    cur = bestMove;
   }
   feasibleList.sort((a, b) => b.accuracy - a.accuracy);
   return {

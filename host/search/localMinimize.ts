@@ -80,7 +80,7 @@ function nelderMead(phi: (u: number[]) => number, u0: number[], step: number, ma
     const y = phi(u);
     return Number.isFinite(y) ? y : Number.POSITIVE_INFINITY;
   };
-  let values = simplex.map(evalAt);
+  const values = simplex.map(evalAt);
   const order = (): void => {
     const idx = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
     const s = idx.map((i) => simplex[i]!);

@@ -66,11 +66,6 @@ export interface ShgoResult {
   poolSize: number;
 }
 
-interface Vertex {
-  u: number[];
-  f: number;
-}
-
 /** Symmetric k-NN adjacency in unit coordinates (Euclidean). */
 export function knnGraph(points: readonly (readonly number[])[], k: number): number[][] {
   const n = points.length;
