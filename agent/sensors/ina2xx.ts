@@ -129,7 +129,7 @@ export async function probeInaHwmon(
 ): Promise<MeterProbe> {
   const root = options.root ?? '/sys/class/hwmon';
   const reader = options.reader ?? fsReader;
-  let dirs: string[] = [];
+  let dirs: string[];
   try {
     dirs = (await readdir(root)).filter((d) => d.startsWith('hwmon')).sort();
   } catch {
