@@ -59,13 +59,15 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   const { token } = loadOrCreateToken();
   const progress = createProgress(args);
   const logPath = runPaths(config.runDir).log;
-  const log = (line: string): void => {
-    const stamped = `${new Date().toISOString()} ${line}`;
+  const toFile = (line: string): void => {
     try {
-      appendFileSync(logPath, `${stamped}\n`);
+      appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
     } catch {
       // The run folder is created by orchestrate(); lines before that only go to the terminal.
     }
+  };
+  const log = (line: string): void => {
+    toFile(line);
     progress.log(line);
   };
   const computer = await createProxyComputer(config.proxy, {
@@ -78,6 +80,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   const { summary, summaryPath } = await orchestrate(config, {
     token,
     log,
+    debug: toFile,
     progress: (phase, done, total) => progress.update(phase, done, total),
     scorerFor: (store) => cachedProxyScorer(store, config.space, config.proxy, computer.settingsKey, computer.compute),
   });

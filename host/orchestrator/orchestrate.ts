@@ -58,6 +58,8 @@ export interface OrchestrateConfig {
 
 export interface OrchestrateHooks {
   log: (line: string) => void;
+  /** Lines for the run's log file only (the local agent's own output). */
+  debug?: (line: string) => void;
   progress?: (phase: string, done: number, total: number) => void;
   token: string;
   /** Builds the proxy scorer once the run store is open (scores are cached there). */
@@ -113,7 +115,7 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
     await server.start();
     hooks.onListening?.(server);
     hooks.log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
-    if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.log);
+    if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.debug ?? hooks.log);
     await waitForAgents(server, config, hooks);
 
     // 1. Candidate pool and proxy scores.
