@@ -4,8 +4,7 @@
  */
 import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
-import { analyticMetrics } from '../metrics/analytic.js';
-import type { ProxyResult } from './zeroCostProxy.js';
+import type { ProxyResult, ZeroCostProxy } from './zeroCostProxy.js';
 
 export interface ProxyRunSettings {
   dataPath?: string | undefined;
@@ -20,31 +19,20 @@ export interface ProxyComputer {
   compute(graph: Graph): Promise<ProxyResult>;
 }
 
-/** Proxies that need only the IR. */
-const ANALYTIC: Record<string, (graph: Graph) => number> = {
-  params: (g) => analyticMetrics(g).params,
-  flops: (g) => analyticMetrics(g).macs,
-  nn_degree: (g) => analyticMetrics(g).nnDegree,
-};
-
 export async function createProxyComputer(proxy: string, settings: ProxyRunSettings): Promise<ProxyComputer> {
-  const analytic = ANALYTIC[proxy];
-  if (analytic) {
-    return { settingsKey: 'analytic', compute: async (g) => ({ ok: true, value: analytic(g) }) };
-  }
-  const registry = await import('./index.js').catch(() => undefined);
-  const entry = registry?.PROXIES[proxy as keyof typeof registry.PROXIES];
-  if (!registry || !entry) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown proxy '${proxy}'; available: ${[...Object.keys(ANALYTIC), ...Object.keys(registry?.PROXIES ?? {})].join(', ')}`);
+  const { PROXIES } = await import('./index.js');
+  const entry = (PROXIES as Record<string, ZeroCostProxy>)[proxy];
+  if (!entry) throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown proxy '${proxy}'; available: ${Object.keys(PROXIES).join(', ')}`, { proxy });
+  if (!entry.needs.data && !entry.needs.gradients && entry.needs.batches === 0 && ['params', 'flops', 'nn_degree'].includes(proxy)) {
+    return { settingsKey: 'analytic', compute: (graph) => entry.score({ graph, batches: [], seed: settings.seed }) };
   }
   const { openDataset, selectBatches } = await import('../data/index.js');
-  const batches = entry.needs.data
-    ? selectBatches(openDataset(settings.dataPath ? { path: settings.dataPath } : {}), {
-        batchSize: settings.batchSize,
-        batches: Math.max(entry.needs.batches, settings.batches),
-        seed: settings.seed === 0 ? 'first' : settings.seed,
-      })
-    : [];
+  // Proxies on synthetic inputs (zen, te_nas_lr) still take their batch size from the run's batches.
+  const batches = selectBatches(openDataset(settings.dataPath ? { path: settings.dataPath } : {}), {
+    batchSize: settings.batchSize,
+    batches: Math.max(entry.needs.batches, settings.batches),
+    seed: settings.seed === 0 ? 'first' : settings.seed,
+  });
   const settingsKey = JSON.stringify({
     data: entry.needs.data ? (settings.dataPath ?? 'bundled-sample') : null,
     batchSize: settings.batchSize,

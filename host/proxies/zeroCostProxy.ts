@@ -22,8 +22,9 @@ export const PROXY_IDS = [
   'jacob_cov',
   'naswot',
   'zen',
-  'ntk',
-  'linear_regions',
+  'te_nas_ntk',
+  'te_nas_lr',
+  'nn_degree',
   'plain',
   'l2_norm',
 ] as const;

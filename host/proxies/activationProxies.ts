@@ -1,0 +1,193 @@
+/**
+ * Proxies read from activations and input/output gradients: Fisher (§A.7), Jacobian covariance (§A.9),
+ * NASWOT (§A.10), linear regions (§A.12), Zen-score (§A.11) and SynFlow (§A.8).
+ */
+import { gaussianTensor } from '../data/gaussianInputs.js';
+import type { Graph } from '../ir/graph.js';
+import type { IrNode } from '../ir/ops.js';
+import { inferShapes } from '../ir/shapeInference.js';
+import { ActivationCodes } from './math/activationCodes.js';
+import { fisherChannels, fisherScore } from './math/fisher.js';
+import { jacobCovScore } from './math/jacobCov.js';
+import { linearRegionCount } from './math/linearRegions.js';
+import { naswotScore } from './math/naswot.js';
+import { synflowScore } from './math/saliency.js';
+import { runningVarAfterPasses, zenDelta, zenScore } from './math/zen.js';
+import { firstBatch, freshWeights, inputShape, layerWeights, result, withTrainingSession } from './proxyRun.js';
+import type { ZeroCostProxy } from './zeroCostProxy.js';
+
+const reluNodes = (graph: Graph): IrNode[] => graph.nodes.filter((n) => n.op === 'relu');
+const outputsOf = (graph: Graph): number => {
+  const s = inferShapes(graph.nodes).get(graph.output)!;
+  return s[0]!;
+};
+
+/**
+ * Fisher (§A.7, channel mode): z = output of every conv/linear layer (pre-BN), δ = ∂L/∂z; per sample and channel
+ * g = Σ_spatial z·δ; Fisher_k = ½ mean_n g²; broadcast to the layer's weights per channel and summed.
+ */
+export const fisherProxy: ZeroCostProxy = {
+  id: 'fisher',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.7',
+  needs: { data: true, labels: true, gradients: true, batches: 1 },
+  init: 'pytorch-default',
+  async score({ graph, batches, seed }) {
+    const batch = firstBatch(batches, 'fisher');
+    const n = batch.shape[0];
+    const layers = graph.nodes.filter((x) => x.op === 'conv2d' || x.op === 'linear');
+    const shapes = inferShapes(graph.nodes);
+    const names = layers.map((l) => l.name);
+    const step = await withTrainingSession(
+      graph,
+      freshWeights(graph, seed, 'pytorch-default'),
+      { batch: n, objective: 'crossEntropy', paramGrads: 'none', activations: names, activationGrads: names, bnStats: false },
+      (s) => s.run({ input: batch.images, labels: batch.labels }),
+    );
+    const specs = new Map(layerWeights(graph).map((p) => [p.node, p]));
+    return result(
+      fisherScore(
+        layers.map((l) => {
+          const channels = shapes.get(l.name)![0]!;
+          const p = specs.get(l.name)!;
+          return {
+            name: l.name,
+            channels: fisherChannels(step.activations.get(l.name)!, step.activationGrads.get(l.name)!, n, channels),
+            weightsPerChannel: p.shape.slice(1).reduce((a, b) => a * b, 1),
+          };
+        }),
+      ),
+    );
+  },
+};
+
+/**
+ * Jacobian covariance (§A.9): J = ∂(Σ logits)/∂x per sample on one real batch (BN with batch statistics, so the
+ * seed is all-ones over the whole batch, as the reference's backward(ones)); score from corrcoef(J) eigenvalues.
+ */
+export const jacobCovProxy: ZeroCostProxy = {
+  id: 'jacob_cov',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.9',
+  needs: { data: true, labels: false, gradients: true, batches: 1 },
+  init: 'pytorch-default',
+  async score({ graph, batches, seed }) {
+    const batch = firstBatch(batches, 'jacob_cov');
+    const n = batch.shape[0];
+    const k = outputsOf(graph);
+    const step = await withTrainingSession(
+      graph,
+      freshWeights(graph, seed, 'pytorch-default'),
+      { batch: n, objective: 'seed', paramGrads: 'none', inputGrad: true, bnStats: false },
+      (s) => s.run({ input: batch.images, dlogits: new Float32Array(n * k).fill(1) }),
+    );
+    return result(jacobCovScore(step.inputGrad!, n));
+  },
+};
+
+/**
+ * Binary codes of every ReLU on one forward pass in train mode. NASWOT hooks ReLU inputs and linear regions ReLU
+ * outputs; the sign pattern is the same (pitfall F.9), so both read the ReLU inputs.
+ */
+async function reluCodes(graph: Graph, weights: ReadonlyMap<string, Float32Array>, input: Float32Array, n: number): Promise<ActivationCodes> {
+  const inputs = [...new Set(reluNodes(graph).map((r) => r.inputs[0]!))];
+  const k = outputsOf(graph);
+  const step = await withTrainingSession(
+    graph,
+    weights,
+    { batch: n, objective: 'seed', paramGrads: 'none', activations: inputs, bnStats: false },
+    (s) => s.run({ input, dlogits: new Float32Array(n * k) }),
+  );
+  const codes = new ActivationCodes(n);
+  for (const r of reluNodes(graph)) codes.addLayer(step.activations.get(r.inputs[0]!)!, r.name);
+  return codes;
+}
+
+/** NASWOT (§A.10): log|det K| of the activation-agreement kernel, real batch, default init (NASLib's setting). */
+export const naswotProxy: ZeroCostProxy = {
+  id: 'naswot',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.10',
+  needs: { data: true, labels: false, gradients: false, batches: 1 },
+  init: 'pytorch-default',
+  async score({ graph, batches, seed }) {
+    const batch = firstBatch(batches, 'naswot');
+    return result(naswotScore(await reluCodes(graph, freshWeights(graph, seed, 'pytorch-default'), batch.images, batch.shape[0])));
+  },
+};
+
+/** Linear regions (§A.12, TE-NAS): distinct ReLU patterns of a Gaussian-input batch of the proxy batch size. */
+export const linearRegionsProxy: ZeroCostProxy = {
+  id: 'te_nas_lr',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.12',
+  needs: { data: false, labels: false, gradients: false, batches: 0 },
+  init: 'pytorch-default',
+  async score({ graph, batches, seed }) {
+    const n = batches[0]?.shape[0] ?? 64;
+    const x = gaussianTensor([n, ...inputShape(graph)], seed + 1);
+    return result(linearRegionCount(await reluCodes(graph, freshWeights(graph, seed, 'pytorch-default'), x, n)));
+  },
+};
+
+/**
+ * Zen-score (§A.11): Gaussian init, Gaussian x and ε, x' = x + 0.01ε, train mode; Δ = mean_n Σ|f(x) - f(x')| of
+ * the features before global pooling; BN running_var after both passes (momentum 0.1 from 1).
+ */
+export const zenProxy: ZeroCostProxy = {
+  id: 'zen',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.11',
+  needs: { data: false, labels: false, gradients: false, batches: 0 },
+  init: 'gaussian',
+  async score({ graph, batches, seed }) {
+    const n = batches[0]?.shape[0] ?? 64;
+    const shape = [n, ...inputShape(graph)];
+    const x = gaussianTensor(shape, seed + 1);
+    const eps = gaussianTensor(shape, seed + 2);
+    const x2 = x.map((v, i) => v + 0.01 * eps[i]!);
+    const gap = graph.nodes.find((g) => g.op === 'globalAvgPool');
+    if (!gap) return { ok: false, reason: 'zen needs the features before global average pooling; this graph has no globalAvgPool' };
+    const feature = gap.inputs[0]!;
+    const k = outputsOf(graph);
+    const bns = graph.nodes.filter((b) => b.op === 'batchNorm');
+    const [a, b] = await withTrainingSession(
+      graph,
+      freshWeights(graph, seed, 'gaussian'),
+      { batch: n, objective: 'seed', paramGrads: 'none', activations: [feature], bnStats: true },
+      async (s) => [await s.run({ input: x, dlogits: new Float32Array(n * k) }), await s.run({ input: x2, dlogits: new Float32Array(n * k) })],
+    );
+    const delta = zenDelta(a!.activations.get(feature)!, b!.activations.get(feature)!, n);
+    const means = bns.map((bn) => {
+      const r = runningVarAfterPasses([a!.bnStats.get(bn.name)!.variance, b!.bnStats.get(bn.name)!.variance]);
+      return r.reduce((s2, v) => s2 + v, 0) / r.length;
+    });
+    return result(zenScore(delta, means));
+  },
+};
+
+/**
+ * SynFlow (§A.8, survey version): |W| for every parameter, all-ones input of batch 1, R = Σ logits, BN kept in
+ * train mode (survey default); score Σ |W ⊙ ∂R/∂W| over conv/linear weights. Runs in float32 (onnxruntime has no
+ * float64 convolution): BN renormalises every layer, so R stays in range; a non-finite result is reported as a
+ * failure with its reason, never clipped.
+ */
+export const synflowProxy: ZeroCostProxy = {
+  id: 'synflow',
+  higherIsBetter: true,
+  spec: 'ALGORITHMS.md §A.8',
+  needs: { data: false, labels: false, gradients: true, batches: 0 },
+  init: 'pytorch-default',
+  async score({ graph, seed }) {
+    const weights = freshWeights(graph, seed, 'pytorch-default');
+    for (const [name, w] of weights) weights.set(name, w.map(Math.abs));
+    const k = outputsOf(graph);
+    const step = await withTrainingSession(
+      graph,
+      weights,
+      { batch: 1, objective: 'seed', paramGrads: 'weights', bnStats: false },
+      (s) => s.run({ input: new Float32Array(inputShape(graph).reduce((a, b) => a * b, 1)).fill(1), dlogits: new Float32Array(k).fill(1) }),
+    );
+    return result(synflowScore(layerWeights(graph).map((l) => ({ name: l.name, weight: weights.get(l.name)!, other: step.grads.get(l.name)! }))));
+  },
+};

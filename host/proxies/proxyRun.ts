@@ -1,0 +1,60 @@
+/**
+ * Pieces every gradient or activation proxy shares: the weights of a fresh network, one training-graph session
+ * used inside a callback and always disposed, the conv/linear weight list in registration order (ALGORITHMS.md
+ * §0.1), and the shape of the network input.
+ */
+import { inputNode, type Graph } from '../ir/graph.js';
+import { initWeights, type InitScheme, type WeightMap } from '../ir/init.js';
+import { listParams, type ParamSpec } from '../ir/params.js';
+import { exportTraining, type TrainingExportOptions } from '../onnx/exportTraining.js';
+import type { DataBatch } from '../data/dataset.js';
+import { TrainingSession } from './trainingSession.js';
+import type { ProxyResult } from './zeroCostProxy.js';
+import type { ScoreValue } from './math/scoreValue.js';
+
+/** Threads per proxy session (the machine's cores unless ZERONAS_THREADS says otherwise). */
+export function proxyThreads(): number {
+  const fromEnv = Number(process.env.ZERONAS_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 2;
+}
+
+export function freshWeights(graph: Graph, seed: number, scheme: InitScheme): WeightMap {
+  return initWeights(graph, seed, scheme);
+}
+
+/** Conv and linear weights, in the order the reference registers its modules. */
+export function layerWeights(graph: Graph): ParamSpec[] {
+  return listParams(graph).filter((p) => p.kind === 'convWeight' || p.kind === 'linearWeight');
+}
+
+export function inputShape(graph: Graph): readonly number[] {
+  return inputNode(graph).attrs.shape;
+}
+
+export async function withTrainingSession<T>(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  options: TrainingExportOptions,
+  fn: (session: TrainingSession) => Promise<T>,
+): Promise<T> {
+  const model = exportTraining(graph, weights, options);
+  const session = await TrainingSession.create(model, { intraOpNumThreads: proxyThreads() });
+  try {
+    return await fn(session);
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** The first batch, or a clear failure when the proxy was given none. */
+export function firstBatch(batches: readonly DataBatch[], proxy: string): DataBatch {
+  const b = batches[0];
+  if (!b) throw new Error(`${proxy} needs at least one data batch`);
+  return b;
+}
+
+export function result(score: ScoreValue): ProxyResult {
+  if (score.reason !== undefined) return { ok: false, reason: score.reason };
+  if (Number.isNaN(score.value)) return { ok: false, reason: 'the score is NaN' };
+  return { ok: true, value: score.value };
+}
