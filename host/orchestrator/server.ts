@@ -43,6 +43,8 @@ export interface ServerOptions {
   store: Store;
   scheduler: Scheduler;
   tls?: { certPath: string; keyPath: string };
+  /** Extra tokens accepted besides `token` (e.g. tokens issued to paired browser agents). */
+  acceptToken?: (presented: string) => boolean;
   /** Origins allowed for browser connections, besides the host's own. */
   allowedOrigins?: string[];
   heartbeatMs?: number;
@@ -208,7 +210,7 @@ export class HostServer extends EventEmitter {
           ws.close(CLOSE_CODES.auth, 'hello first');
           return;
         }
-        if (!tokensEqual(msg.token, this.options.token)) {
+        if (!tokensEqual(msg.token, this.options.token) && !this.options.acceptToken?.(msg.token)) {
           this.log(`refused agent '${msg.device.name}': bad token`);
           this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'invalid token; run `zeronas token` on the host', details: {} }));
           ws.close(CLOSE_CODES.auth, 'bad token');

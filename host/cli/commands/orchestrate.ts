@@ -34,7 +34,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
     y
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, or local' })
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
-      .option('proxy', { type: 'string', default: 'zico', describe: 'Zero-shot proxy that ranks candidates' })
+      .option('proxy', { type: 'string', default: 'zico', describe: 'Zero-shot proxy that ranks candidates (see zeronas score --help)' })
       .option('budget', { type: 'string', array: true, default: [], describe: 'Per-target budget, e.g. pi3b:latency<=15ms (repeatable)' })
       .option('measure', { type: 'number', default: 12, describe: 'Candidates to measure per target' })
       .option('candidates', { type: 'number', default: 100, describe: 'Candidates sampled and scored by the proxy' })
