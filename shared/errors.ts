@@ -29,7 +29,9 @@ export type ZeronasErrorCode =
   | 'ZN_JOB_CRASHED'
   | 'ZN_JOB_CANCELLED'
   | 'ZN_AGENT_BUSY'
-  | 'ZN_SENSOR';
+  | 'ZN_SENSOR'
+  // Browser agent (issue 6).
+  | 'ZN_PAGE_HIDDEN';
 
 export class ZeronasError extends Error {
   readonly code: ZeronasErrorCode;

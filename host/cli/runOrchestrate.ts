@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { parseBudget } from '../orchestrator/budget.js';
 import { orchestrate, type OrchestrateConfig, type TargetSummary } from '../orchestrator/orchestrate.js';
+import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
+import { renderQr } from '../orchestrator/pairingQr.js';
 import { newRunId, readJson, runPaths } from '../orchestrator/runFolder.js';
 import { loadOrCreateToken } from '../orchestrator/token.js';
 import { cachedProxyScorer } from '../orchestrator/proxyScoring.js';
@@ -82,11 +84,22 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     log,
     debug: toFile,
     progress: (phase, done, total) => progress.update(phase, done, total),
+    // Pairing lines are needed to attach a browser at all, so --quiet does not hide them (it hides the QR code).
+    announcePairing: (a) => announcePairing(a, args.quiet ? (l) => (toFile(l), process.stderr.write(`${l}\n`)) : log, !args.json && !args.quiet),
     scorerFor: (store) => cachedProxyScorer(store, config.space, config.proxy, computer.settingsKey, computer.compute),
   });
   progress.stop();
   if (!args.json && !args.quiet) printSummary(summary as { targets: TargetSummary[]; wallTimeS: number }, summaryPath);
   return summary;
+}
+
+/** Prints a browser pairing code: one URL per browser target (code included) and, for people, a QR code of it. */
+function announcePairing(a: PairingAnnouncement, log: (line: string) => void, isForPeople: boolean): void {
+  const minutes = Math.round((a.code.expiresAtMs - Date.now()) / 60_000);
+  log(`pairing code ${a.code.code} (single use, valid ${minutes} min); open on the device:`);
+  for (const u of a.urls) log(`  ${u.target}: ${u.url}`);
+  if (!isForPeople || a.urls.length === 0) return;
+  process.stderr.write(`${renderQr(a.urls[0]!.url)}\n`);
 }
 
 function printSummary(summary: { targets: TargetSummary[]; wallTimeS: number; candidatesScored?: number }, path: string): void {

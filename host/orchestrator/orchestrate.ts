@@ -31,6 +31,8 @@ import { agentServesTarget, attachHint } from './fleet.js';
 import { startLocalAgent, type LocalAgent } from './localAgent.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
 import type { ProxyScorer } from './proxyScoring.js';
+import { PairingRegistry } from './pairing.js';
+import { isBrowserTarget, openPairingDesk, type PairingAnnouncement, type PairingDesk } from './browserRoutes.js';
 
 export interface OrchestrateConfig {
   runId: string;
@@ -66,6 +68,8 @@ export interface OrchestrateHooks {
   scorerFor: (store: Store) => ProxyScorer;
   /** Called once the server listens (tests read the port from here). */
   onListening?: (server: HostServer) => void;
+  /** A pairing code for browser agents was issued (runs with a browser target); default: a log line. */
+  announcePairing?: (announcement: PairingAnnouncement) => void;
 }
 
 interface Candidate {
@@ -97,6 +101,8 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
   if (voided) hooks.log(`resume: ${voided} in-flight job(s) from the previous host returned to the queue`);
   writeJsonAtomic(paths.config, config);
 
+  // Browser targets: pages pair with one-time codes and present the token they got (pairing.ts).
+  const pairing = config.targets.some(isBrowserTarget) ? new PairingRegistry() : undefined;
   const server = new HostServer({
     host: config.host,
     port: config.port,
@@ -104,6 +110,7 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
     store,
     scheduler,
     ...(config.tls ? { tls: config.tls } : {}),
+    ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}),
     log: (l) => hooks.log(l),
   });
   const overheads: Record<string, number[]> = {};
@@ -111,10 +118,21 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
     if (e.dispatchOverheadMs !== undefined && e.outcome === 'accepted') (overheads[e.target] ??= []).push(e.dispatchOverheadMs);
   });
   let localAgent: LocalAgent | undefined;
+  let pairingDesk: PairingDesk | undefined;
   try {
     await server.start();
     hooks.onListening?.(server);
     hooks.log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
+    if (pairing) {
+      pairingDesk = openPairingDesk(server, {
+        targets: config.targets,
+        listen: config.host,
+        isTls: config.tls !== undefined,
+        registry: pairing,
+        log: hooks.log,
+        announce: hooks.announcePairing ?? ((a) => hooks.log(`pairing code ${a.code.code}: ${a.urls.map((u) => u.url).join(' ; ')}`)),
+      });
+    }
     if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.debug ?? hooks.log);
     await waitForAgents(server, config, hooks);
 
@@ -160,6 +178,7 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary };
   } finally {
+    pairingDesk?.stop();
     await localAgent?.stop();
     await server.close();
     store.close();

@@ -358,7 +358,8 @@ export class HostServer extends EventEmitter {
     } else {
       outcome = sched.fail(f.jobRowId, f.token, `${msg.error.code}: ${msg.error.message}`);
     }
-    this.log(`job ${job.id} (${job.target}) from ${agent.id}: ${msg.status} -> ${outcome}`);
+    const why = msg.status === 'rejected' ? ` (${msg.error.code})` : '';
+    this.log(`job ${job.id} (${job.target}) from ${agent.id}: ${msg.status}${why} -> ${outcome}`);
     this.emit('measurement', {
       jobId: job.id,
       agentId: agent.id,

@@ -124,6 +124,31 @@ export const energyMeterAvailability = z.object({
 });
 export type EnergyMeterAvailability = z.infer<typeof energyMeterAvailability>;
 
+/** One execution provider tried at start-up with a real (tiny) session: did it run, and if not, why. */
+export const executionProviderProbe = z.object({
+  executionProvider: shortText,
+  didRun: z.boolean(),
+  reason: text.nullable(),
+});
+export type ExecutionProviderProbe = z.infer<typeof executionProviderProbe>;
+
+/**
+ * Browser agents only (HARDWARE.md §7.4): what a page is allowed to do. Threads need cross-origin isolation, and
+ * performance.now() is coarsened (about 100 us without isolation, 5 us with it), so both are measured and kept.
+ */
+export const browserEnvironment = z.object({
+  userAgent: shortText,
+  platform: shortText,
+  hardwareConcurrency: z.number().int().nonnegative(),
+  /** navigator.deviceMemory (GiB, rounded by the browser); null where the browser does not tell. */
+  deviceMemoryGiB: z.number().nonnegative().nullable(),
+  isCrossOriginIsolated: z.boolean(),
+  /** Measured step of performance.now() where the model runs (the page's measurement worker), in ms. */
+  timerResolutionMs: nonNegative,
+  executionProviderProbes: z.array(executionProviderProbe).max(8),
+});
+export type BrowserEnvironment = z.infer<typeof browserEnvironment>;
+
 export const deviceDescriptor = z.object({
   /** sha256 over the fields that define "the same device for measurement purposes" (see agent/deviceInfo.ts). */
   fingerprint: sha256Hex,
@@ -150,6 +175,8 @@ export const deviceDescriptor = z.object({
   runtimes: z.array(runtimeAvailability).max(8),
   energyMeters: z.array(energyMeterAvailability).max(16),
   conditions,
+  /** Present when environment is 'browser'. */
+  browser: browserEnvironment.optional(),
 });
 export type DeviceDescriptor = z.infer<typeof deviceDescriptor>;
 
@@ -326,6 +353,10 @@ export const measurement = z.object({
   finishedAt: isoTime,
   energy: energyResult,
   profile: opProfile.nullable(),
+  /** Browser agents only: the isolation state and timer step this measurement was taken under. */
+  browser: z
+    .object({ isCrossOriginIsolated: z.boolean(), timerResolutionMs: nonNegative, userAgent: shortText })
+    .optional(),
 });
 export type Measurement = z.infer<typeof measurement>;
 
