@@ -16,6 +16,9 @@ import { runningVarAfterPasses, zenDelta, zenScore } from './math/zen.js';
 import { firstBatch, freshWeights, inputShape, layerWeights, result, withTrainingSession } from './proxyRun.js';
 import type { ZeroCostProxy } from './zeroCostProxy.js';
 
+/** Offsets added to the run seed for synthetic inputs (seed 0 gives the golden fixture's tensors). */
+export const GAUSSIAN_SEEDS = { zenX: 1001, zenEps: 1002, linearRegionsX: 1003 } as const;
+
 const reluNodes = (graph: Graph): IrNode[] => graph.nodes.filter((n) => n.op === 'relu');
 const outputsOf = (graph: Graph): number => {
   const s = inferShapes(graph.nodes).get(graph.output)!;
@@ -125,7 +128,7 @@ export const linearRegionsProxy: ZeroCostProxy = {
   init: 'pytorch-default',
   async score({ graph, batches, seed }) {
     const n = batches[0]?.shape[0] ?? 64;
-    const x = gaussianTensor([n, ...inputShape(graph)], seed + 1);
+    const x = gaussianTensor([n, ...inputShape(graph)], seed + GAUSSIAN_SEEDS.linearRegionsX);
     return result(linearRegionCount(await reluCodes(graph, freshWeights(graph, seed, 'pytorch-default'), x, n)));
   },
 };
@@ -143,9 +146,10 @@ export const zenProxy: ZeroCostProxy = {
   async score({ graph, batches, seed }) {
     const n = batches[0]?.shape[0] ?? 64;
     const shape = [n, ...inputShape(graph)];
-    const x = gaussianTensor(shape, seed + 1);
-    const eps = gaussianTensor(shape, seed + 2);
-    const x2 = x.map((v, i) => v + 0.01 * eps[i]!);
+    const x = gaussianTensor(shape, seed + GAUSSIAN_SEEDS.zenX);
+    const eps = gaussianTensor(shape, seed + GAUSSIAN_SEEDS.zenEps);
+    const gamma = Math.fround(0.01);
+    const x2 = x.map((v, i) => v + Math.fround(gamma * eps[i]!));
     const gap = graph.nodes.find((g) => g.op === 'globalAvgPool');
     if (!gap) return { ok: false, reason: 'zen needs the features before global average pooling; this graph has no globalAvgPool' };
     const feature = gap.inputs[0]!;

@@ -58,7 +58,7 @@ export const l2NormProxy: ZeroCostProxy = {
 /**
  * GraSP: score = Σ -W ⊙ (H g) with g = ∂L/∂W (conv/linear weights) on one batch. Our graphs are first order, so
  * the Hessian-vector product is a central difference of gradients along g (ALGORITHMS.md §A.6 allows this):
- * H g ≈ (∇L(W + εg) - ∇L(W - εg)) / 2ε with ε = 1e-3 · ‖W‖ / ‖g‖ (a step relative to the weights, large enough
+ * H g ≈ (∇L(W + εg) - ∇L(W - εg)) / 2ε with ε = 1e-4 · ‖W‖ / ‖g‖ (a step relative to the weights, large enough
  * for float32 gradients to differ, small against the curvature scale). Three sessions per architecture.
  */
 export const graspProxy: ZeroCostProxy = {
@@ -79,7 +79,7 @@ export const graspProxy: ZeroCostProxy = {
       for (const v of g.get(l.name)!) gNorm += v * v;
     }
     if (!(gNorm > 0) || !Number.isFinite(gNorm)) return { ok: false, reason: `grasp: the gradient norm is ${Math.sqrt(gNorm)}` };
-    const eps = (1e-3 * Math.sqrt(wNorm)) / Math.sqrt(gNorm);
+    const eps = (1e-4 * Math.sqrt(wNorm)) / Math.sqrt(gNorm);
     const shifted = (sign: number): WeightMap => {
       const w = new Map(weights);
       for (const l of layers) {

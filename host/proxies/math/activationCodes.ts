@@ -38,7 +38,8 @@ export class ActivationCodes {
       for (let u = 0; u < units; u++) {
         const v = values[base + u]!;
         if (v > 0) bits[i * words + (u >>> 5)]! |= 1 << (u & 31);
-        if (this.nonFinite === undefined && !Number.isFinite(v)) this.nonFinite = `${name} has value ${v} (sample ${i}, unit ${u})`;
+        if (this.nonFinite === undefined && !Number.isFinite(v))
+          this.nonFinite = `${name} has value ${v} (sample ${i}, unit ${u})`;
       }
     }
     this.layers.push({ units, words, bits });

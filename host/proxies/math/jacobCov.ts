@@ -59,7 +59,8 @@ export function jacobCovScore(jacobian: ArrayLike<number>, n: number): ScoreValu
   let value = 0;
   for (const l of eigenvalues) {
     const v = l + JACOB_COV_K;
-    if (!(v > 0)) return { ...rejected(`an eigenvalue of the correlation matrix is ${l}, so λ + 1e-5 ≤ 0`), eigenvalues };
+    if (!(v > 0))
+      return { ...rejected(`an eigenvalue of the correlation matrix is ${l}, so λ + 1e-5 ≤ 0`), eigenvalues };
     value -= Math.log(v) + 1 / v;
   }
   return { value, eigenvalues };

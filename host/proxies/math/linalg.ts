@@ -3,10 +3,14 @@ import { ZeronasError } from '../../../shared/errors.js';
 
 function checkSquare(a: ArrayLike<number>, n: number, what: string): void {
   if (!Number.isInteger(n) || n < 1 || a.length !== n * n) {
-    throw new ZeronasError('ZN_SHAPE_MISMATCH', `${what}: expected an ${n}x${n} matrix (${n * n} values), got ${a.length} values`, {
-      n,
-      length: a.length,
-    });
+    throw new ZeronasError(
+      'ZN_SHAPE_MISMATCH',
+      `${what}: expected an ${n}x${n} matrix (${n * n} values), got ${a.length} values`,
+      {
+        n,
+        length: a.length,
+      },
+    );
   }
 }
 

@@ -34,6 +34,10 @@ export function naswotScore(codes: ActivationCodes): ScoreValue & { units: numbe
   if (codes.nonFinite) return { ...rejected(`non-finite ReLU input: ${codes.nonFinite}`), units: codes.units };
   if (codes.layers.length === 0) return { ...rejected('no ReLU activations were recorded'), units: 0 };
   const { logAbsDet } = slogdet(naswotKernel(codes), codes.batch);
-  if (logAbsDet === -Infinity) return { ...rejected('the NASWOT kernel K is singular (two samples share an activation code)'), units: codes.units };
+  if (logAbsDet === -Infinity)
+    return {
+      ...rejected('the NASWOT kernel K is singular (two samples share an activation code)'),
+      units: codes.units,
+    };
   return { value: logAbsDet, units: codes.units };
 }

@@ -14,7 +14,8 @@ export class GramAccumulator {
   nonFinite: string | undefined;
 
   constructor(rows: number) {
-    if (!Number.isInteger(rows) || rows < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `Gram matrix needs a positive row count, got ${rows}`);
+    if (!Number.isInteger(rows) || rows < 1)
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `Gram matrix needs a positive row count, got ${rows}`);
     this.rows = rows;
     this.gram = new Float64Array(rows * rows);
   }
@@ -23,19 +24,26 @@ export class GramAccumulator {
   add(block: readonly ArrayLike<number>[], name = `block ${this.columns}`): void {
     const b = this.rows;
     if (block.length !== b) {
-      throw new ZeronasError('ZN_SHAPE_MISMATCH', `Gram block ${name} has ${block.length} rows, expected ${b} (one per sample)`);
+      throw new ZeronasError(
+        'ZN_SHAPE_MISMATCH',
+        `Gram block ${name} has ${block.length} rows, expected ${b} (one per sample)`,
+      );
     }
     const p = block[0]!.length;
     for (let i = 0; i < b; i++) {
       const gi = block[i]!;
       if (gi.length !== p) {
-        throw new ZeronasError('ZN_SHAPE_MISMATCH', `Gram block ${name}: row ${i} has ${gi.length} values, row 0 has ${p}`);
+        throw new ZeronasError(
+          'ZN_SHAPE_MISMATCH',
+          `Gram block ${name}: row ${i} has ${gi.length} values, row 0 has ${p}`,
+        );
       }
       for (let j = i; j < b; j++) {
         const gj = block[j]!;
         let dot = 0;
         for (let k = 0; k < p; k++) dot += gi[k]! * gj[k]!;
-        if (!Number.isFinite(dot) && this.nonFinite === undefined) this.nonFinite = `${name} gives a non-finite product (rows ${i}, ${j})`;
+        if (!Number.isFinite(dot) && this.nonFinite === undefined)
+          this.nonFinite = `${name} gives a non-finite product (rows ${i}, ${j})`;
         this.gram[i * b + j]! += dot;
         if (j !== i) this.gram[j * b + i]! += dot;
       }
@@ -60,13 +68,24 @@ export interface NtkCondition extends ScoreValue {
  */
 export function ntkScore(gram: ArrayLike<number>, n: number): NtkCondition {
   for (let i = 0; i < gram.length; i++) {
-    if (!Number.isFinite(gram[i]!)) return { ...rejected(`the NTK has a non-finite entry at index ${i}`), condition: NaN, lambdaMin: NaN, lambdaMax: NaN };
+    if (!Number.isFinite(gram[i]!))
+      return {
+        ...rejected(`the NTK has a non-finite entry at index ${i}`),
+        condition: NaN,
+        lambdaMin: NaN,
+        lambdaMax: NaN,
+      };
   }
   const eig = symmetricEigenvalues(gram, n);
   const lambdaMin = eig[0]!;
   const lambdaMax = eig[n - 1]!;
   if (!(lambdaMin > 0)) {
-    return { ...rejected(`the NTK's smallest eigenvalue is ${lambdaMin}, so its condition number is undefined`), condition: Infinity, lambdaMin, lambdaMax };
+    return {
+      ...rejected(`the NTK's smallest eigenvalue is ${lambdaMin}, so its condition number is undefined`),
+      condition: Infinity,
+      lambdaMin,
+      lambdaMax,
+    };
   }
   const condition = lambdaMax / lambdaMin;
   return { value: -condition, condition, lambdaMin, lambdaMax };

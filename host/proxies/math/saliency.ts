@@ -26,7 +26,10 @@ function pairs(layers: readonly LayerPair[], fn: (w: number, g: number) => numbe
   let total = 0;
   for (const { name, weight, other } of layers) {
     if (weight.length !== other.length) {
-      throw new ZeronasError('ZN_SHAPE_MISMATCH', `${what}: '${name}' has ${weight.length} weights but ${other.length} gradient values`);
+      throw new ZeronasError(
+        'ZN_SHAPE_MISMATCH',
+        `${what}: '${name}' has ${weight.length} weights but ${other.length} gradient values`,
+      );
     }
     for (let i = 0; i < weight.length; i++) total += fn(weight[i]!, other[i]!);
   }

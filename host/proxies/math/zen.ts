@@ -59,7 +59,8 @@ export function runningVarAfterPasses(
   const c = passVariances[0]?.length ?? 0;
   const r = new Float64Array(c).fill(initial);
   for (const v of passVariances) {
-    if (v.length !== c) throw new ZeronasError('ZN_SHAPE_MISMATCH', `zen: pass variances have ${v.length} channels, expected ${c}`);
+    if (v.length !== c)
+      throw new ZeronasError('ZN_SHAPE_MISMATCH', `zen: pass variances have ${v.length} channels, expected ${c}`);
     for (let k = 0; k < c; k++) r[k] = (1 - momentum) * r[k]! + momentum * v[k]!;
   }
   return r;
@@ -71,15 +72,26 @@ export function runningVarAfterPasses(
  * holds mean_c running_var_c per BN. Δ ≤ 0 (identical outputs) or a non-finite term gives -Infinity with a reason.
  * Higher is better.
  */
-export function zenScore(delta: number, bnRunningVarMeans: readonly number[]): ScoreValue & { logDelta: number; logBnScaling: number } {
+export function zenScore(
+  delta: number,
+  bnRunningVarMeans: readonly number[],
+): ScoreValue & { logDelta: number; logBnScaling: number } {
   const logDelta = Math.log(delta);
   let logBnScaling = 0;
   for (const m of bnRunningVarMeans) logBnScaling += Math.log(Math.sqrt(m));
   if (!(delta > 0) || !Number.isFinite(delta)) {
-    return { ...rejected(`the perturbation changed the features by Δ = ${delta}, so ln Δ is undefined`), logDelta, logBnScaling };
+    return {
+      ...rejected(`the perturbation changed the features by Δ = ${delta}, so ln Δ is undefined`),
+      logDelta,
+      logBnScaling,
+    };
   }
   if (!Number.isFinite(logBnScaling)) {
-    return { ...rejected(`a BatchNorm running variance mean is not positive and finite (Σ ln √v = ${logBnScaling})`), logDelta, logBnScaling };
+    return {
+      ...rejected(`a BatchNorm running variance mean is not positive and finite (Σ ln √v = ${logBnScaling})`),
+      logDelta,
+      logBnScaling,
+    };
   }
   return { value: logDelta + logBnScaling, logDelta, logBnScaling };
 }
