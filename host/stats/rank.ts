@@ -10,10 +10,14 @@ import { mulberry32 } from '../ir/init.js';
 
 function checkPair(x: ArrayLike<number>, y: ArrayLike<number>, what: string): void {
   if (x.length !== y.length) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `${what}: x has ${x.length} values but y has ${y.length}; they must pair up`, {
-      xLength: x.length,
-      yLength: y.length,
-    });
+    throw new ZeronasError(
+      'ZN_BAD_ARGUMENT',
+      `${what}: x has ${x.length} values but y has ${y.length}; they must pair up`,
+      {
+        xLength: x.length,
+        yLength: y.length,
+      },
+    );
   }
   for (const [name, v] of [
     ['x', x],
@@ -21,9 +25,13 @@ function checkPair(x: ArrayLike<number>, y: ArrayLike<number>, what: string): vo
   ] as const) {
     for (let i = 0; i < v.length; i++) {
       if (Number.isNaN(v[i]!)) {
-        throw new ZeronasError('ZN_BAD_ARGUMENT', `${what}: ${name}[${i}] is NaN; drop or resolve NaN scores before ranking`, {
-          index: i,
-        });
+        throw new ZeronasError(
+          'ZN_BAD_ARGUMENT',
+          `${what}: ${name}[${i}] is NaN; drop or resolve NaN scores before ranking`,
+          {
+            index: i,
+          },
+        );
       }
     }
   }
@@ -90,13 +98,13 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number 
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => cmp(x[a]!, x[b]!) || cmp(y[a]!, y[b]!));
   let n1 = 0;
   let n3 = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && x[order[j + 1]!] === x[order[i]!]) j++;
     const t = j - i + 1;
     n1 += (t * (t - 1)) / 2;
     // joint ties inside this x-run: runs of equal y (the run is sorted by y)
-    for (let a = i; a <= j; ) {
+    for (let a = i; a <= j;) {
       let b = a;
       while (b + 1 <= j && y[order[b + 1]!] === y[order[a]!]) b++;
       const u = b - a + 1;
@@ -108,7 +116,7 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): number 
   const ys = Float64Array.from(order, (i) => y[i]!);
   const swaps = mergeCountInversions(ys);
   let n2 = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && ys[j + 1] === ys[i]) j++;
     const t = j - i + 1;
@@ -199,7 +207,8 @@ export function bootstrapCorrelation(
   if (!Number.isInteger(resamples) || resamples < 1) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `bootstrap resamples must be a positive integer, got ${resamples}`);
   }
-  if (!(level > 0 && level < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `bootstrap level must be in (0, 1), got ${level}`);
+  if (!(level > 0 && level < 1))
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `bootstrap level must be in (0, 1), got ${level}`);
   const fn = statistic === 'kendall' ? kendallTauB : spearman;
   const n = x.length;
   const rand = mulberry32(seed);

@@ -30,13 +30,25 @@ export const GOLDEN_ARCHS = {
   withNone: '|nor_conv_3x3~0|+|none~0|nor_conv_1x1~1|+|skip_connect~0|none~1|nor_conv_3x3~2|',
   withPooling: '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|avg_pool_3x3~2|',
   mixed: '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
+  /** Node 2 is zero (both inputs `none`), so the conv on edge 3<-2 sees only zeros: its gradient is exactly 0 (ZiCo skips it). */
+  deadConv: '|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|',
+  /** Output cut off by `none` edges: every cell outputs zeros, so ZiCo is exactly 0 and several proxies reject. */
+  disconnected: '|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|none~1|none~2|',
 } as const;
 
 /** Full NB201 skeleton (C=16, N=5) and a small one (C=8, N=1) for cheap TypeScript-side checks. */
-export const GOLDEN_CONFIGS: Record<string, Nb201NetworkConfig> = {
+export const GOLDEN_CONFIGS = {
   c16n5: { channels: 16, cellsPerStage: 5, numClasses: 10, inputSize: 32 },
   c8n1: { channels: 8, cellsPerStage: 1, numClasses: 10, inputSize: 32 },
-};
+} as const satisfies Record<string, Nb201NetworkConfig>;
+
+/** Which arch runs on which skeleton (the disconnected cell only on the small one: it tests edge cases). */
+export const GOLDEN_MODELS: readonly { config: keyof typeof GOLDEN_CONFIGS; arch: keyof typeof GOLDEN_ARCHS }[] = [
+  ...(['c16n5', 'c8n1'] as const).flatMap((config) =>
+    (['allConv3x3', 'withNone', 'withPooling', 'mixed', 'deadConv'] as const).map((arch) => ({ config, arch })),
+  ),
+  { config: 'c8n1', arch: 'disconnected' },
+];
 
 export const GOLDEN_WEIGHT_SEED = 0;
 export const GOLDEN_SELECTION = { batchSize: 64, batches: 2, seed: 'first' } as const;
@@ -54,14 +66,14 @@ function main(): void {
   };
 
   const models = [];
-  for (const [configId, config] of Object.entries(GOLDEN_CONFIGS)) {
-    for (const [archId, arch] of Object.entries(GOLDEN_ARCHS)) {
-      const id = `${configId}-${archId}`;
-      const graph = buildNb201Network(arch, config);
-      write(`${id}.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED)));
-      write(`${id}.gaussian.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED, 'gaussian')));
-      models.push({ id, arch, config, onnx: `${id}.onnx`, gaussianOnnx: `${id}.gaussian.onnx` });
-    }
+  for (const m of GOLDEN_MODELS) {
+    const id = `${m.config}-${m.arch}`;
+    const arch = GOLDEN_ARCHS[m.arch];
+    const config = GOLDEN_CONFIGS[m.config];
+    const graph = buildNb201Network(arch, config);
+    write(`${id}.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED)));
+    write(`${id}.gaussian.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED, 'gaussian')));
+    models.push({ id, arch, config, onnx: `${id}.onnx`, gaussianOnnx: `${id}.gaussian.onnx` });
   }
 
   const dataset = openDataset();
@@ -90,7 +102,10 @@ function main(): void {
     generatedBy: 'npx tsx scripts/golden/exportGoldenModels.ts',
     models,
     weightSeed: GOLDEN_WEIGHT_SEED,
-    weightInit: { onnx: "initWeights(graph, 0) = 'pytorch-default'", gaussianOnnx: "initWeights(graph, 0, 'gaussian')" },
+    weightInit: {
+      onnx: "initWeights(graph, 0) = 'pytorch-default'",
+      gaussianOnnx: "initWeights(graph, 0, 'gaussian')",
+    },
     data: {
       file: samplePath,
       sha256: createHash('sha256').update(readFileSync(DEFAULT_DATASET_PATH)).digest('hex'),

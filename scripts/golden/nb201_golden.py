@@ -39,7 +39,9 @@ CONVENTIONS = {
     'all': 'Fresh network per proxy, weights loaded from the ONNX initializers, model.train() (BN batch statistics), '
            'float32; cross-entropy with mean reduction and real labels where labels are used (ALGORITHMS.md §0.3, §0.4). '
            '"layers" = every Conv2d and Linear weight in module-registration order (§0.1). Gradient statistics and '
-           'sums below are taken in float64 from the float32 gradients unless a key says float32.',
+           'sums below are taken in float64 from the float32 gradients unless a key says float32. Numbers keep 10 '
+           'significant digits; non-finite ones are the strings "nan", "inf", "-inf"; a proxy that raised is recorded '
+           'as {"error": ...}.',
     'batch1': 'Real batch 1 = images 0..63 of the shipped sample; batch 2 = images 64..127 (unaugmented).',
     'forward': 'eval: model.eval() on a fresh network (running stats 0/1), the mode of the ONNX inference model; '
                'train: model.train() on a fresh network. Both on batch 1. logitsFirstRows = the first 4 rows.',
@@ -373,6 +375,11 @@ def jacob_cov(net, x):
     _, logits = net(xx)
     logits.backward(torch.ones_like(logits))
     jac = xx.grad.detach().reshape(xx.shape[0], -1).numpy()
+    constant_rows = [i for i in range(jac.shape[0]) if np.all(jac[i] == jac[i, 0])]
+    if constant_rows:
+        # np.corrcoef gives NaN rows and the reference's try/except returns NaN
+        return {'value': 'nan', 'reason': f'constant Jacobian rows {constant_rows[:5]}...', 'constantRows': len(constant_rows),
+                'jacobianAbsSum': g10(np.abs(jac.astype(np.float64)).sum())}
     corrs = np.corrcoef(jac)
     k = 1e-5
     eig_sym = np.linalg.eigvalsh(corrs)
@@ -426,11 +433,12 @@ def ntk(net, x):
     g32 = torch.stack(rows, 0)
     ntk32 = torch.einsum('nc,mc->nm', [g32, g32])
     eig32 = torch.linalg.eigvalsh(ntk32)
-    cond32 = float(np.nan_to_num((eig32[-1] / eig32[0]).item()))
+    cond32 = float(np.nan_to_num((eig32[-1] / eig32[0]).item()))  # the reference maps NaN to 0
     g64 = g32.double()
     ntk64 = (g64 @ g64.t()).numpy()
     eig = np.linalg.eigvalsh(ntk64)
-    cond = float(eig[-1] / eig[0])
+    with np.errstate(divide='ignore', invalid='ignore'):
+        cond = float(np.float64(eig[-1]) / np.float64(eig[0]))
     return {'value': g10(-cond), 'condition': g10(cond), 'lambdaMin': g10(eig[0]), 'lambdaMax': g10(eig[-1]),
             'trace': g10(np.trace(ntk64)), 'conditionFloat32Reference': g10(cond32), 'columns': int(g32.shape[1]),
             'parameters': len(params)}
@@ -472,11 +480,20 @@ def zen(net, x, x_perturbed):
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
             ref = ref + torch.log(torch.sqrt(torch.mean(m.running_var)))
-    return {'value': g10(math.log(delta) + log_bn), 'valueFloat32Reference': g10(float(ref)), 'delta': g10(delta),
+    value = math.log(delta) + log_bn if delta > 0 else -math.inf
+    return {'value': g10(value), 'valueFloat32Reference': g10(float(ref)), 'delta': g10(delta),
             'logBnScaling': g10(log_bn), 'bnRunningVarMeans': [g10(v) for v in means]}
 
 
 # ----------------------------------------------------------------------------------------------------------------
+def safe(fn, *args):
+    """Runs one proxy; an exception is recorded (the reference would crash or return NaN) instead of aborting."""
+    try:
+        return fn(*args)
+    except Exception as err:  # noqa: BLE001
+        return {'error': f'{type(err).__name__}: {err}'}
+
+
 def read_f32(golden_dir, name, shape):
     return torch.from_numpy(np.fromfile(os.path.join(golden_dir, name), dtype='<f4').reshape(shape).copy())
 
@@ -526,13 +543,14 @@ def main():
     lr_x = read_f32(golden_dir, 'lr_x.f32', gshape)
 
     models = []
-    for spec in manifest['models']:
+    only = os.environ.get('ZERONAS_GOLDEN_ONLY')  # a substring of model ids: quick partial runs for debugging
+    for spec in [m for m in manifest['models'] if not only or only in m['id']]:
         print(f"{spec['id']}: {spec['arch']}", flush=True)
         fresh = lambda: build(spec, spec['onnx'], golden_dir)[0]  # noqa: E731
         net, extra = build(spec, spec['onnx'], golden_dir)
         sd = {k: v for k, v in net.state_dict().items() if not k.endswith('num_batches_tracked')}
-        gnet = fresh_g = build(spec, spec['gaussianOnnx'], golden_dir)[0]
-        gsd = {k: v for k, v in fresh_g.state_dict().items() if not k.endswith('num_batches_tracked')}
+        gnet = build(spec, spec['gaussianOnnx'], golden_dir)[0]
+        gsd = {k: v for k, v in gnet.state_dict().items() if not k.endswith('num_batches_tracked')}
         layer_names = [f'{name}.weight' for name, _ in weighted_layers(net)]
         record = {
             'id': spec['id'],
@@ -565,15 +583,16 @@ def main():
         record['grad_norm'] = g10(sum(np.linalg.norm(g.astype(np.float64)) for g in g1))
         record['snip'] = g10(sum(np.abs(w * g).sum() for w, g in zip(weights, g1)))
         record['plain'] = g10(sum((w * g).sum() for w, g in zip(weights, g1)))
-        record['grasp'] = g10(grasp(fresh(), x1, y1))
+        grasp_value = safe(grasp, fresh(), x1, y1)
+        record['grasp'] = grasp_value if isinstance(grasp_value, dict) else g10(grasp_value)
         fisher_value, fisher_layers = fisher(fresh(), x1, y1)
         record['fisher'] = {'value': g10(fisher_value), 'layerSums': fisher_layers}
         record['synflow'] = g10(synflow(fresh(), [3, spec['config']['inputSize'], spec['config']['inputSize']]))
-        record['jacob_cov'] = jacob_cov(fresh(), x1)
+        record['jacob_cov'] = safe(jacob_cov, fresh(), x1)
         record['naswot'] = naswot(fresh(), x1, False)
         record['naswot']['valueTypeNameMatch'] = naswot(fresh(), x1, True)['value']
-        record['ntk'] = ntk(fresh(), x1)
-        record['linear_regions'] = linear_regions(fresh(), lr_x)
+        record['ntk'] = safe(ntk, fresh(), x1)
+        record['linear_regions'] = safe(linear_regions, fresh(), lr_x)
         record['zen'] = zen(gnet, zen_x, zen_xp)
         models.append(record)
 
@@ -597,11 +616,12 @@ def main():
         'models': models,
     }
     fixture['data'].pop('images', None)
-    os.makedirs(os.path.dirname(OUT_FILE), exist_ok=True)
-    with open(OUT_FILE, 'w') as f:
+    out_file = os.path.join(golden_dir, 'partial.json') if only else OUT_FILE
+    os.makedirs(os.path.dirname(out_file), exist_ok=True)
+    with open(out_file, 'w') as f:
         json.dump(fixture, f, indent=1, ensure_ascii=False)
         f.write('\n')
-    print(f'wrote {OUT_FILE}')
+    print(f'wrote {out_file}')
 
 
 if __name__ == '__main__':

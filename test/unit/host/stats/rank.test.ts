@@ -94,6 +94,8 @@ describe('bootstrapCorrelation', () => {
   });
 
   it('rejects 0 resamples (ZN_BAD_ARGUMENT)', () => {
-    expect(() => bootstrapCorrelation(x, y, 'kendall', { resamples: 0 })).toThrow(/resamples must be a positive integer, got 0/);
+    expect(() => bootstrapCorrelation(x, y, 'kendall', { resamples: 0 })).toThrow(
+      /resamples must be a positive integer, got 0/,
+    );
   });
 });

@@ -20,7 +20,9 @@ describe('Fisher (ALGORITHMS.md §A.7, hand-derived vector)', () => {
   });
 
   it('a non-finite channel value gives -Infinity with a reason naming the layer', () => {
-    expect(fisherScore([{ name: 'classifier', channels: [1, NaN], weightsPerChannel: 2 }]).reason).toContain("'classifier' channel 1 is NaN");
+    expect(fisherScore([{ name: 'classifier', channels: [1, NaN], weightsPerChannel: 2 }]).reason).toContain(
+      "'classifier' channel 1 is NaN",
+    );
   });
 
   it('rejects a gradient of another shape (ZN_SHAPE_MISMATCH)', () => {

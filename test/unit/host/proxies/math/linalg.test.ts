@@ -14,7 +14,8 @@ describe('symmetric eigensolver (Jacobi)', () => {
     const n = 40;
     const g = Array.from({ length: n * 60 }, () => rand() - 0.5);
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < 60; k++) a[i * n + j]! += g[i * 60 + k]! * g[j * 60 + k]!;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < 60; k++) a[i * n + j]! += g[i * 60 + k]! * g[j * 60 + k]!;
     const eig = symmetricEigenvalues(a, n);
     let trace = 0;
     for (let i = 0; i < n; i++) trace += a[i * n + i]!;

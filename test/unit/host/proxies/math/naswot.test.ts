@@ -48,7 +48,9 @@ describe('NASWOT kernel and logdet (ALGORITHMS.md §A.10)', () => {
   });
 
   it('rejects 5 values for a batch of 2 (ZN_SHAPE_MISMATCH)', () => {
-    expect(() => new ActivationCodes(2).addLayer([1, 2, 3, 4, 5], 'relu')).toThrow(/relu has 5 values, not a positive multiple of the batch size 2/);
+    expect(() => new ActivationCodes(2).addLayer([1, 2, 3, 4, 5], 'relu')).toThrow(
+      /relu has 5 values, not a positive multiple of the batch size 2/,
+    );
   });
 
   it('popcount32', () => {

@@ -13,7 +13,10 @@ describe('NTK condition number (ALGORITHMS.md §A.12)', () => {
 
   it('chunked accumulation equals G·Gᵀ: rows [1,2,3], [0,1,-1] -> [[14,-1],[-1,2]]', () => {
     const g = new GramAccumulator(2);
-    g.add([[1, 2], [0, 1]]);
+    g.add([
+      [1, 2],
+      [0, 1],
+    ]);
     g.add([[3], [-1]]);
     expect(Array.from(g.gram)).toEqual([14, -1, -1, 2]);
     const r = ntkScore(g.gram, 2);
@@ -23,13 +26,18 @@ describe('NTK condition number (ALGORITHMS.md §A.12)', () => {
 
   it('identical rows make the NTK singular: -Infinity with a reason', () => {
     const g = new GramAccumulator(2);
-    g.add([[1, 1], [1, 1]]);
+    g.add([
+      [1, 1],
+      [1, 1],
+    ]);
     const r = ntkScore(g.gram, 2);
     expect(r.value).toBe(-Infinity);
     expect(r.reason).toContain('smallest eigenvalue');
   });
 
   it('rejects a block with 3 rows for 2 samples (ZN_SHAPE_MISMATCH)', () => {
-    expect(() => new GramAccumulator(2).add([[1], [2], [3]], 'stem.0.weight')).toThrow(/stem.0.weight has 3 rows, expected 2/);
+    expect(() => new GramAccumulator(2).add([[1], [2], [3]], 'stem.0.weight')).toThrow(
+      /stem.0.weight has 3 rows, expected 2/,
+    );
   });
 });

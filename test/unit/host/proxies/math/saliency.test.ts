@@ -38,7 +38,12 @@ describe('gradient-saliency sums (ALGORITHMS.md §A.4-§A.8, §A.13)', () => {
   });
 
   it('l2_norm (§A.13) is Σ_l ‖W_l‖: ‖[3,4]‖ + ‖[12,5]‖ = 18', () => {
-    expect(l2NormScore([{ name: 'a', values: [3, 4] }, { name: 'b', values: [12, 5] }])).toEqual({ value: 18 });
+    expect(
+      l2NormScore([
+        { name: 'a', values: [3, 4] },
+        { name: 'b', values: [12, 5] },
+      ]),
+    ).toEqual({ value: 18 });
   });
 
   it('an infinite sum gives -Infinity with a reason', () => {
@@ -46,6 +51,8 @@ describe('gradient-saliency sums (ALGORITHMS.md §A.4-§A.8, §A.13)', () => {
   });
 
   it('rejects mismatched weight and gradient lengths (ZN_SHAPE_MISMATCH naming the layer)', () => {
-    expect(() => snipScore([{ name: 'stem.0', weight: [1, 2], other: [1] }])).toThrow(/'stem.0' has 2 weights but 1 gradient values/);
+    expect(() => snipScore([{ name: 'stem.0', weight: [1, 2], other: [1] }])).toThrow(
+      /'stem.0' has 2 weights but 1 gradient values/,
+    );
   });
 });

@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { runningVarAfterPasses, unbiasedChannelVariance, zenDelta, zenScore } from '../../../../../host/proxies/math/zen.js';
+import {
+  runningVarAfterPasses,
+  unbiasedChannelVariance,
+  zenDelta,
+  zenScore,
+} from '../../../../../host/proxies/math/zen.js';
 
 describe('Zen-score (ALGORITHMS.md §A.11)', () => {
   it('running_var after two passes with momentum 0.1 from 1 is 0.81 + 0.09·v1 + 0.1·v2', () => {
-    const r = runningVarAfterPasses([[2, 4], [3, 0.5]]);
+    const r = runningVarAfterPasses([
+      [2, 4],
+      [3, 0.5],
+    ]);
     expect(r[0]).toBeCloseTo(0.81 + 0.09 * 2 + 0.1 * 3, 14);
     expect(r[1]).toBeCloseTo(0.81 + 0.09 * 4 + 0.1 * 0.5, 14);
   });
 
-  it('Δ = mean over samples of Σ|f(x) - f(x\')|: two samples, sums 3 and 1 give 2', () => {
+  it("Δ = mean over samples of Σ|f(x) - f(x')|: two samples, sums 3 and 1 give 2", () => {
     expect(zenDelta([1, 2, 0, 0], [0, 0, 1, 0], 2)).toBe(2);
   });
 

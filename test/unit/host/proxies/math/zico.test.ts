@@ -3,7 +3,15 @@ import { zico } from '../../../../../host/proxies/math/zico.js';
 
 describe('ZiCo aggregation (ALGORITHMS.md §A.1)', () => {
   it('test vector: g1=[1,-1,0,2], g2=[3,1,0,2] gives σ=[1,1,0,0], μ=[2,1,0,2], S=3, term ln 3 = 1.0986', () => {
-    const r = zico([{ name: 'conv', batches: [[1, -1, 0, 2], [3, 1, 0, 2]] }]);
+    const r = zico([
+      {
+        name: 'conv',
+        batches: [
+          [1, -1, 0, 2],
+          [3, 1, 0, 2],
+        ],
+      },
+    ]);
     expect(r.reason).toBeUndefined();
     expect(r.layers[0]!.s).toBeCloseTo(3, 12);
     expect(r.layers[0]!.nonzeroSigma).toBe(2);
@@ -13,8 +21,20 @@ describe('ZiCo aggregation (ALGORITHMS.md §A.1)', () => {
 
   it('a second layer with batch-invariant gradients contributes 0 (skipped, S=0)', () => {
     const r = zico([
-      { name: 'a', batches: [[1, -1, 0, 2], [3, 1, 0, 2]] },
-      { name: 'b', batches: [[0.5, -2], [0.5, -2]] },
+      {
+        name: 'a',
+        batches: [
+          [1, -1, 0, 2],
+          [3, 1, 0, 2],
+        ],
+      },
+      {
+        name: 'b',
+        batches: [
+          [0.5, -2],
+          [0.5, -2],
+        ],
+      },
     ]);
     expect(r.layers[1]).toEqual({ name: 'b', s: 0, nonzeroSigma: 0, term: 0 });
     expect(r.value).toBeCloseTo(Math.log(3), 12);
@@ -40,7 +60,15 @@ describe('ZiCo aggregation (ALGORITHMS.md §A.1)', () => {
   });
 
   it('a NaN gradient gives -Infinity with a reason naming the layer, index and batch', () => {
-    const r = zico([{ name: 'cells.0.layers.0.op.1.weight', batches: [[1, 2], [3, NaN]] }]);
+    const r = zico([
+      {
+        name: 'cells.0.layers.0.op.1.weight',
+        batches: [
+          [1, 2],
+          [3, NaN],
+        ],
+      },
+    ]);
     expect(r.value).toBe(-Infinity);
     expect(r.reason).toContain("'cells.0.layers.0.op.1.weight' is NaN at index 1 in batch 1");
   });
