@@ -56,6 +56,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
         ...(args.minRuns !== undefined ? { minRuns: args.minRuns } : {}),
         ...(args.minTimeMs !== undefined ? { minTotalMs: args.minTimeMs } : {}),
       },
+      ...(args.truth ? { truth: { path: resolve(args.truth), column: args.truthColumn } } : {}),
     };
   }
   const { token } = loadOrCreateToken();
@@ -79,18 +80,23 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     seed: config.seed,
   });
   log(`run ${config.runId} -> ${config.runDir}`);
-  const { summary, summaryPath } = await orchestrate(config, {
+  const { summary, summaryPath, reportPath } = await orchestrate(config, {
     token,
     log,
     debug: toFile,
     progress: (phase, done, total) => progress.update(phase, done, total),
     // Pairing lines are needed to attach a browser at all, so --quiet does not hide them (it hides the QR code).
     announcePairing: (a) => announcePairing(a, args.quiet ? (l) => (toFile(l), process.stderr.write(`${l}\n`)) : log, !args.json && !args.quiet),
+    // The URL with the token goes to the terminal only, never to the run's log file.
+    announceDashboard: (url) => {
+      toFile(`dashboard: ${url} (open it once with ?token=<zeronas token>)`);
+      if (!args.quiet) progress.log(`dashboard: ${url}?token=${encodeURIComponent(token)}`);
+    },
     scorerFor: (store) => cachedProxyScorer(store, config.space, config.proxy, computer.settingsKey, computer.compute),
   });
   progress.stop();
-  if (!args.json && !args.quiet) printSummary(summary as { targets: TargetSummary[]; wallTimeS: number }, summaryPath);
-  return summary;
+  if (!args.json && !args.quiet) printSummary(summary as { targets: TargetSummary[]; wallTimeS: number }, summaryPath, reportPath);
+  return { ...(summary as object), summaryPath, reportPath };
 }
 
 /** Prints a browser pairing code: one URL per browser target (code included) and, for people, a QR code of it. */
@@ -102,7 +108,7 @@ function announcePairing(a: PairingAnnouncement, log: (line: string) => void, is
   process.stderr.write(`${renderQr(a.urls[0]!.url)}\n`);
 }
 
-function printSummary(summary: { targets: TargetSummary[]; wallTimeS: number; candidatesScored?: number }, path: string): void {
+function printSummary(summary: { targets: TargetSummary[]; wallTimeS: number; candidatesScored?: number }, path: string, reportPath: string | null): void {
   const rows: (string | number)[][] = [['target', 'measured', 'cost model', 'MAPE', 'best arch', 'score', 'latency']];
   for (const t of summary.targets) {
     rows.push([
@@ -116,4 +122,5 @@ function printSummary(summary: { targets: TargetSummary[]; wallTimeS: number; ca
     ]);
   }
   process.stdout.write(`${table(rows)}\n\n${colour.bold('summary')}: ${path}  (wall time ${summary.wallTimeS.toFixed(1)} s)\n`);
+  if (reportPath) process.stdout.write(`${colour.bold('report')}:  ${reportPath}\n`);
 }

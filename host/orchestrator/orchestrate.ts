@@ -32,7 +32,8 @@ import { startLocalAgent, type LocalAgent } from './localAgent.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
 import type { ProxyScorer } from './proxyScoring.js';
 import { PairingRegistry } from './pairing.js';
-import { isBrowserTarget, openPairingDesk, type PairingAnnouncement, type PairingDesk } from './browserRoutes.js';
+import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from './browserRoutes.js';
+import { openDashboard, type Dashboard } from './dashboard.js';
 
 export interface OrchestrateConfig {
   runId: string;
@@ -56,6 +57,8 @@ export interface OrchestrateConfig {
   tls?: { certPath: string; keyPath: string };
   waitAgentsMs: number;
   measurement: { minRuns?: number; minTotalMs?: number; warmupRuns?: number; threads?: number };
+  /** Ground truth (CSV keyed by arch_str) the report compares proxy scores with. */
+  truth?: { path: string; column: string };
 }
 
 export interface OrchestrateHooks {
@@ -70,6 +73,8 @@ export interface OrchestrateHooks {
   onListening?: (server: HostServer) => void;
   /** A pairing code for browser agents was issued (runs with a browser target); default: a log line. */
   announcePairing?: (announcement: PairingAnnouncement) => void;
+  /** The live dashboard's address (without the token); default: a log line. */
+  announceDashboard?: (url: string) => void;
 }
 
 interface Candidate {
@@ -86,12 +91,30 @@ export interface TargetSummary {
   costModel: { name: string; mapePercent: number | null; within10: number | null; n: number };
   measured: number;
   paretoFront: { arch: string; score: number; latencyMs: number; measured: boolean }[];
+  /** Every scored candidate: its proxy score, the final cost model's prediction and, when measured, the median. */
+  points: { arch: string; score: number; predictedMs: number | null; measuredMs: number | null }[];
   best: null | { arch: string; proxyScore: number; measuredLatencyMs: number; onnx: string; macs: number; params: number };
   dispatchOverheadMs: { median: number | null; n: number };
 }
 
-export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateHooks): Promise<{ summary: unknown; summaryPath: string }> {
+export async function orchestrate(
+  config: OrchestrateConfig,
+  baseHooks: OrchestrateHooks,
+): Promise<{ summary: unknown; summaryPath: string; reportPath: string | null }> {
   const started = Date.now();
+  // The dashboard sees every log line and progress update the CLI sees.
+  let dashboard: Dashboard | undefined;
+  const hooks: OrchestrateHooks = {
+    ...baseHooks,
+    log: (line) => {
+      dashboard?.note(line);
+      baseHooks.log(line);
+    },
+    progress: (phase, done, total) => {
+      dashboard?.setPhase(phase, done, total);
+      baseHooks.progress?.(phase, done, total);
+    },
+  };
   const dir = ensureRunDir(config.runDir);
   const paths = runPaths(dir);
   const store = new Store(paths.store);
@@ -123,6 +146,14 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
     await server.start();
     hooks.onListening?.(server);
     hooks.log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
+    dashboard = openDashboard(server, {
+      token: hooks.token,
+      store,
+      run: { runId: config.runId, proxy: config.proxy, targets: config.targets, candidates: config.candidates, measure: config.measure, budgets: config.budgets },
+      log: hooks.log,
+    });
+    const dashboardUrl = `${pageBaseUrls(config.host, server.port, config.tls !== undefined)[0]!}/`;
+    (hooks.announceDashboard ?? ((url) => hooks.log(`dashboard: ${url} (open it once with ?token=<zeronas token>)`)))(dashboardUrl);
     if (pairing) {
       pairingDesk = openPairingDesk(server, {
         targets: config.targets,
@@ -176,12 +207,26 @@ export async function orchestrate(config: OrchestrateConfig, hooks: OrchestrateH
       targets: summaries,
     };
     writeJsonAtomic(paths.summary, summary);
-    return { summary, summaryPath: paths.summary };
+    return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
+    dashboard?.stop();
     pairingDesk?.stop();
     await localAgent?.stop();
     await server.close();
     store.close();
+  }
+}
+
+/** The run's report.html; a failure to draw it is logged, and the run's results stand. */
+async function writeReport(dir: string, hooks: OrchestrateHooks): Promise<string | null> {
+  try {
+    const { writeRunReport } = await import('../report/index.js');
+    const { path } = writeRunReport(dir);
+    hooks.log(`report: ${path}`);
+    return path;
+  } catch (err) {
+    hooks.log(`report not written: ${(err as Error).message} (retry with zeronas report ${dir})`);
+    return null;
   }
 }
 
@@ -218,11 +263,6 @@ function samplePool(config: OrchestrateConfig): string[] {
     if (!chosen.has(code) && !isNb201Disconnected(cellFromCode(code))) chosen.add(code);
   }
   return [...chosen].map((c) => formatNb201(cellFromCode(c)));
-}
-
-interface MeasuredPoint {
-  arch: string;
-  latencyMs: number;
 }
 
 async function measureTarget(
@@ -332,10 +372,18 @@ function summariseTarget(
   overheads: number[],
 ): TargetSummary {
   const budget = config.budgets.find((b) => b.target === target && b.metric === 'latency') ?? null;
-  const points = candidates.map((c) => {
-    const m = measured.get(c.arch);
-    return { arch: c.arch, score: c.score!, latencyMs: m ?? model?.predict(c.metrics) ?? NaN, measured: m !== undefined };
-  }).filter((p) => Number.isFinite(p.latencyMs));
+  const everyPoint = candidates.map((c) => {
+    const predicted = model?.predict(c.metrics);
+    return {
+      arch: c.arch,
+      score: c.score!,
+      predictedMs: predicted !== undefined && Number.isFinite(predicted) ? predicted : null,
+      measuredMs: measured.get(c.arch) ?? null,
+    };
+  });
+  const points = everyPoint
+    .map((p) => ({ arch: p.arch, score: p.score, latencyMs: p.measuredMs ?? p.predictedMs ?? NaN, measured: p.measuredMs !== null }))
+    .filter((p) => Number.isFinite(p.latencyMs));
   // Model error on the measured candidates (in-sample: the model was fitted on them; leave-one-out would be
   // stricter and is what the cost-model benchmark reports).
   const errors = [...measured].map(([arch, v]) => {
@@ -376,6 +424,7 @@ function summariseTarget(
     },
     measured: measured.size,
     paretoFront: paretoFront(points),
+    points: everyPoint,
     best,
     dispatchOverheadMs: { median: sortedOverheads.length ? sortedOverheads[Math.floor(sortedOverheads.length / 2)]! : null, n: sortedOverheads.length },
   };

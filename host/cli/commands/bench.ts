@@ -5,6 +5,10 @@ import { benchProxiesCommand } from './benchProxies.js';
 export const benchCommand: CommandModule = {
   command: 'bench <what>',
   describe: 'Benchmarks: proxy quality against ground truth, cost-model accuracy',
-  builder: (y) => y.command(benchProxiesCommand as never).demandCommand(1),
+  builder: (y) =>
+    y
+      .command(benchProxiesCommand as never)
+      .demandCommand(1)
+      .example('$0 bench proxies --sample 200 --truth ../shared/data/nb201/nb201_accuracy.csv --proxies zico,params', 'Rank correlation of ZiCo and #Params with accuracy'),
   handler: () => undefined,
 };

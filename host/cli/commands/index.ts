@@ -5,6 +5,7 @@ import { orchestrateCommand } from './orchestrate.js';
 import { tokenCommand } from './token.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
+import { reportCommand } from './report.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, scoreCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;

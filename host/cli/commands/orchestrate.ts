@@ -25,6 +25,8 @@ export interface OrchestrateArgs extends OutputOptions {
   waitAgents: number;
   minRuns?: number;
   minTimeMs?: number;
+  truth?: string;
+  truthColumn: string;
 }
 
 export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
@@ -52,6 +54,8 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for each target to have an agent' })
       .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per model' })
       .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per model' })
+      .option('truth', { type: 'string', describe: "Ground-truth CSV keyed by arch_str: the report plots proxy score against it" })
+      .option('truth-column', { type: 'string', default: 'cifar10_test_acc', describe: 'Column of --truth to compare with' })
       .example('$0 orchestrate --targets local --budget local:latency<=3ms', 'The embedded default: a loopback agent on this machine')
       .example('$0 orchestrate --targets pi3b,browser --budget pi3b:latency<=15ms --measure 20', 'A Raspberry Pi 3B and a phone browser')
       .example('$0 orchestrate --resume runs/20261129-101500-ab12', 'Continue after a crash or Ctrl-C') as never,
@@ -76,5 +80,6 @@ export function validateOrchestrateArgs(args: OrchestrateArgs): void {
   if (args.resume && !existsSync(join(resolve(args.resume), 'config.json'))) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--resume '${args.resume}' is not a run folder (no config.json in it)`);
   }
+  if (args.truth !== undefined && !existsSync(args.truth)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--truth '${args.truth}' does not exist`, { path: args.truth });
   void appendFileSync;
 }

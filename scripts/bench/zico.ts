@@ -1,0 +1,60 @@
+/**
+ * ZiCo speed per architecture (issue 3): our whole procedure (IR -> training graph -> onnxruntime session -> two
+ * batches -> statistics) against the PyTorch reference procedure on the same machine in the same run, as a ratio.
+ *   npm run bench:zico -- [--reps 5] [--threads 2] [--batch 64] [--no-torch]
+ * Prints per architecture: our median ms, achieved GFLOP/s (3 x 2 x MACs x batch x 2 batches / time: forward,
+ * input-gradient and weight-gradient passes), the PyTorch median ms, and ours / PyTorch (< 1 means we are faster).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDataset, selectBatches } from '../../host/data/index.js';
+import { validateGraph } from '../../host/ir/graph.js';
+import { analyticMetrics } from '../../host/metrics/analytic.js';
+import { zicoProxy } from '../../host/proxies/zicoProxy.js';
+import { buildNb201Network } from '../../host/spaces/nb201.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+};
+const reps = Number(opt('reps', '5'));
+const threads = opt('threads', '2');
+const batch = Number(opt('batch', '64'));
+process.env.ZERONAS_THREADS = threads;
+const ARCHS = {
+  heaviest: '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
+  typical: '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
+};
+const batches = selectBatches(openDataset(), { batchSize: batch, batches: 2, seed: 'first' });
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const dir = mkdtempSync(join(tmpdir(), 'zeronas-bench-zico-'));
+const torchScript = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
+
+console.log(`ZiCo per architecture: batch ${batch}, 2 batches, ${threads} threads, median of ${reps}`);
+for (const [label, arch] of Object.entries(ARCHS)) {
+  const graph = buildNb201Network(arch);
+  const macs = analyticMetrics(graph).macsTextbook;
+  await zicoProxy.score({ graph, batches, seed: 0 }); // warm the process (module loading, allocator)
+  const ours: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const res = await zicoProxy.score({ graph: buildNb201Network(arch), batches, seed: r });
+    ours.push(performance.now() - t0);
+    if (!res.ok) throw new Error(res.reason);
+  }
+  const oursMs = median(ours);
+  const gflops = (3 * 2 * macs * batch * 2) / (oursMs / 1000) / 1e9;
+  let torchText = 'PyTorch: skipped';
+  if (!argv.includes('--no-torch')) {
+    const file = join(dir, `${label}.json`);
+    writeFileSync(file, JSON.stringify({ graph, shapes: Object.fromEntries(validateGraph(graph).shapes) }));
+    const res = spawnSync('/usr/bin/python3', [torchScript, file, '--zico', '--batch', String(batch), '--threads', threads, '--reps', String(reps)], { encoding: 'utf8' });
+    const m = /zico_median_ms=([0-9.]+)/.exec(res.stdout ?? '');
+    torchText = m ? `PyTorch ${Number(m[1]).toFixed(0)} ms  ratio ours/PyTorch ${(oursMs / Number(m[1])).toFixed(2)}` : `PyTorch: unavailable (${(res.stderr || res.error?.message || '').split('\n').filter(Boolean).at(-1) ?? 'no output'})`;
+  }
+  console.log(`${label.padEnd(9)} ${arch}\n          ours ${oursMs.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s)  ${torchText}`);
+}
