@@ -7,7 +7,8 @@
  *    traffic (bytes read + written, float32), weighted layers, kernels, plus the whole graph's NN-Degree;
  *  - `e:<edge>:<op>` (nb201 only) the op on each cell edge, and `r:<edge>:<op>` whether it runs: the positional
  *    encoding a tree model can use where position matters (TensorRT on the Jetson).
- * `isFolded` marks a graph that runs no kernel at all (the whole model folded to a constant).
+ * `isFolded` marks a graph that runs no kernel at all (the whole model folded to a constant); `isConstantOutput` one
+ * whose output does not depend on its input (cost models treat these as a group of their own).
  */
 import type { Graph } from '../ir/graph.js';
 import { validateGraph } from '../ir/graph.js';
@@ -21,7 +22,10 @@ import { kernelsOf } from './kernelKeys.js';
 export interface CostFeatures {
   execution: ExecutionHypothesis;
   values: Map<string, number>;
+  /** No kernel runs: the runtime folds the whole model (only under `live`/`folded`). */
   isFolded: boolean;
+  /** The output does not depend on the input (nb201: a disconnected cell), whatever the hypothesis. */
+  isConstantOutput: boolean;
 }
 
 function cacheKey(graph: Graph, execution: ExecutionHypothesis): string {
@@ -31,25 +35,30 @@ function cacheKey(graph: Graph, execution: ExecutionHypothesis): string {
 /** Computes and caches features; one extractor per data set keeps memory bounded by the architectures seen. */
 export class CostFeatureExtractor {
   private readonly cache = new Map<string, CostFeatures>();
+  /** NN-Degree does not depend on the hypothesis: computed once per graph. */
+  private readonly degrees = new Map<string, number>();
 
   features(graph: Graph, execution: ExecutionHypothesis): CostFeatures {
     const key = cacheKey(graph, execution);
     let f = this.cache.get(key);
     if (!f) {
-      f = computeCostFeatures(graph, execution);
+      const graphKey = key.slice(key.indexOf('|') + 1);
+      f = computeCostFeatures(graph, execution, this.degrees.get(graphKey));
+      this.degrees.set(graphKey, f.values.get('a:nnDegree')!);
       this.cache.set(key, f);
     }
     return f;
   }
 }
 
-export function computeCostFeatures(graph: Graph, execution: ExecutionHypothesis): CostFeatures {
+export function computeCostFeatures(graph: Graph, execution: ExecutionHypothesis, knownNnDegree?: number): CostFeatures {
   const { shapes, byName } = validateGraph(graph);
   const values = new Map<string, number>();
   const bump = (name: string, by: number): void => {
     values.set(name, (values.get(name) ?? 0) + by);
   };
   const kernels = kernelsOf(graph, { execution });
+  const plan = executionPlan(graph, execution);
   let macs = 0;
   let params = 0;
   let trafficBytes = 0;
@@ -76,10 +85,9 @@ export function computeCostFeatures(graph: Graph, execution: ExecutionHypothesis
   values.set('a:trafficBytes', trafficBytes);
   values.set('a:layers', layers);
   values.set('a:kernels', count);
-  values.set('a:nnDegree', nnDegree(graph, shapes));
+  values.set('a:nnDegree', knownNnDegree ?? nnDegree(graph, shapes));
   if (graph.meta?.space === 'nb201' && typeof graph.meta.arch === 'string') {
     const cell = parseNb201(graph.meta.arch);
-    const plan = executionPlan(graph, execution);
     const firstCell = graph.nodes.filter((n) => n.name.startsWith('cells.0.layers.'));
     cell.forEach((op, edge) => {
       for (const o of NB201_OPS) if (o !== 'none') values.set(`e:${edge}:${o}`, op === o ? 1 : 0);
@@ -89,7 +97,7 @@ export function computeCostFeatures(graph: Graph, execution: ExecutionHypothesis
       for (const o of NB201_OPS) if (o !== 'none' && o !== 'skip_connect') values.set(`r:${edge}:${o}`, runs && op === o ? 1 : 0);
     });
   }
-  return { execution, values, isFolded: count === 0 };
+  return { execution, values, isFolded: count === 0, isConstantOutput: plan.isConstantOutput };
 }
 
 /** The union of feature names over `features`, sorted, restricted to names matching `include`. */

@@ -39,7 +39,13 @@ export interface ExecutionPlan {
 
 function consumersOf(graph: Graph): Map<string, IrNode[]> {
   const consumers = new Map<string, IrNode[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      const users = consumers.get(i);
+      if (users) users.push(n);
+      else consumers.set(i, [n]);
+    }
+  }
   return consumers;
 }
 

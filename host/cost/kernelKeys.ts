@@ -103,7 +103,13 @@ export function kernelsOf(graph: Graph, options: KernelsOfOptions = {}): KernelU
   const plan = executionPlan(graph, options.execution ?? 'all');
   const runs = (name: string): boolean => plan.executed.has(name);
   const consumers = new Map<string, IrNode[]>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      const users = consumers.get(i);
+      if (users) users.push(n);
+      else consumers.set(i, [n]);
+    }
+  }
   const soleConsumer = (name: string): IrNode | undefined => {
     const users = consumers.get(name) ?? [];
     return users.length === 1 && name !== graph.output ? users[0] : undefined;
@@ -188,6 +194,8 @@ export interface SpaceKernelOptions {
   datasets?: Nb201Dataset[];
   /** Execution hypotheses to cover; default all, so the table serves any of them. */
   executions?: ExecutionHypothesis[];
+  /** nb201 channels of the first stage (C); default 16. */
+  channels?: number;
 }
 
 export interface SpaceKernel {
@@ -195,7 +203,7 @@ export interface SpaceKernel {
   kind: KernelKind;
   inputShape: Shape;
   outputShape: Shape;
-  /** Number of (architecture, dataset, hypothesis) combinations that run this kernel at least once. */
+  /** Number of (cell, dataset, hypothesis) combinations that run this kernel at least once. */
   architectures: number;
 }
 
@@ -210,7 +218,9 @@ export function enumerateSpaceKernels(space: 'nb201', options: SpaceKernelOption
   const table = new Map<string, SpaceKernel>();
   for (const dataset of datasets) {
     for (const cell of enumerateNb201()) {
-      const graph = buildNb201Network(cell, NB201_DATASETS[dataset]);
+      // One cell per stage has the same kernels as five (every cell of a stage sees the same shapes), at a fifth
+      // of the cost; `architectures` counts cells, not networks.
+      const graph = buildNb201Network(cell, { ...NB201_DATASETS[dataset], cellsPerStage: 1, channels: options.channels ?? 16 });
       for (const execution of executions) {
         for (const k of kernelsOf(graph, { execution })) {
           const entry = table.get(k.key) ?? { key: k.key, kind: k.kind, inputShape: k.inputShape, outputShape: k.outputShape, architectures: 0 };

@@ -56,8 +56,8 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
         info(args, `repeat ${r + 1}/${args.repeats}: within10 ${m.within10.toFixed(3)} spearman ${m.spearman.toFixed(3)} (${selected})`),
     });
     if (args.json) {
-      const { mean, std } = result;
-      return printJson({ ...mean, std, ...result });
+      // Headline metrics (means over repeats) at the top level, then the full result (mean, std, per repeat).
+      return printJson({ ...result.mean, ...result });
     }
     const f = (m: number, s: number, digits = 3): string => `${m.toFixed(digits)} ± ${s.toFixed(digits)}`;
     const { mean, std } = result;
