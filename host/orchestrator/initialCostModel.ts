@@ -13,7 +13,8 @@ export interface CostSample {
 
 export interface FittedCostModel {
   name: string;
-  predict(metrics: AnalyticMetrics): number;
+  /** `arch` lets models that read the whole graph (host/cost) predict; analytic ones use the metrics only. */
+  predict(metrics: AnalyticMetrics, arch: string): number;
 }
 
 const features = (m: AnalyticMetrics): number[] => [Math.log(m.macs), Math.log(m.params), Math.log(m.activationBytes)];

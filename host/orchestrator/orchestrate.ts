@@ -27,6 +27,8 @@ import { HostServer, type MeasurementEvent } from './server.js';
 import { Scheduler } from './scheduler.js';
 import { Store } from './store.js';
 import { fitInitialCostModel, type FittedCostModel } from './initialCostModel.js';
+import { AutoCostModel } from '../cost/costModel.js';
+import type { Graph } from '../ir/graph.js';
 import { agentServesTarget, attachHint } from './fleet.js';
 import { startLocalAgent, type LocalAgent } from './localAgent.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
@@ -292,7 +294,7 @@ async function measureTarget(
     const quota = Math.ceil(remaining / (rounds - round));
     const feasible = candidates
       .filter((c) => !measured.has(c.arch))
-      .filter((c) => !budget || !model || model.predict(c.metrics) <= budget.max * 1.1)
+      .filter((c) => !budget || !model || model.predict(c.metrics, c.arch) <= budget.max * 1.1)
       .sort((a, b) => b.score! - a.score!);
     const picks = feasible.slice(0, quota).map((c) => c.arch);
     if (picks.length === 0) break;
@@ -302,11 +304,34 @@ async function measureTarget(
   return { measured, model: fitModel(candidates, measured) };
 }
 
+/** Measurements from which the cross-validated models of host/cost take over from the analytic start model. */
+const AUTO_MODEL_MIN_SAMPLES = 6;
+
+/**
+ * The best cost model the measurements so far support: with few measurements the analytic log-linear model
+ * (initialCostModel.ts); from AUTO_MODEL_MIN_SAMPLES on, host/cost's AutoCostModel, which picks the model and the
+ * execution rule by cross-validation on the measured candidates (with the device's lookup table as a feature
+ * source when one exists). Refitted after every measurement round.
+ */
 function fitModel(candidates: Candidate[], measured: Map<string, number>): FittedCostModel | undefined {
   const byArch = new Map(candidates.map((c) => [c.arch, c.metrics]));
-  return fitInitialCostModel(
-    [...measured].filter(([a]) => byArch.has(a)).map(([arch, value]) => ({ metrics: byArch.get(arch)!, value })),
-  );
+  const pairs = [...measured].filter(([a, v]) => byArch.has(a) && v > 0);
+  if (pairs.length >= AUTO_MODEL_MIN_SAMPLES) {
+    try {
+      const graphs = new Map<string, Graph>();
+      const graphOf = (arch: string): Graph => {
+        let g = graphs.get(arch);
+        if (!g) graphs.set(arch, (g = buildNb201Network(arch)));
+        return g;
+      };
+      const auto = new AutoCostModel({ seed: 0 });
+      auto.fit(pairs.map(([arch, value]) => ({ graph: graphOf(arch), value })));
+      return { name: `${auto.selected.name} (auto, ${pairs.length} samples)`, predict: (_m, arch) => auto.predict(graphOf(arch)).value };
+    } catch {
+      // Degenerate samples (e.g. all equal): the analytic model below still gives a usable ranking.
+    }
+  }
+  return fitInitialCostModel(pairs.map(([arch, value]) => ({ metrics: byArch.get(arch)!, value })));
 }
 
 async function measureBatch(
@@ -373,7 +398,7 @@ function summariseTarget(
 ): TargetSummary {
   const budget = config.budgets.find((b) => b.target === target && b.metric === 'latency') ?? null;
   const everyPoint = candidates.map((c) => {
-    const predicted = model?.predict(c.metrics);
+    const predicted = model?.predict(c.metrics, c.arch);
     return {
       arch: c.arch,
       score: c.score!,
@@ -388,7 +413,7 @@ function summariseTarget(
   // stricter and is what the cost-model benchmark reports).
   const errors = [...measured].map(([arch, v]) => {
     const c = candidates.find((x) => x.arch === arch);
-    return c && model ? Math.abs(model.predict(c.metrics) - v) / v : NaN;
+    return c && model ? Math.abs(model.predict(c.metrics, c.arch) - v) / v : NaN;
   }).filter(Number.isFinite);
   const eligible = candidates
     .filter((c) => measured.has(c.arch) && (!budget || measured.get(c.arch)! <= budget.max))
