@@ -3,7 +3,9 @@
  * `browser-wasm`, ...), an alias (`browser` = `browser-wasm`, `local` = the agent `orchestrate` starts itself),
  * or an explicit agent name (`name:kitchen-pi`). Several agents matching one target form its pool.
  */
+import { ZeronasError } from '../../shared/errors.js';
 import type { DeviceDescriptor } from '../../shared/protocol/index.js';
+import type { HostServer } from './server.js';
 
 export const TARGET_ALIASES: Record<string, string> = { browser: 'browser-wasm', webgpu: 'browser-webgpu' };
 
@@ -25,4 +27,26 @@ export function attachHint(target: string, hostUrl: string): string {
   const profile = TARGET_ALIASES[target] ?? target;
   if (profile.startsWith('browser')) return `open ${hostUrl.replace(/^ws/, 'http')}/agent on the device (pairing code printed above)`;
   return `on the device: npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
+}
+
+/** Waits until every target has an agent; prints how to attach one, and fails with ZN_NO_AGENT at the deadline. */
+export async function waitForAgents(server: HostServer, targets: string[], waitMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let hinted = false;
+  for (;;) {
+    const missing = targets.filter((t) => ![...server.agents.values()].some((a) => agentServesTarget(a.device, t)));
+    if (missing.length === 0) return;
+    if (!hinted) {
+      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.url)}`);
+      hinted = true;
+    }
+    if (Date.now() > deadline) {
+      throw new ZeronasError(
+        'ZN_NO_AGENT',
+        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.url)).join(' ; ')}`,
+        { missing },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

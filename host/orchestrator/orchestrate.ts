@@ -29,7 +29,7 @@ import { Store } from './store.js';
 import { fitInitialCostModel, type FittedCostModel } from './initialCostModel.js';
 import { AutoCostModel } from '../cost/costModel.js';
 import type { Graph } from '../ir/graph.js';
-import { agentServesTarget, attachHint } from './fleet.js';
+import { agentServesTarget, waitForAgents } from './fleet.js';
 import { startLocalAgent, type LocalAgent } from './localAgent.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
 import type { ProxyScorer } from './proxyScoring.js';
@@ -167,7 +167,7 @@ export async function orchestrate(
       });
     }
     if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.debug ?? hooks.log);
-    await waitForAgents(server, config, hooks);
+    await waitForAgents(server, config.targets, config.waitAgentsMs, hooks.log);
 
     // 1. Candidate pool and proxy scores.
     const scorer = hooks.scorerFor(store);
@@ -229,29 +229,6 @@ async function writeReport(dir: string, hooks: OrchestrateHooks): Promise<string
   } catch (err) {
     hooks.log(`report not written: ${(err as Error).message} (retry with zeronas report ${dir})`);
     return null;
-  }
-}
-
-async function waitForAgents(server: HostServer, config: OrchestrateConfig, hooks: OrchestrateHooks): Promise<void> {
-  const deadline = Date.now() + config.waitAgentsMs;
-  let hinted = false;
-  for (;;) {
-    const missing = config.targets.filter((t) => ![...server.agents.values()].some((a) => agentServesTarget(a.device, t)));
-    if (missing.length === 0) return;
-    if (!hinted) {
-      for (const t of missing.filter((t) => t !== 'local')) hooks.log(`waiting for an agent for target '${t}': ${attachHint(t, server.url)}`);
-      hinted = true;
-    }
-    if (Date.now() > deadline) {
-      throw new ZeronasError(
-        'ZN_NO_AGENT',
-        `no agent attached for target(s) ${missing.join(', ')} within ${config.waitAgentsMs / 1000}s. To attach one: ${missing
-          .map((t) => attachHint(t, `${server.url}`))
-          .join(' ; ')}`,
-        { missing },
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

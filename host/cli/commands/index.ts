@@ -5,7 +5,8 @@ import { orchestrateCommand } from './orchestrate.js';
 import { tokenCommand } from './token.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
+import { lutCommand } from './lut.js';
 import { reportCommand } from './report.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;

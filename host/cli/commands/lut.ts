@@ -1,0 +1,38 @@
+import type { CommandModule } from 'yargs';
+import type { OutputOptions } from '../output.js';
+
+export interface LutArgs extends OutputOptions {
+  target: string;
+  space: string;
+  dataset: string;
+  out?: string;
+  runDir?: string;
+  port: number;
+  listen: string;
+  waitAgents: number;
+  minRuns?: number;
+  minTimeMs?: number;
+}
+
+export const lutCommand: CommandModule<object, LutArgs> = {
+  command: 'lut',
+  describe: "Measure every kernel of a search space on a target's agents and write its latency lookup table",
+  builder: (y) =>
+    y
+      .option('target', { type: 'string', demandOption: true, describe: 'Target: a device profile (pi3b, ...), name:<agent>, or local' })
+      .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
+      .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'Input size and classes of the networks' })
+      .option('out', { type: 'string', describe: 'Table file (default devices/<target>/luts/<space>-<dataset>.json)' })
+      .option('run-dir', { type: 'string', describe: 'Folder for the job store, so an interrupted table resumes (default runs/lut-<target>-<space>-<dataset>)' })
+      .option('port', { type: 'number', default: 8765, describe: 'Port agents connect to (0 = any free port)' })
+      .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' })
+      .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for an agent of the target' })
+      .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per kernel' })
+      .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per kernel' })
+      .example('$0 lut --target local', "This machine's table for NAS-Bench-201 (a loopback agent is started)")
+      .example('$0 lut --target pi3b --out devices/pi3b/luts/nb201.json', 'Regenerate a Raspberry Pi 3B table after an OS or runtime update') as never,
+  handler: async (args) => {
+    const { runLut } = await import('../runLut.js');
+    await runLut(args);
+  },
+};

@@ -1,0 +1,119 @@
+/**
+ * `zeronas lut`: every distinct kernel of the space (host/cost/kernelKeys.ts) becomes a micro ONNX model, measured
+ * on the target's agents through the durable scheduler (resumable: finished kernels are never re-measured), then
+ * written as a lookup table keyed by device fingerprint and runtime version (host/cost/lookupTable.ts).
+ */
+import { join, resolve } from 'node:path';
+import { ZeronasError } from '../../shared/errors.js';
+import type { Measurement } from '../../shared/protocol/index.js';
+import { buildKernelModel, enumerateSpaceKernels } from '../cost/kernelKeys.js';
+import { LUT_FORMAT, LUT_FORMAT_VERSION, saveLookupTable, type LookupTable } from '../cost/lookupTable.js';
+import { initWeights } from '../ir/init.js';
+import { inputNode } from '../ir/graph.js';
+import { exportInference } from '../onnx/exportInference.js';
+import { waitForAgents } from '../orchestrator/fleet.js';
+import { startLocalAgent, type LocalAgent } from '../orchestrator/localAgent.js';
+import { measureModels } from '../orchestrator/measureJobs.js';
+import { ensureRunDir } from '../orchestrator/runFolder.js';
+import { Scheduler } from '../orchestrator/scheduler.js';
+import { HostServer } from '../orchestrator/server.js';
+import { Store } from '../orchestrator/store.js';
+import { loadOrCreateToken } from '../orchestrator/token.js';
+import type { Nb201Dataset } from '../spaces/nb201.js';
+import type { LutArgs } from './commands/lut.js';
+import { printJson } from './output.js';
+import { createProgress } from './progress.js';
+
+export async function runLut(args: LutArgs): Promise<LookupTable> {
+  const targetSlug = args.target.replace(/[^A-Za-z0-9._-]/g, '_');
+  const out = resolve(args.out ?? join('devices', targetSlug, 'luts', `${args.space}-${args.dataset}.json`));
+  const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
+  const progress = createProgress(args);
+  const log = (line: string): void => progress.log(line);
+  const store = new Store(join(runDir, 'store.sqlite'));
+  const scheduler = new Scheduler(store, { leaseMs: 180_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
+  scheduler.resetAllLeases();
+  const { token } = loadOrCreateToken();
+  const server = new HostServer({ host: args.listen, port: args.port, token, store, scheduler, log });
+  let agent: LocalAgent | undefined;
+  try {
+    await server.start();
+    log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
+    if (args.target === 'local') agent = startLocalAgent(`${server.url}/agent`, token, () => undefined);
+    await waitForAgents(server, [args.target], args.waitAgents * 1000, log);
+    server.setTargets([args.target]);
+    const kernels = enumerateSpaceKernels('nb201', { datasets: [args.dataset as Nb201Dataset] });
+    log(`${kernels.length} kernels of ${args.space} (${args.dataset}) to measure on ${args.target}`);
+    const rows = await measureModels(
+      store,
+      scheduler,
+      kernels.map((k) => {
+        const graph = buildKernelModel(k.key);
+        return {
+          label: k.key,
+          bytes: exportInference(graph, initWeights(graph, 0), { batch: 1, foldBatchNorm: true }),
+          inputs: [{ name: 'input', dims: [1, ...inputNode(graph).attrs.shape], dtype: 'float32' as const }],
+        };
+      }),
+      {
+        runId: 'lut',
+        target: args.target,
+        kind: 'kernel',
+        settings: {
+          ...(args.minRuns !== undefined ? { minRuns: args.minRuns } : {}),
+          ...(args.minTimeMs !== undefined ? { minTotalMs: args.minTimeMs } : {}),
+        },
+        progress: (done, total) => progress.update(`measuring kernels on ${args.target}`, done, total),
+        log,
+      },
+    );
+    progress.stop();
+    const missing = kernels.filter((k) => !rows.has(k.key));
+    if (missing.length) {
+      throw new ZeronasError('ZN_LUT_INCOMPLETE', `${missing.length} kernel(s) could not be measured on ${args.target}, e.g. '${missing[0]!.key}'; see ${runDir}`, {
+        missing: missing.map((k) => k.key),
+      });
+    }
+    const measurements = [...rows.values()].map((r) => JSON.parse(r.result_json) as Measurement);
+    const first = measurements[0]!;
+    const fingerprints = new Set(measurements.map((m) => m.device.fingerprint));
+    if (fingerprints.size > 1) {
+      throw new ZeronasError('ZN_LUT_STALE', `kernels of one table were measured on ${fingerprints.size} different devices; use name:<agent> to pin one`, {
+        fingerprints: [...fingerprints],
+      });
+    }
+    const lut: LookupTable = {
+      format: LUT_FORMAT,
+      version: LUT_FORMAT_VERSION,
+      device: { fingerprint: first.device.fingerprint, name: first.device.name },
+      runtime: { name: first.runtime.runtime, version: first.runtime.version },
+      executionProvider: first.runtime.executionProvider,
+      threads: first.runtime.threads,
+      measurement: {
+        warmupRuns: first.settings.warmupRuns,
+        repeats: Math.min(...measurements.map((m) => m.latency.n)),
+        minRepeatMs: first.settings.minTotalMs,
+        batch: 1,
+        foldBatchNorm: true,
+      },
+      // onnxruntime runs every node of the exported graph (x*0 included), so the table sums every kernel.
+      execution: 'all',
+      createdAt: new Date().toISOString(),
+      entries: Object.fromEntries(
+        [...rows].map(([key, r]) => {
+          const m = JSON.parse(r.result_json) as Measurement;
+          return [key, { medianMs: m.latency.medianMs, p90Ms: m.latency.p90Ms, minMs: m.latency.minMs, maxMs: m.latency.maxMs, n: m.latency.n }];
+        }),
+      ),
+    };
+    await saveLookupTable(out, lut);
+    if (args.json) printJson({ out, kernels: kernels.length, device: lut.device, runtime: lut.runtime, executionProvider: lut.executionProvider });
+    else if (!args.quiet) process.stdout.write(`wrote ${out}: ${kernels.length} kernels, device ${lut.device.fingerprint.slice(0, 12)} (${lut.device.name}), ${lut.runtime.name} ${lut.runtime.version} ${lut.executionProvider}\n`);
+    return lut;
+  } finally {
+    progress.stop();
+    await agent?.stop();
+    await server.close();
+    store.close();
+  }
+}
