@@ -10,7 +10,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZeronasError } from '../../shared/errors.js';
 import { analyticMetrics, type AnalyticMetrics } from '../metrics/analytic.js';
 import { initWeights } from '../ir/init.js';
 import { exportInference } from '../onnx/exportInference.js';

@@ -1,0 +1,98 @@
+/**
+ * Issue 9 on this machine, through a real local agent: a lookup table for NAS-Bench-201 (zeronas lut), then N
+ * random cells measured twice (two passes: the machine's own repeatability ceiling = share of cells whose two
+ * medians agree within ±10%), then the table-based model with its fitted correction (LutCostModel) trained on K
+ * cells of pass 1 and evaluated on the other N-K against pass 2 (and pass 1).
+ *   npx tsx scripts/bench/lutAccuracy.ts [--lut devices/local/luts/nb201-cifar10.json] [--cells 200] [--train 25]
+ *        [--min-time-ms 500] [--run-dir runs/bench/lut-accuracy] [--seed 0]
+ * Resumable: measurements live in the run folder's store.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LutCostModel } from '../../host/cost/costModel.js';
+import { loadLookupTable } from '../../host/cost/lookupTable.js';
+import { spearman } from '../../host/stats/rank.js';
+import { initWeights, mulberry32 } from '../../host/ir/init.js';
+import { exportInference } from '../../host/onnx/exportInference.js';
+import { waitForAgents } from '../../host/orchestrator/fleet.js';
+import { startLocalAgent } from '../../host/orchestrator/localAgent.js';
+import { measureModels } from '../../host/orchestrator/measureJobs.js';
+import { ensureRunDir } from '../../host/orchestrator/runFolder.js';
+import { Scheduler } from '../../host/orchestrator/scheduler.js';
+import { HostServer } from '../../host/orchestrator/server.js';
+import { Store } from '../../host/orchestrator/store.js';
+import { loadOrCreateToken } from '../../host/orchestrator/token.js';
+import { sampleNb201 } from '../../host/cli/archSelection.js';
+import { buildNb201Network, isNb201Disconnected, parseNb201 } from '../../host/spaces/nb201.js';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
+};
+const lutPath = opt('lut', 'devices/local/luts/nb201-cifar10.json');
+const cells = Number(opt('cells', '200'));
+const train = Number(opt('train', '25'));
+const minTimeMs = Number(opt('min-time-ms', '500'));
+const seed = Number(opt('seed', '0'));
+const runDir = ensureRunDir(opt('run-dir', 'runs/bench/lut-accuracy'));
+if (!existsSync(lutPath)) throw new Error(`no lookup table at ${lutPath}: run 'zeronas lut --target local' first`);
+const lut = await loadLookupTable(lutPath);
+
+const archs = sampleNb201(cells * 2, seed).filter((a) => !isNb201Disconnected(parseNb201(a))).slice(0, cells);
+const store = new Store(join(runDir, 'store.sqlite'));
+const scheduler = new Scheduler(store, { leaseMs: 180_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
+scheduler.resetAllLeases();
+const { token } = loadOrCreateToken();
+const server = new HostServer({ host: '127.0.0.1', port: 0, token, store, scheduler });
+await server.start();
+const agent = startLocalAgent(`${server.url}/agent`, token, () => undefined);
+const passes: Map<string, number>[] = [];
+try {
+  await waitForAgents(server, ['local'], 60_000, console.error);
+  server.setTargets(['local']);
+  const models = archs.map((arch) => {
+    const g = buildNb201Network(arch);
+    return { label: arch, bytes: exportInference(g, initWeights(g, 0), { batch: 1, foldBatchNorm: true }), inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' as const }] };
+  });
+  for (const pass of [1, 2]) {
+    const rows = await measureModels(store, scheduler, models, {
+      runId: `pass${pass}`,
+      target: 'local',
+      kind: 'measure',
+      settings: { minTotalMs: minTimeMs },
+      progress: (d, t) => process.stderr.write(`\rpass ${pass}: ${d}/${t}`),
+    });
+    process.stderr.write('\n');
+    passes.push(new Map([...rows].map(([a, r]) => [a, r.latency_median_ms!])));
+  }
+} finally {
+  await agent.stop();
+  await server.close();
+  store.close();
+}
+const within = (a: number, b: number): boolean => Math.abs(a - b) / b <= 0.1;
+const common = archs.filter((a) => passes[0]!.has(a) && passes[1]!.has(a));
+const ceiling = common.filter((a) => within(passes[0]!.get(a)!, passes[1]!.get(a)!)).length / common.length;
+const order = [...common];
+const rand = mulberry32(seed + 7);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(rand() * (i + 1));
+  [order[i], order[j]] = [order[j]!, order[i]!];
+}
+const trainSet = order.slice(0, train);
+const testSet = order.slice(train);
+const model = new LutCostModel(lut);
+model.fit(trainSet.map((a) => ({ graph: buildNb201Network(a), value: passes[0]!.get(a)! })));
+const preds = testSet.map((a) => model.predict(buildNb201Network(a)).value);
+const vsPass = (p: number): { within10: number; spearman: number } => ({
+  within10: testSet.filter((a, i) => within(preds[i]!, passes[p]!.get(a)!)).length / testSet.length,
+  spearman: spearman(preds, testSet.map((a) => passes[p]!.get(a)!)),
+});
+console.log(`cells measured twice: ${common.length}; repeatability ceiling (pass 1 vs pass 2 within ±10%): ${(ceiling * 100).toFixed(1)}%, Spearman ${spearman(common.map((a) => passes[0]!.get(a)!), common.map((a) => passes[1]!.get(a)!)).toFixed(3)}`);
+const a = vsPass(1);
+const b = vsPass(0);
+console.log(`LUT model (a + b * table sum) fitted on ${train} cells of pass 1, predicting the other ${testSet.length}:`);
+console.log(`  vs pass 2: within ±10% ${(a.within10 * 100).toFixed(1)}%, Spearman ${a.spearman.toFixed(3)}`);
+console.log(`  vs pass 1: within ±10% ${(b.within10 * 100).toFixed(1)}%, Spearman ${b.spearman.toFixed(3)}`);
+console.log(`  model: ${JSON.stringify(model.describe())}`);
