@@ -1,32 +1,13 @@
 import type { Graph } from './graph.js';
 import { listParams, elementCount, type ParamSpec } from './params.js';
+import { hash32, mulberry32 } from '../../shared/random.js';
+
+export { mulberry32 };
 
 /** Parameter values by name (float32, as the runtimes use them). */
 export type WeightMap = Map<string, Float32Array>;
 
 export type InitScheme = 'pytorch-default' | 'gaussian';
-
-/** FNV-1a 32-bit hash: derives an independent stream per parameter from (seed, name). */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: small, fast, well-distributed 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal draws by Box-Muller from a uniform generator. */
 export function gaussian(rand: () => number): () => number {

@@ -4,28 +4,9 @@
  * but zeros can hit fast paths in some kernels, so we never feed all-zero tensors.
  */
 import type { InputSpec } from '../protocol/messages.js';
+import { hash32, mulberry32 } from '../random.js';
 
 export type InputData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
