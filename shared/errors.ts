@@ -18,6 +18,8 @@ export type ZeronasErrorCode =
   | 'ZN_LUT_INCOMPLETE'
   | 'ZN_NO_AGENT'
   | 'ZN_IO'
+  /** A bug (catalogued in docs/errors.md; also what the host answers when a handler fails unexpectedly). */
+  | 'ZN_INTERNAL'
   // Protocol and device agent (issue 4).
   | 'ZN_PROTOCOL_PARSE'
   | 'ZN_PROTOCOL_SEQUENCE'

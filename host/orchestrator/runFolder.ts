@@ -3,8 +3,8 @@
  * scores), summary.json and the ONNX files of the chosen architectures. `--resume runs/<id>` needs nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 
 export function newRunId(now = new Date()): string {
@@ -12,11 +12,18 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Creates (or checks) a writable run folder, failing early with the path when it is not writable. */
+/**
+ * Creates (or checks) a writable run folder, failing early with the path when it is not writable. The missing
+ * folders are made one by one rather than with `mkdirSync(..., { recursive: true })`, which on Node 20 loops
+ * forever on some unwritable paths (anything under /proc) instead of failing.
+ */
 export function ensureRunDir(dir: string): string {
   const abs = resolve(dir);
   try {
-    mkdirSync(abs, { recursive: true });
+    const missing: string[] = [];
+    for (let p = abs; !existsSync(p) && dirname(p) !== p; p = dirname(p)) missing.unshift(p);
+    for (const d of missing) mkdirSync(d);
+    if (!statSync(abs).isDirectory()) throw new Error('ENOTDIR: it exists and is not a folder');
     accessSync(abs, constants.W_OK);
   } catch (err) {
     throw new ZeronasError('ZN_IO', `run folder '${abs}' is not writable: ${(err as Error).message}`, { path: abs }, err);

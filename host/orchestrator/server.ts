@@ -30,7 +30,7 @@ import {
   type Measurement,
   type MeasurementSettingsInput,
 } from '../../shared/protocol/index.js';
-import { ZeronasError } from '../../shared/errors.js';
+import { ZeronasError, type ZeronasErrorCode } from '../../shared/errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Store } from './store.js';
 import { agentServesTarget } from './fleet.js';
@@ -69,6 +69,9 @@ export interface ConnectedAgent {
 interface InFlight {
   jobRowId: number;
   token: string;
+  /** The agent the job was offered to: accepts and results from any other agent are ignored. */
+  agentId: string;
+  isModelSent: boolean;
   offeredAt: number;
   modelSha256: string;
 }
@@ -144,11 +147,31 @@ export class HostServer extends EventEmitter {
     });
     this.port = (this.http.address() as AddressInfo).port;
     this.timer = setInterval(() => {
-      const expired = this.options.scheduler.expireLeases();
-      if (expired) this.log(`${expired} lease(s) expired and were requeued`);
-      this.checkHeartbeats();
-      this.pump();
+      this.guard('the lease and heartbeat check', () => {
+        const expired = this.options.scheduler.expireLeases();
+        if (expired) this.log(`${expired} lease(s) expired and were requeued`);
+        this.checkHeartbeats();
+        this.pump();
+      });
     }, 500);
+  }
+
+  /**
+   * Runs a handler so that a failure (typically the store: disk full, unwritable run folder) is logged with its
+   * cause and answered with a typed error instead of crashing the host. Every store write is one transaction, so a
+   * failed one leaves nothing half-written; an unrecorded result keeps its lease, which expires and is re-run.
+   */
+  private guard(what: string, fn: () => void, ws?: WebSocket): void {
+    try {
+      fn();
+    } catch (err) {
+      const message = `host failed while handling ${what}: ${(err as Error).message}`;
+      const sqliteCode = (err as { code?: unknown }).code;
+      const code: ZeronasErrorCode =
+        err instanceof ZeronasError ? err.code : typeof sqliteCode === 'string' && sqliteCode.startsWith('SQLITE_') ? 'ZN_IO' : 'ZN_INTERNAL';
+      this.log(`${code}: ${message}`);
+      if (ws) this.send(ws, errorMessageFor({ code, message, details: {} }));
+    }
   }
 
   private isAllowedOrigin(origin: string, hostHeader: string | undefined): boolean {
@@ -190,7 +213,7 @@ export class HostServer extends EventEmitter {
       if (!agentId) ws.close(CLOSE_CODES.auth, 'no hello');
     }, HELLO_TIMEOUT_MS);
 
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data, isBinary) => this.guard(`a frame from ${agentId ?? 'an unauthenticated peer'}`, () => {
       lastSeen = Date.now();
       if (agentId) {
         const a = this.agents.get(agentId);
@@ -221,10 +244,10 @@ export class HostServer extends EventEmitter {
         return;
       }
       this.onAgentMessage(agentId, ws, msg);
-    });
+    }, ws));
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      if (agentId) this.unregister(agentId, ws);
+      if (agentId) this.guard(`the disconnection of ${agentId}`, () => this.unregister(agentId!, ws));
     });
     ws.on('error', (err) => this.log(`socket error from ${agentId ?? 'peer'}: ${err.message}`));
   }
@@ -293,14 +316,23 @@ export class HostServer extends EventEmitter {
         this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: 'hello sent twice', details: {} }));
         return;
       case 'heartbeat':
+        // An agent that refused an offer as busy gets no new offer until it reports itself idle again.
+        if (msg.state === 'idle' && agent.state === 'busy' && agent.jobId === null) {
+          agent.state = 'idle';
+          this.pump();
+        }
         return;
       case 'job-accept': {
         const f = this.inflight.get(msg.jobId);
-        if (!f) {
-          this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: `no job '${msg.jobId}' was offered to you`, details: {} }, msg.jobId));
+        if (!f || f.agentId !== id || (msg.needsModel && f.isModelSent)) {
+          const why = f && f.agentId === id ? 'its model was already sent' : 'no such job was offered to you';
+          this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: `job-accept for '${msg.jobId}' ignored: ${why}`, details: {} }, msg.jobId));
           return;
         }
-        if (msg.needsModel) this.sendModel(ws, msg.jobId, f.modelSha256);
+        if (msg.needsModel) {
+          f.isModelSent = true;
+          this.sendModel(ws, msg.jobId, f.modelSha256);
+        }
         return;
       }
       case 'result':
@@ -329,8 +361,9 @@ export class HostServer extends EventEmitter {
     const f = this.inflight.get(msg.jobId);
     agent.state = 'idle';
     agent.jobId = null;
-    if (!f) {
-      this.log(`ignored a result for unknown or finished job '${msg.jobId}' from ${agent.id}`);
+    if (!f || f.agentId !== agent.id) {
+      // Unknown, finished, or offered to another agent: a replayed or forged result changes nothing.
+      this.log(`ignored a result for unknown or finished job '${msg.jobId}' from ${agent.id}${f ? ' (offered to another agent)' : ''}`);
       this.pump();
       return;
     }
@@ -339,7 +372,10 @@ export class HostServer extends EventEmitter {
     const job = sched.job(f.jobRowId)!;
     let outcome: string;
     let dispatchOverheadMs: number | undefined;
-    if (msg.status === 'ok') {
+    if (msg.status === 'ok' && msg.measurement.model.sha256 !== f.modelSha256) {
+      // A measurement of some other model is not a result for this job, whatever its job id says.
+      outcome = sched.fail(f.jobRowId, f.token, `ZN_MODEL_HASH: the result measured model ${msg.measurement.model.sha256.slice(0, 12)}, the job is model ${f.modelSha256.slice(0, 12)}`);
+    } else if (msg.status === 'ok') {
       const m = msg.measurement;
       const energyJ = m.energy.status === 'measured' ? m.energy.energyPerInferenceJ : null;
       const wallMs = Date.now() - f.offeredAt;
@@ -355,6 +391,8 @@ export class HostServer extends EventEmitter {
     } else if (msg.status === 'rejected' || msg.status === 'cancelled') {
       sched.releaseAgent(agent.id);
       outcome = msg.status;
+      // Still busy with a job from before a reconnect: offering again at once would loop offer/reject.
+      if (msg.status === 'rejected' && msg.error.code === 'ZN_AGENT_BUSY') agent.state = 'busy';
     } else {
       outcome = sched.fail(f.jobRowId, f.token, `${msg.error.code}: ${msg.error.message}`);
     }
@@ -382,7 +420,7 @@ export class HostServer extends EventEmitter {
       if (!lease) continue;
       const wireJobId = `${lease.job.id}.${lease.job.attempts}`;
       const spec = JSON.parse(lease.job.settings_json) as JobSpec;
-      this.inflight.set(wireJobId, { jobRowId: lease.job.id, token: lease.token, offeredAt: Date.now(), modelSha256: lease.job.model_sha256 });
+      this.inflight.set(wireJobId, { jobRowId: lease.job.id, token: lease.token, agentId: id, isModelSent: false, offeredAt: Date.now(), modelSha256: lease.job.model_sha256 });
       agent.state = 'busy';
       agent.jobId = wireJobId;
       const size = this.options.store.db.prepare('SELECT size FROM models WHERE sha256 = ?').get(lease.job.model_sha256) as { size: number };
