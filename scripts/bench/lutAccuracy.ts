@@ -4,7 +4,7 @@
  * medians agree within ±10%), then the table-based model with its fitted correction (LutCostModel) trained on K
  * cells of pass 1 and evaluated on the other N-K against pass 2 (and pass 1).
  *   npx tsx scripts/bench/lutAccuracy.ts [--lut devices/local/luts/nb201-cifar10.json] [--cells 200] [--train 25]
- *        [--min-time-ms 500] [--run-dir runs/bench/lut-accuracy] [--seed 0]
+ *        [--min-time-ms 300] [--run-dir runs/bench/lut-accuracy] [--seed 0]
  * Resumable: measurements live in the run folder's store.
  */
 import { existsSync } from 'node:fs';
@@ -33,7 +33,7 @@ const opt = (name: string, fallback: string): string => {
 const lutPath = opt('lut', 'devices/local/luts/nb201-cifar10.json');
 const cells = Number(opt('cells', '200'));
 const train = Number(opt('train', '25'));
-const minTimeMs = Number(opt('min-time-ms', '500'));
+const minTimeMs = Number(opt('min-time-ms', '300'));
 const seed = Number(opt('seed', '0'));
 const runDir = ensureRunDir(opt('run-dir', 'runs/bench/lut-accuracy'));
 if (!existsSync(lutPath)) throw new Error(`no lookup table at ${lutPath}: run 'zeronas lut --target local' first`);
@@ -60,7 +60,8 @@ try {
       runId: `pass${pass}`,
       target: 'local',
       kind: 'measure',
-      settings: { minTotalMs: minTimeMs },
+      // Short, cool-down-free settings: 400 measurements must fit in minutes; both passes use the same ones.
+      settings: { minTotalMs: minTimeMs, minRuns: 30, warmupRuns: 5, warmupMinMs: 100, cooldownMs: 0, energy: 'off' },
       progress: (d, t) => process.stderr.write(`\rpass ${pass}: ${d}/${t}`),
     });
     process.stderr.write('\n');

@@ -6,7 +6,8 @@ import { tokenCommand } from './token.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
 import { lutCommand } from './lut.js';
+import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, searchCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;

@@ -1,0 +1,126 @@
+/**
+ * `zeronas search`: builds the space, the proxy scorer (on the scoring graph; IDW at a reduced input size), target
+ * cost functions from a measured table or a lookup table, and the budgets, then calls host/search/runSearch.
+ * The state is saved after the run (and on Ctrl-C) so `--state` resumes it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { ZeronasError } from '../../shared/errors.js';
+import type { Graph } from '../ir/graph.js';
+import { loadLookupTable, predictFromLut } from '../cost/lookupTable.js';
+import { runSearch, type SearchState } from '../search/index.js';
+import type { Budgets, CostFn, CostVector } from '../search/types.js';
+import type { SearchSpace } from '../spaces/searchSpace.js';
+import { createNb201Space } from '../spaces/nb201Space.js';
+import { buildIdwNetwork, createIdwSpace } from '../spaces/idw.js';
+import { createFlashSpace } from '../spaces/flash.js';
+import { createProxyComputer } from '../proxies/scoreArchitecture.js';
+import { readCsv } from '../util/csv.js';
+import { parseBudget } from '../orchestrator/budget.js';
+import { writeJsonAtomic } from '../orchestrator/runFolder.js';
+import type { SearchArgs } from './commands/search.js';
+import { createProgress } from './progress.js';
+import { printJson, table } from './output.js';
+
+const UNITS: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
+
+function parseBudgets(texts: string[]): Budgets {
+  const b: Budgets = {};
+  for (const t of texts) {
+    const m = /^(flops|params|layers)\s*<=\s*([0-9.]+)\s*([kKMG]?)$/.exec(t.trim());
+    if (m) {
+      b[m[1] as 'flops' | 'params' | 'layers'] = Number(m[2]) * UNITS[m[3]!]!;
+      continue;
+    }
+    const tb = parseBudget(t);
+    const key = tb.metric === 'latency' ? 'latencyMs' : 'energyJ';
+    b.targets = { ...b.targets, [tb.target]: { ...b.targets?.[tb.target], [key]: tb.max } as CostVector };
+  }
+  return b;
+}
+
+async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise<Record<string, CostFn<A>>> {
+  const costs: Record<string, CostFn<A>> = {};
+  for (const spec of specs) {
+    const m = /^([A-Za-z0-9._:-]+)=(table|lut):(.+)$/.exec(spec);
+    if (!m) throw new ZeronasError('ZN_BAD_ARGUMENT', `--cost '${spec}' is malformed; expected <target>=table:<csv>:<column> or <target>=lut:<file>`);
+    const [, target, kind, rest] = m as unknown as [string, string, string, string];
+    if (kind === 'table') {
+      const i = rest.lastIndexOf(':');
+      const [path, column] = [rest.slice(0, i), rest.slice(i + 1)];
+      if (!existsSync(path)) throw new ZeronasError('ZN_IO', `--cost table '${path}' does not exist`);
+      const rows = readCsv(readFileSync(path, 'utf8'));
+      if (!rows[0] || !(column in rows[0])) throw new ZeronasError('ZN_BAD_ARGUMENT', `--cost table '${path}' has no column '${column}'`);
+      const byArch = new Map(rows.map((r) => [r.arch_str ?? r.arch ?? '', Number(r[column])]));
+      costs[target] = (a) => {
+        const v = byArch.get(space.format(a));
+        if (v === undefined) throw new ZeronasError('ZN_BAD_DATA', `--cost table '${path}' has no row for ${space.format(a)}`);
+        return { latencyMs: v };
+      };
+    } else {
+      const lut = await loadLookupTable(rest);
+      costs[target] = (a) => ({ latencyMs: predictFromLut(lut, space.toGraph(a)).valueMs });
+    }
+  }
+  return costs;
+}
+
+export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
+  const budgets = parseBudgets(args.budget);
+  const space = (args.space === 'idw' ? createIdwSpace({ resolution: 224 }) : args.space === 'flash' ? createFlashSpace() : createNb201Space()) as SearchSpace<unknown>;
+  const scoringGraph = (a: unknown): Graph =>
+    args.space === 'idw' ? buildIdwNetwork(a as never, { residual: false, inputSize: args.scoreResolution, numClasses: 1000 }) : space.toGraph(a, { forScoring: true });
+  const computer = await createProxyComputer(args.proxy, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed });
+  const progress = createProgress(args);
+  const abort = new AbortController();
+  const scored = new Set<string>();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const state = args.state && existsSync(args.state) ? (JSON.parse(readFileSync(args.state, 'utf8')) as SearchState) : undefined;
+  const outcome = await runSearch<unknown>({
+    space,
+    algo: args.algo as 'evolution' | 'nsga2' | 'flash',
+    iterations: args.iterations,
+    seed: args.seed,
+    budgets,
+    costs: await costFunctions(args.cost, space),
+    signal: abort.signal,
+    ...(state ? { state } : {}),
+    ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
+    onProgress: (p) => progress.update(`${args.algo} (${args.proxy})`, Math.min(p.iteration, p.total), p.total),
+    score: async (a) => {
+      scored.add(space.key(a));
+      if (args.maxScored && scored.size >= args.maxScored) abort.abort();
+      return computer.compute(scoringGraph(a));
+    },
+  });
+  process.off('SIGINT', onSigint);
+  progress.stop();
+  if (args.state && outcome.state) writeJsonAtomic(args.state, outcome.state);
+  const result = {
+    space: args.space,
+    algo: args.algo,
+    proxy: args.proxy,
+    scored: scored.size,
+    stopped: outcome.stopped,
+    best: outcome.best ?? null,
+    front: outcome.front.slice(0, 20),
+    fronts: Object.fromEntries(Object.entries(outcome.fronts).map(([t, f]) => [t, f.slice(0, 20)])),
+    feasible: outcome.feasible.length,
+    ...(outcome.flash ? { flash: outcome.flash } : {}),
+  };
+  if (args.json) printJson(result);
+  else {
+    const b = outcome.best;
+    process.stdout.write(
+      `${table([
+        ['best', b ? b.arch : '(none met the budgets)'],
+        ['score', b ? b.score.toFixed(3) : '-'],
+        ['metrics', b ? `params ${b.metrics.params.toLocaleString('en-US')}, flops ${(b.metrics.flops / 1e6).toFixed(1)} M, layers ${b.metrics.layers}` : '-'],
+        ['costs', b ? JSON.stringify(b.costs) : '-'],
+        ['scored', `${scored.size} architectures${outcome.stopped ? ' (stopped early)' : ''}`],
+        ['front', `${outcome.front.length} non-dominated, ${outcome.feasible.length} within budget`],
+      ])}\n`,
+    );
+  }
+  return result;
+}
