@@ -108,8 +108,10 @@ describe('zeronas-agent over loopback', () => {
     await conn.next((m) => m.type === 'error' && m.error.code === 'ZN_PROTOCOL_PARSE');
     await conn.next((m) => m.type === 'error' && m.error.code === 'ZN_PROTOCOL_SCHEMA' && /model/.test(m.error.message));
     await conn.next((m) => m.type === 'error' && /launch-missiles/.test(m.error.message));
-    const errors = conn.received.slice(before).filter((m) => m.type === 'error');
-    expect(errors.length).toBeGreaterThanOrEqual(4);
+    // The binary frame's answer comes last; wait for it rather than racing it (bounded: 10 s).
+    const errorCount = (): number => conn.received.slice(before).filter((m) => m.type === 'error').length;
+    for (let i = 0; i < 200 && errorCount() < 4; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(errorCount()).toBeGreaterThanOrEqual(4);
     conn.offer('after-garbage', model, { settings: FAST });
     const accept = await conn.next((m) => m.type === 'job-accept' && m.jobId === 'after-garbage');
     expect(accept).toMatchObject({ needsModel: false }); // cached by sha256
