@@ -245,11 +245,17 @@ export class ForestCostModel implements CostModel {
   }
 }
 
-/** y ≈ a + b·LUTsum, fitted by least relative absolute error; uncertainty from residuals and the table's p90. */
+/**
+ * y ≈ a + b·LUTsum + c·calls, fitted by least relative absolute error; uncertainty from residuals and the table's
+ * p90. `calls` (kernel invocations) corrects what summing micro-benchmarks gets wrong: every table entry carries one
+ * session run's fixed overhead, which an end-to-end run pays once, not once per kernel (measured on this machine:
+ * a plain a + b·sum fit needs b ≈ 0.37). With fewer than 6 samples the calls term is left out (2 parameters).
+ */
 export class LutCostModel implements CostModel {
   readonly name = 'lut';
   private a = 0;
   private b = 1;
+  private c = 0;
   private relSpread = 0;
   private fitted = false;
 
@@ -257,23 +263,29 @@ export class LutCostModel implements CostModel {
 
   fit(samples: readonly CostSample[]): void {
     checkSamples(samples, 2, 'lut');
-    const sums = samples.map((s) => predictFromLut(this.lut, s.graph).valueMs);
-    const x = sums.map((v) => [1, v]);
+    const preds = samples.map((s) => predictFromLut(this.lut, s.graph));
+    const withCalls = samples.length >= 6;
+    const x = preds.map((p) => (withCalls ? [1, p.valueMs, p.calls] : [1, p.valueMs]));
     const y = samples.map((s) => s.value);
-    [this.a, this.b] = fitLinear(x, y, 'relL1', 1e-9, [false, true]) as [number, number];
-    this.relSpread = 1.4826 * median(sums.map((v, i) => Math.abs(this.a + this.b * v - y[i]!) / Math.max(y[i]!, 1e-12)));
+    const w = fitLinear(x, y, 'relL1', 1e-9, withCalls ? [false, true, true] : [false, true]);
+    [this.a, this.b, this.c] = [w[0]!, w[1]!, withCalls ? w[2]! : 0];
+    this.relSpread = 1.4826 * median(preds.map((p, i) => Math.abs(this.line(p) - y[i]!) / Math.max(y[i]!, 1e-12)));
     this.fitted = true;
+  }
+
+  private line(p: { valueMs: number; calls: number }): number {
+    return this.a + this.b * p.valueMs + this.c * p.calls;
   }
 
   predict(graph: Graph): CostPrediction {
     const p = predictFromLut(this.lut, graph);
     if (!this.fitted) return { value: p.valueMs, uncertainty: p.spreadMs };
-    const value = Math.max(0, this.a + this.b * p.valueMs);
+    const value = Math.max(0, this.line(p));
     return { value, uncertainty: Math.hypot(this.relSpread * value, this.b * p.spreadMs) };
   }
 
   describe(): Record<string, unknown> {
-    return { model: this.name, intercept: this.a, slope: this.b, relativeSpread: this.relSpread, device: this.lut.device.fingerprint };
+    return { model: this.name, intercept: this.a, slope: this.b, perCallMs: this.c, relativeSpread: this.relSpread, device: this.lut.device.fingerprint };
   }
 }
 

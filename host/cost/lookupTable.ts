@@ -99,6 +99,8 @@ export interface LutPrediction {
   spreadMs: number;
   /** Kernel keys the graph runs that the table lacks. */
   missing: string[];
+  /** Σ_k count_k: kernel invocations summed (each table entry carries one run's fixed overhead). */
+  calls: number;
 }
 
 /**
@@ -110,6 +112,7 @@ export interface LutPrediction {
 export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowMissing?: boolean } = {}): LutPrediction {
   let valueMs = 0;
   let spreadMs = 0;
+  let calls = 0;
   const missing: string[] = [];
   for (const k of kernelsOf(graph, { execution: lut.execution })) {
     const e = lut.entries[k.key];
@@ -118,6 +121,7 @@ export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowM
       continue;
     }
     valueMs += k.count * e.medianMs;
+    calls += k.count;
     spreadMs += k.count * Math.max(0, e.p90Ms - e.medianMs);
   }
   if (missing.length && !options.allowMissing) {
@@ -127,7 +131,7 @@ export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowM
       { missing, device: lut.device.fingerprint },
     );
   }
-  return { valueMs, spreadMs, missing };
+  return { valueMs, spreadMs, missing, calls };
 }
 
 /** What the caller runs on now: compared against the table's key. */

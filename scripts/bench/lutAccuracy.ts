@@ -93,7 +93,7 @@ const vsPass = (p: number): { within10: number; spearman: number } => ({
 console.log(`cells measured twice: ${common.length}; repeatability ceiling (pass 1 vs pass 2 within ±10%): ${(ceiling * 100).toFixed(1)}%, Spearman ${spearman(common.map((a) => passes[0]!.get(a)!), common.map((a) => passes[1]!.get(a)!)).toFixed(3)}`);
 const a = vsPass(1);
 const b = vsPass(0);
-console.log(`LUT model (a + b * table sum) fitted on ${train} cells of pass 1, predicting the other ${testSet.length}:`);
+console.log(`LUT model (a + b * table sum + c * kernel calls) fitted on ${train} cells of pass 1, predicting the other ${testSet.length}:`);
 console.log(`  vs pass 2: within ±10% ${(a.within10 * 100).toFixed(1)}%, Spearman ${a.spearman.toFixed(3)}`);
 console.log(`  vs pass 1: within ±10% ${(b.within10 * 100).toFixed(1)}%, Spearman ${b.spearman.toFixed(3)}`);
 console.log(`  model: ${JSON.stringify(model.describe())}`);
