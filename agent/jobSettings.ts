@@ -4,6 +4,7 @@
  * runtime (see runtimes/index.ts) and checks the execution provider exists there, so a job for a provider this
  * agent lacks is rejected before any transfer.
  */
+import { resolveMeasurementSettings } from '../shared/measure/resolveSettings.js';
 import { ZeronasError } from '../shared/errors.js';
 import type { DeviceDescriptor, MeasurementSettingsInput, ResolvedMeasurementSettings } from '../shared/protocol/messages.js';
 import type { DeviceProfile } from '../devices/index.js';
@@ -53,26 +54,6 @@ export function resolveJobSettings(
   return {
     runtime: choice.runtime,
     runtimeSelection: choice.selection,
-    settings: {
-      runtime: requestedRuntime,
-      executionProvider: ep,
-      threads: input.threads ?? profileThreads,
-      warmupRuns: input.warmupRuns ?? m.warmupRuns,
-      warmupMinMs: input.warmupMinMs ?? m.warmupMinMs,
-      minRuns: input.minRuns ?? m.minRuns,
-      minTotalMs: input.minTotalMs ?? m.minTotalMs,
-      maxTotalMs: input.maxTotalMs ?? m.maxTotalMs,
-      cooldownMs: input.cooldownMs ?? m.cooldownMs,
-      repeatIfThrottled: input.repeatIfThrottled ?? m.repeatIfThrottled,
-      maxThrottleRepeats: input.maxThrottleRepeats ?? m.maxThrottleRepeats,
-      throttleCooldownMs: input.throttleCooldownMs ?? m.throttleCooldownMs,
-      energy: input.energy ?? 'auto',
-      idleBaselineMs: input.idleBaselineMs ?? m.idleBaselineMs,
-      energyMinMs: input.energyMinMs ?? m.energyMinMs,
-      isProfiling: input.isProfiling ?? false,
-      profileRuns: input.profileRuns ?? m.profileRuns,
-      timeoutMs: input.timeoutMs ?? m.timeoutMs,
-      inputSeed: input.inputSeed ?? 0,
-    },
+    settings: resolveMeasurementSettings(input, m, { runtime: requestedRuntime, executionProvider: ep, threads: profileThreads }),
   };
 }

@@ -6,6 +6,7 @@
  * with ZN_RUNTIME_UNAVAILABLE before any transfer. Threads are fixed per page (onnxruntime-web's setting is global),
  * so the measurement's runtime.threads, not settings.threads, says what ran.
  */
+import { resolveMeasurementSettings } from '../../shared/measure/resolveSettings.js';
 import { ZeronasError } from '../../shared/errors.js';
 import type { MeasurementSettingsInput, ResolvedMeasurementSettings } from '../../shared/protocol/messages.js';
 import type { DeviceProfile } from '../../devices/index.js';
@@ -43,26 +44,6 @@ export function resolveBrowserJob(
   }
   return {
     runtimeSelection: runtime === 'auto' ? 'auto: ort-web (the only runtime of a browser page)' : 'requested',
-    settings: {
-      runtime,
-      executionProvider: ep,
-      threads: input.threads ?? options.threads,
-      warmupRuns: input.warmupRuns ?? m.warmupRuns,
-      warmupMinMs: input.warmupMinMs ?? m.warmupMinMs,
-      minRuns: input.minRuns ?? m.minRuns,
-      minTotalMs: input.minTotalMs ?? m.minTotalMs,
-      maxTotalMs: input.maxTotalMs ?? m.maxTotalMs,
-      cooldownMs: input.cooldownMs ?? m.cooldownMs,
-      repeatIfThrottled: input.repeatIfThrottled ?? m.repeatIfThrottled,
-      maxThrottleRepeats: input.maxThrottleRepeats ?? m.maxThrottleRepeats,
-      throttleCooldownMs: input.throttleCooldownMs ?? m.throttleCooldownMs,
-      energy: input.energy ?? 'auto',
-      idleBaselineMs: input.idleBaselineMs ?? m.idleBaselineMs,
-      energyMinMs: input.energyMinMs ?? m.energyMinMs,
-      isProfiling: input.isProfiling ?? false,
-      profileRuns: input.profileRuns ?? m.profileRuns,
-      timeoutMs: input.timeoutMs ?? m.timeoutMs,
-      inputSeed: input.inputSeed ?? 0,
-    },
+    settings: resolveMeasurementSettings(input, m, { runtime, executionProvider: ep, threads: options.threads }),
   };
 }
