@@ -2,7 +2,7 @@
  * `zeronas score`: proxies for many architectures, written row by row (CSV) so an interrupted run loses nothing
  * and a rerun with the same --out skips what is done.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ZeronasError } from '../../shared/errors.js';
 import { buildNb201Network } from '../spaces/nb201.js';
 import { createProxyComputer, type ProxyComputer } from '../proxies/scoreArchitecture.js';
@@ -38,11 +38,13 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
         throw new ZeronasError('ZN_BAD_ARGUMENT', `--out '${args.out}' has columns ${existingHeader.join(',')}, expected ${header.join(',')}; use another file`);
       }
       for (const r of rows) done.add(r.arch!);
+      mergeLeftoverParts(args.out, header, done);
       if (!rows.length) writeFileSync(args.out, `${header.join(',')}\n`);
     } else writeFileSync(args.out, `${header.join(',')}\n`);
   }
   const todo = archs.filter((a) => !done.has(a));
   const progress = createProgress(args);
+  if (args.workers > 1) return scoreInWorkers(args, todo, header, progress);
   const results: ScoreRow[] = [];
   let i = 0;
   for (const arch of todo) {
@@ -73,4 +75,72 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
     for (const r of results) process.stdout.write(`${r.arch}  ${proxies.map((p) => `${p}=${r.scores[p] ?? `failed (${r.errors?.[p]})`}`).join('  ')}\n`);
   } else if (!args.quiet) process.stderr.write(`${results.length} scored, ${done.size} already in ${args.out}\n`);
   return results;
+}
+
+/**
+ * --workers k: k child processes of `zeronas score`, each scoring a slice into its own part file with
+ * cores/k onnxruntime threads; rows are merged into --out when they finish. A part file left by an interrupted run
+ * is merged first on the next run, so nothing computed is lost.
+ */
+async function scoreInWorkers(args: ScoreArgs, todo: string[], header: string[], progress: ReturnType<typeof createProgress>): Promise<ScoreRow[]> {
+  if (!args.out) throw new ZeronasError('ZN_BAD_ARGUMENT', '--workers needs --out (workers write their rows to files)');
+  if (!Number.isInteger(args.workers) || args.workers < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `--workers must be a positive integer, got ${args.workers}`);
+  const { spawn } = await import('node:child_process');
+  const { availableParallelism } = await import('node:os');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../../bin/zeronas.js', import.meta.url));
+  const k = Math.min(args.workers, Math.max(1, todo.length));
+  const threads = Math.max(1, Math.floor(availableParallelism() / k));
+  const parts = Array.from({ length: k }, (_, i) => ({ archs: `${args.out}.worker${i}.txt`, out: `${args.out}.worker${i}.csv` }));
+  parts.forEach((p, i) => writeFileSync(p.archs, `${todo.filter((_, j) => j % k === i).join('\n')}\n`));
+  const counted = (): number => parts.reduce((n, p) => n + (existsSync(p.out) ? readCsv(readFileSync(p.out, 'utf8')).length : 0), 0);
+  const exits = parts.map(
+    (p) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'score', '--archs', p.archs, '--out', p.out, '--proxies', args.proxies, '--seed', String(args.seed), '--batch-size', String(args.batchSize), '--batches', String(args.batches), '--quiet', ...(args.data ? ['--data', args.data] : [])], {
+          env: { ...process.env, ZERONAS_THREADS: String(threads) },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        child.on('exit', (code) => resolve(code ?? 1));
+      }),
+  );
+  const timer = setInterval(() => progress.update(`scoring ${args.proxies} (${k} workers)`, counted(), todo.length), 1000);
+  const codes = await Promise.all(exits);
+  clearInterval(timer);
+  progress.stop();
+  const rows: ScoreRow[] = [];
+  for (const p of parts) {
+    if (!existsSync(p.out)) continue;
+    for (const r of readCsv(readFileSync(p.out, 'utf8'))) {
+      appendFileSync(args.out, `${header.map((h) => csvField(r[h] ?? '')).join(',')}\n`);
+      const proxies = args.proxies.split(',');
+      rows.push({
+        arch: r.arch!,
+        scores: Object.fromEntries(proxies.map((q) => [q, r[q] === 'NA' ? null : Number(r[q])])),
+        seconds: Object.fromEntries(proxies.map((q) => [q, Number(r[`${q}_seconds`])])),
+        ...(r.errors ? { errors: JSON.parse(r.errors) as Record<string, string> } : {}),
+      });
+    }
+  }
+  for (const p of parts) rmSync(p.archs, { force: true });
+  if (codes.some((c) => c !== 0)) {
+    throw new ZeronasError('ZN_INTERNAL', `a score worker failed (exit codes ${codes.join(', ')}); rows it wrote are kept in ${args.out}.worker*.csv and merged on the next run`);
+  }
+  for (const p of parts) rmSync(p.out, { force: true });
+  if (args.json) printJson(rows.map((r) => ({ arch: r.arch, scores: r.scores, ...(r.errors ? { errors: r.errors } : {}), seconds: r.seconds })));
+  else if (!args.quiet) process.stderr.write(`${rows.length} scored by ${k} workers into ${args.out}\n`);
+  return rows;
+}
+
+/** Rows an interrupted --workers run left in part files go into --out before anything is scored again. */
+function mergeLeftoverParts(out: string, header: string[], done: Set<string>): void {
+  for (let i = 0; existsSync(`${out}.worker${i}.csv`); i++) {
+    const part = `${out}.worker${i}.csv`;
+    for (const r of readCsv(readFileSync(part, 'utf8'))) {
+      if (done.has(r.arch!)) continue;
+      appendFileSync(out, `${header.map((h) => csvField(r[h] ?? '')).join(',')}\n`);
+      done.add(r.arch!);
+    }
+    rmSync(part, { force: true });
+  }
 }

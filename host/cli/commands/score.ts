@@ -12,6 +12,7 @@ export interface ScoreArgs extends OutputOptions {
   batchSize: number;
   batches: number;
   out?: string;
+  workers: number;
 }
 
 export const scoreCommand: CommandModule<object, ScoreArgs> = {
@@ -29,6 +30,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       .option('batch-size', { type: 'number', default: 64, describe: 'Mini-batch size for data-driven proxies' })
       .option('batches', { type: 'number', default: 2, describe: 'Mini-batches (ZiCo: N)' })
       .option('out', { type: 'string', describe: 'CSV file; existing rows are kept and skipped (resume)' })
+      .option('workers', { type: 'number', default: 1, describe: 'Worker processes sharing the cores (each gets cores/workers threads); needs --out' })
       .example("$0 score --arch '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|' --proxies zico,params --json", 'Score one cell')
       .example('$0 score --sample 1000 --seed 0 --proxies zico,params --out scores.csv', 'Score 1,000 random cells, resumable') as never,
   handler: async (args) => {
