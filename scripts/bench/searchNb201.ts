@@ -5,7 +5,7 @@
  * --seeds seeds. Compares proxies: zico (computed on our engine, cached in a CSV so reruns and other seeds reuse
  * scores), params, and random (a seeded random score per architecture, i.e. an unguided search).
  *
- *   npx tsx scripts/bench/searchNb201.ts [--proxies zico,params,random] [--seeds 10] [--max-scored 500]
+ *   npx tsx scripts/bench/searchNb201.ts [--algo evolution|sample] [--proxies zico,params,random] [--seeds 10] [--max-scored 500]
  *        [--population 50] [--cache runs/bench/zico-search-cache.csv] [--json]
  * Prints per proxy: mean and std of the returned cell's CIFAR-10 test accuracy, its gap to the best cell meeting
  * the budget, and the spread over seeds.
@@ -14,7 +14,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname } from 'node:path';
 import { runSearch } from '../../host/search/index.js';
 import { createNb201Space } from '../../host/spaces/nb201Space.js';
-import { formatNb201, buildNb201Network, type Nb201Cell } from '../../host/spaces/nb201.js';
+import { formatNb201, buildNb201Network, isNb201Disconnected, parseNb201, type Nb201Cell } from '../../host/spaces/nb201.js';
 import { readCsv } from '../../host/util/csv.js';
 import { createProxyComputer } from '../../host/proxies/scoreArchitecture.js';
 import { mulberry32 } from '../../host/ir/init.js';
@@ -32,6 +32,8 @@ const maxScored = Number(opt('max-scored', '500'));
 const population = Number(opt('population', '50'));
 const cachePath = opt('cache', 'runs/bench/zico-search-cache.csv');
 const json = argv.includes('--json');
+/** evolution: ZiCo's evolution; sample: walk a seeded random order of the space, score only cells that meet the budget. */
+const algo = opt('algo', 'evolution');
 
 const acc = new Map(readCsv(readFileSync(`${shared}nb201/nb201_accuracy.csv`, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_test_acc)]));
 const lat = new Map(readCsv(readFileSync(`${shared}hw/hwnasbench_nb201.csv`, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_raspi4_latency)]));
@@ -75,6 +77,30 @@ const results: Record<string, { seed: number; arch: string; acc: number; latency
 for (const proxy of proxies) {
   results[proxy] = [];
   for (let seed = 0; seed < seeds; seed++) {
+    if (algo === 'sample') {
+      // Budget first (the cost is known), score only feasible cells, keep the best score: at most maxScored scored.
+      const rand = mulberry32(seed * 7919 + 1);
+      const order = [...lat.keys()];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      let best: { arch: string; score: number } | undefined;
+      let scoredCount = 0;
+      for (const arch of order) {
+        if (scoredCount >= maxScored) break;
+        if (lat.get(arch)! > budgetMs) continue;
+        // A cell whose output is cut off from its input is known bad without any data (structural check).
+        if (isNb201Disconnected(parseNb201(arch))) continue;
+        scoredCount++;
+        const score = await scoreOf(proxy, parseNb201(arch), seed);
+        if (!best || score > best.score) best = { arch, score };
+      }
+      const a = acc.get(best!.arch) ?? NaN;
+      results[proxy]!.push({ seed, arch: best!.arch, acc: a, latencyMs: lat.get(best!.arch)!, scored: scoredCount });
+      if (!json) process.stderr.write(`${proxy} seed ${seed}: ${a.toFixed(2)}% (${lat.get(best!.arch)!.toFixed(1)} ms, ${scoredCount} scored) ${best!.arch}\n`);
+      continue;
+    }
     const abort = new AbortController();
     const scored = new Set<string>();
     const outcome = await runSearch<Nb201Cell>({
@@ -110,7 +136,7 @@ const summary = Object.fromEntries(
 if (json) process.stdout.write(`${JSON.stringify({ budgetMs, bestFeasibleAcc: bestFeasible, maxScored, seeds, population, proxies: summary }, null, 2)}\n`);
 else {
   process.stdout.write(`budget: raspi4 latency <= ${budgetMs.toFixed(2)} ms (median); best feasible cell: ${bestFeasible.toFixed(2)}%\n`);
-  process.stdout.write(`search: ZiCo evolution, population ${population}, at most ${maxScored} architectures scored, ${seeds} seeds\n`);
+  process.stdout.write(`search: ${algo === 'sample' ? 'seeded random order, budget checked before scoring' : `ZiCo evolution, population ${population}`}, at most ${maxScored} architectures scored, ${seeds} seeds\n`);
   for (const [p, s] of Object.entries(summary)) {
     process.stdout.write(`${p.padEnd(8)} mean ${s.meanAcc.toFixed(2)}% ± ${s.stdAcc.toFixed(2)}  gap ${s.gapToBest.toFixed(2)} points  [${s.min.toFixed(2)}, ${s.max.toFixed(2)}]\n`);
   }
