@@ -29,6 +29,7 @@ import { fitInitialCostModel, type FittedCostModel } from './initialCostModel.js
 import { AutoCostModel } from '../cost/costModel.js';
 import type { Graph } from '../ir/graph.js';
 import { agentServesTarget, waitForAgents } from './fleet.js';
+import { measureModels } from './measureJobs.js';
 import { startLocalAgent, type LocalAgent } from './localAgent.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
 import type { ProxyScorer } from './proxyScoring.js';
@@ -310,6 +311,7 @@ function fitModel(candidates: Candidate[], measured: Map<string, number>): Fitte
   return fitInitialCostModel(pairs.map(([arch, value]) => ({ metrics: byArch.get(arch)!, value })));
 }
 
+/** Measures the candidates not measured yet on `target` (measureJobs.ts: deduplicated, resumable jobs). */
 async function measureBatch(
   target: string,
   archs: string[],
@@ -319,34 +321,24 @@ async function measureBatch(
   hooks: OrchestrateHooks,
   measured: Map<string, number>,
 ): Promise<void> {
-  const ids: number[] = [];
-  for (const arch of archs) {
-    if (measured.has(arch)) continue;
-    const graph = buildNb201Network(arch);
-    const bytes = exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true });
-    const sha = store.putModel(bytes, arch);
-    ids.push(
-      scheduler.enqueue({
-        runId: config.runId,
-        target,
-        kind: 'measure',
-        arch,
-        modelSha256: sha,
-        settings: { inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' }], settings: { ...config.measurement } },
-        dedupeKey: `${config.runId}|${target}|measure|${arch}`,
-      }),
-    );
-  }
-  const total = ids.length;
-  for (;;) {
-    const states = ids.map((id) => scheduler.job(id)!.state);
-    const finished = states.filter((s) => s === 'done' || s === 'failed').length;
-    hooks.progress?.(`measuring on ${target}`, finished, total);
-    if (finished === total) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const failed = ids.map((id) => scheduler.job(id)!).filter((j) => j.state === 'failed');
-  for (const j of failed) hooks.log(`measurement of ${j.arch} on ${target} failed: ${j.last_error}`);
+  const models = archs
+    .filter((arch) => !measured.has(arch))
+    .map((arch) => {
+      const graph = buildNb201Network(arch);
+      return {
+        label: arch,
+        bytes: exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true }),
+        inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' as const }],
+      };
+    });
+  await measureModels(store, scheduler, models, {
+    runId: config.runId,
+    target,
+    kind: 'measure',
+    settings: { ...config.measurement },
+    progress: (done, total) => hooks.progress?.(`measuring on ${target}`, done, total),
+    log: hooks.log,
+  });
 }
 
 function paretoFront<T extends { score: number; latencyMs: number }>(points: T[]): T[] {
