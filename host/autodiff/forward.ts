@@ -47,10 +47,8 @@ export function nodeContext(
   fwd: ForwardRecord,
   node: IrNode,
 ): NodeContext<OpType> {
-  const param = (suffix: string): string => {
+  const paramValue = (suffix: string): Float32Array => {
     const name = `${node.name}.${suffix}`;
-    const known = fwd.params.get(name);
-    if (known) return known;
     const value = fwd.weights.get(name);
     if (!value) {
       throw new ZeronasError('ZN_BAD_ARGUMENT', `training export of '${fwd.graph.name}': missing weight '${name}'`, {
@@ -66,6 +64,14 @@ export function nodeContext(
         { param: name },
       );
     }
+    return value;
+  };
+  const param = (suffix: string): string => {
+    const name = `${node.name}.${suffix}`;
+    const known = fwd.params.get(name);
+    if (known) return known;
+    const value = paramValue(suffix);
+    const dims = paramDims(fwd, node, suffix);
     const onnxName = fwd.g.initializer(name, f32(dims, value));
     fwd.params.set(name, onnxName);
     return onnxName;
@@ -79,6 +85,7 @@ export function nodeContext(
     inputShapes: node.inputs.map((i) => fullShape(fwd.batch, fwd.shapes.get(i)!)),
     outputShape: fullShape(fwd.batch, fwd.shapes.get(node.name)!),
     param,
+    paramValue,
   };
 }
 

@@ -22,6 +22,8 @@ export interface NodeContext<T extends OpType> {
   outputShape: FullShape;
   /** ONNX name of the initializer `<node>.<suffix>` (weight, bias, running_mean, running_var). */
   param(suffix: string): string;
+  /** The VALUE of parameter `<node>.<suffix>` (weights are baked in, so a rule may transform them at build time). */
+  paramValue(suffix: string): Float32Array;
 }
 
 export interface ForwardContext<T extends OpType> extends NodeContext<T> {
