@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadLookupTable, predictFromLut } from '../cost/lookupTable.js';
-import { runSearch, type SearchState } from '../search/index.js';
+import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js';
+import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { Budgets, CostFn, CostVector } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { createNb201Space } from '../spaces/nb201Space.js';
@@ -69,17 +70,25 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const space = (args.space === 'idw' ? createIdwSpace({ resolution: 224 }) : args.space === 'flash' ? createFlashSpace() : createNb201Space()) as SearchSpace<unknown>;
   const scoringGraph = (a: unknown): Graph =>
     args.space === 'idw' ? buildIdwNetwork(a as never, { residual: false, inputSize: args.scoreResolution, numClasses: 1000 }) : space.toGraph(a, { forScoring: true });
-  const computer = await createProxyComputer(args.proxy, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed });
+  const proxyNames = parseProxyList(args.proxy);
+  if (proxyNames.length > 1 && args.algo !== 'sample') {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--proxy '${args.proxy}' combines proxies by rank over a scored set, which only --algo sample has; got --algo ${args.algo}`);
+  }
+  const computers = await Promise.all(
+    proxyNames.map((p) => createProxyComputer(p, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed })),
+  );
   const progress = createProgress(args);
   const abort = new AbortController();
   const scored = new Set<string>();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
   const state = args.state && existsSync(args.state) ? (JSON.parse(readFileSync(args.state, 'utf8')) as SearchState) : undefined;
+  const sampling = args.algo === 'sample';
+  const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => computers[i]!.compute(scoringGraph(a))]));
   const outcome = await runSearch<unknown>({
     space,
-    algo: args.algo as 'evolution' | 'nsga2' | 'flash',
-    iterations: args.iterations,
+    algo: args.algo as SearchAlgo,
+    iterations: sampling ? (args.maxScored ?? 500) : args.iterations,
     seed: args.seed,
     budgets,
     costs: await costFunctions(args.cost, space),
@@ -87,12 +96,14 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
     onProgress: (p) => progress.update(`${args.algo} (${args.proxy})`, Math.min(p.iteration, p.total), p.total),
+    ...(sampling ? { sample: { proxies: proxyFns, aggregate: args.aggregate as RankAggregation } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
       if (args.maxScored && scored.size >= args.maxScored) abort.abort();
-      return computer.compute(scoringGraph(a));
+      return computers[0]!.compute(scoringGraph(a));
     },
   });
+  if (outcome.sample) for (const r of outcome.sample.scored) scored.add(r.key);
   process.off('SIGINT', onSigint);
   progress.stop();
   if (args.state && outcome.state) writeJsonAtomic(args.state, outcome.state);
@@ -106,6 +117,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     front: outcome.front.slice(0, 20),
     fronts: Object.fromEntries(Object.entries(outcome.fronts).map(([t, f]) => [t, f.slice(0, 20)])),
     feasible: outcome.feasible.length,
+    ...(outcome.sample ? { draws: outcome.sample.draws, skipped: outcome.sample.skipped, topScored: outcome.sample.scored.slice(0, 10) } : {}),
     ...(outcome.flash ? { flash: outcome.flash } : {}),
   };
   if (args.json) printJson(result);

@@ -8,6 +8,8 @@
  *  - 'flash': FLASH's hierarchical SHGO (flash.ts), FLASH space only. Unless `flash.accuracy` is given, the 25
  *    predictor samples are scored with `score` (the proxy, or trained accuracies) and acc ≈ a + b·ln g + c·ln P is
  *    fitted to them; `costs` must then be synchronous and accept real-valued knobs. `iterations` = SHGO iters.
+ *  - 'sample': budget-first random sampling (sampleSearch.ts); `iterations` = candidates scored. With
+ *    `sample.proxies` (several named scorers) the winner is chosen by rank aggregation over the scored set.
  */
 import { ZeronasError } from '../../shared/errors.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
@@ -16,9 +18,12 @@ import { evolutionSearch, type EvolutionState } from './evolution.js';
 import { fitFlashPredictor, flashCoOptimize, flashSobolSamples, type FlashCoOptResult, type FlashPredictor } from './flash.js';
 import { costObjectives, nsga2Search, type Nsga2State } from './nsga2.js';
 import { paretoFront } from './pareto.js';
+import { sampleSearch, type SampledArch, type SampleSearchResult } from './sampleSearch.js';
+import type { RankAggregation } from '../proxies/ensemble.js';
 import { budgetViolation, normaliseScore, type Budgets, type CostFn, type CostVector, type EvaluatedArch, type ProgressFn, type ScoreFn } from './types.js';
 
-export type SearchAlgo = 'evolution' | 'flash' | 'nsga2';
+export type SearchAlgo = 'evolution' | 'flash' | 'nsga2' | 'sample';
+export const SEARCH_ALGOS: readonly SearchAlgo[] = ['evolution', 'flash', 'nsga2', 'sample'];
 export type SearchState = EvolutionState | Nsga2State;
 
 export interface RunSearchOptions<A> {
@@ -38,6 +43,8 @@ export interface RunSearchOptions<A> {
   evolution?: { populationSize?: number; bootstrapSize?: number; progressEvery?: number };
   nsga2?: { populationSize?: number };
   flash?: { accuracy?: (a: FlashArch) => number; samples?: number; radius?: number; n?: number };
+  /** 'sample': several named proxies (overrides `score`) and how their ranks are combined. */
+  sample?: { proxies?: Record<string, ScoreFn<A>>; aggregate?: RankAggregation };
 }
 
 export interface SearchOutcome {
@@ -53,6 +60,8 @@ export interface SearchOutcome {
   /** Serialisable state for resuming (evolution, nsga2). */
   state?: SearchState;
   stopped: boolean;
+  /** 'sample' only: raw per-proxy scores of the scored candidates and what was skipped before scoring. */
+  sample?: { scored: SampledArch[]; draws: number; skipped: SampleSearchResult['skipped'] };
   /** FLASH only: the predictor and the raw co-optimiser result. */
   flash?: { predictor?: Pick<FlashPredictor, 'coef' | 'rmse' | 'looRmse'>; result: FlashCoOptResult };
 }
@@ -115,6 +124,30 @@ export async function runSearch<A>(o: RunSearchOptions<A>): Promise<SearchOutcom
     }
     case 'flash':
       return runFlash(o as unknown as RunSearchOptions<FlashArch>, budgets, targets);
+    case 'sample': {
+      const r = await sampleSearch({
+        space: o.space,
+        proxies: o.sample?.proxies ?? { score: o.score },
+        aggregate: o.sample?.aggregate,
+        costs: o.costs,
+        budgets,
+        maxScored: o.iterations,
+        seed: o.seed,
+        isDegenerate: o.space.isDegenerate?.bind(o.space),
+        onProgress: o.onProgress,
+        signal: o.signal,
+      });
+      return {
+        algo: 'sample',
+        space: o.space.name,
+        best: r.best,
+        ...frontsOf(r.scored, budgets, targets),
+        stopped: r.stopped,
+        sample: { scored: r.scored, draws: r.draws, skipped: r.skipped },
+      };
+    }
+    default:
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown search algorithm '${String(o.algo)}'; expected one of ${SEARCH_ALGOS.join(', ')}`);
   }
 }
 
@@ -168,6 +201,7 @@ async function runFlash(o: RunSearchOptions<FlashArch>, budgets: Budgets, target
 
 export { evolutionSearch } from './evolution.js';
 export { nsga2Search } from './nsga2.js';
+export { sampleSearch } from './sampleSearch.js';
 export { shgo } from './shgo.js';
 export { paretoFront, nonDominatedSort, crowdingDistance, dominates } from './pareto.js';
 export { flashCoOptimize, fitFlashPredictor, flashSobolSamples } from './flash.js';

@@ -31,7 +31,7 @@ export interface Budgets {
 }
 
 export interface SearchProgress {
-  algo: 'evolution' | 'nsga2' | 'flash';
+  algo: 'evolution' | 'nsga2' | 'flash' | 'sample';
   iteration: number;
   total: number;
   /** Distinct architectures scored so far. */

@@ -16,6 +16,7 @@ import {
   NB201_OPS,
   NB201_SPACE_SIZE,
   parseNb201,
+  isNb201Disconnected,
   type Nb201Cell,
   type Nb201NetworkConfig,
   type Nb201Op,
@@ -61,6 +62,7 @@ export function createNb201Space(config: Partial<Nb201NetworkConfig> = {}): Sear
     format: formatNb201,
     parse: parseNb201,
     toGraph: (arch): Graph => buildNb201Network(arch, cfg),
+    isDegenerate: isNb201Disconnected,
     metrics(arch) {
       const code = cellToCode(arch);
       let m = metricsCache.get(code);

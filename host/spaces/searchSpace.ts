@@ -62,6 +62,11 @@ export interface SearchSpace<A> {
   /** Inverse of format; throws ZeronasError ZN_BAD_ARCH_STRING naming the bad token. */
   parse(text: string): A;
   toGraph(arch: A, options?: ToGraphOptions): Graph;
+  /**
+   * Known bad without any data or proxy (e.g. a NAS-Bench-201 cell whose output is cut off from its input: it
+   * predicts a constant). Optional; searches that sample blindly skip these before scoring.
+   */
+  isDegenerate?(arch: A): boolean;
   /** Analytic budget metrics, without building a graph where the space has closed forms. */
   metrics(arch: A): ArchMetrics;
   /** Mutation counts ZiCo's evolution uses: bootstrap (population ≤ 10) and from the population (§C). */

@@ -5,14 +5,16 @@
  * --seeds seeds. Compares proxies: zico (computed on our engine, cached in a CSV so reruns and other seeds reuse
  * scores), params, and random (a seeded random score per architecture, i.e. an unguided search).
  *
- *   npx tsx scripts/bench/searchNb201.ts [--algo evolution|sample] [--proxies zico,params,random] [--seeds 10] [--max-scored 500]
- *        [--population 50] [--cache runs/bench/zico-search-cache.csv] [--json]
+ *   npx tsx scripts/bench/searchNb201.ts [--algo evolution|sample] [--proxies zico,params,random,zico+params] [--seeds 10]
+ *        [--max-scored 500] [--aggregate rank-sum|log-rank] [--population 50] [--cache runs/bench/zico-search-cache.csv] [--json]
+ * A proxy written a+b (sample only) is the rank combination of a and b over the scored candidates.
  * Prints per proxy: mean and std of the returned cell's CIFAR-10 test accuracy, its gap to the best cell meeting
  * the budget, and the spread over seeds.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runSearch } from '../../host/search/index.js';
+import { runSearch, sampleSearch } from '../../host/search/index.js';
+import { parseProxyList, type RankAggregation } from '../../host/proxies/ensemble.js';
 import { createNb201Space } from '../../host/spaces/nb201Space.js';
 import { formatNb201, buildNb201Network, isNb201Disconnected, parseNb201, type Nb201Cell } from '../../host/spaces/nb201.js';
 import { readCsv } from '../../host/util/csv.js';
@@ -34,6 +36,9 @@ const cachePath = opt('cache', 'runs/bench/zico-search-cache.csv');
 const json = argv.includes('--json');
 /** evolution: ZiCo's evolution; sample: walk a seeded random order of the space, score only cells that meet the budget. */
 const algo = opt('algo', 'evolution');
+/** How '+'-combined proxies (e.g. zico+params, sample only) are ranked: rank-sum or log-rank. */
+const aggregate = opt('aggregate', 'rank-sum') as RankAggregation;
+const space = createNb201Space();
 
 const acc = new Map(readCsv(readFileSync(`${shared}nb201/nb201_accuracy.csv`, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_test_acc)]));
 const lat = new Map(readCsv(readFileSync(`${shared}hw/hwnasbench_nb201.csv`, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_raspi4_latency)]));
@@ -49,7 +54,7 @@ else {
   mkdirSync(dirname(cachePath), { recursive: true });
   writeFileSync(cachePath, 'arch,zico\n');
 }
-const zico = proxies.includes('zico') ? await createProxyComputer('zico', { batchSize: 64, batches: 2, seed: 0 }) : undefined;
+const zico = proxies.some((p) => parseProxyList(p).includes('zico')) ? await createProxyComputer('zico', { batchSize: 64, batches: 2, seed: 0 }) : undefined;
 
 async function scoreOf(proxy: string, cell: Nb201Cell, seed: number): Promise<number> {
   const arch = formatNb201(cell);
@@ -58,6 +63,7 @@ async function scoreOf(proxy: string, cell: Nb201Cell, seed: number): Promise<nu
     const r = await paramsProxy.score({ graph: buildNb201Network(arch), batches: [], seed: 0 });
     return r.ok ? r.value : -Infinity;
   }
+  if (proxy !== 'zico') throw new Error(`unknown proxy '${proxy}': this benchmark knows zico, params and random`);
   const cached = zicoCache.get(arch);
   if (cached !== undefined) return cached;
   const r = await zico!.compute(buildNb201Network(arch));
@@ -78,33 +84,36 @@ for (const proxy of proxies) {
   results[proxy] = [];
   for (let seed = 0; seed < seeds; seed++) {
     if (algo === 'sample') {
-      // Budget first (the cost is known), score only feasible cells, keep the best score: at most maxScored scored.
+      // The product's budget-first sampler (host/search/sampleSearch.ts), fed a seeded shuffle of the benchmark's
+      // rows so every seed's candidate stream is fixed (and ZiCo scores cached by earlier runs are reused).
       const rand = mulberry32(seed * 7919 + 1);
       const order = [...lat.keys()];
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [order[i], order[j]] = [order[j]!, order[i]!];
       }
-      let best: { arch: string; score: number } | undefined;
-      let scoredCount = 0;
-      for (const arch of order) {
-        if (scoredCount >= maxScored) break;
-        if (lat.get(arch)! > budgetMs) continue;
-        // A cell whose output is cut off from its input is known bad without any data (structural check).
-        if (isNb201Disconnected(parseNb201(arch))) continue;
-        scoredCount++;
-        const score = await scoreOf(proxy, parseNb201(arch), seed);
-        if (!best || score > best.score) best = { arch, score };
-      }
-      const a = acc.get(best!.arch) ?? NaN;
-      results[proxy]!.push({ seed, arch: best!.arch, acc: a, latencyMs: lat.get(best!.arch)!, scored: scoredCount });
-      if (!json) process.stderr.write(`${proxy} seed ${seed}: ${a.toFixed(2)}% (${lat.get(best!.arch)!.toFixed(1)} ms, ${scoredCount} scored) ${best!.arch}\n`);
+      const r = await sampleSearch<Nb201Cell>({
+        space,
+        proxies: Object.fromEntries(parseProxyList(proxy).map((p) => [p, (cell: Nb201Cell) => scoreOf(p, cell, seed)])),
+        aggregate,
+        costs: { raspi4: (cell) => ({ latencyMs: lat.get(formatNb201(cell))! }) },
+        budgets: { targets: { raspi4: { latencyMs: budgetMs } } },
+        maxScored,
+        seed,
+        candidates: order.map(parseNb201),
+        isDegenerate: isNb201Disconnected,
+      });
+      const arch = r.best!.arch;
+      const a = acc.get(arch) ?? NaN;
+      results[proxy]!.push({ seed, arch, acc: a, latencyMs: lat.get(arch)!, scored: r.scored.length });
+      if (!json) process.stderr.write(`${proxy} seed ${seed}: ${a.toFixed(2)}% (${lat.get(arch)!.toFixed(1)} ms, ${r.scored.length} scored) ${arch}\n`);
       continue;
     }
+    if (parseProxyList(proxy).length > 1) throw new Error(`combined proxy '${proxy}' needs --algo sample`);
     const abort = new AbortController();
     const scored = new Set<string>();
     const outcome = await runSearch<Nb201Cell>({
-      space: createNb201Space(),
+      space,
       algo: 'evolution',
       iterations: 100_000,
       seed,

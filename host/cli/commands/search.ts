@@ -5,6 +5,7 @@ export interface SearchArgs extends OutputOptions {
   space: string;
   algo: string;
   proxy: string;
+  aggregate: string;
   iterations: number;
   population?: number;
   seed: number;
@@ -20,24 +21,31 @@ export interface SearchArgs extends OutputOptions {
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
-  describe: "Zero-shot search: ZiCo's evolution, NSGA-II or FLASH's SHGO, under FLOPs/params/latency budgets",
+  describe: "Zero-shot search: ZiCo's evolution, NSGA-II, FLASH's SHGO or budget-first sampling, under FLOPs/params/latency budgets",
   builder: (y) =>
     y
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201', 'idw', 'flash'], describe: 'Search space' })
-      .option('algo', { type: 'string', default: 'evolution', choices: ['evolution', 'nsga2', 'flash'], describe: 'Search algorithm (flash: FLASH space only)' })
-      .option('proxy', { type: 'string', default: 'zico', describe: 'Proxy that scores candidates (see zeronas score --help)' })
-      .option('iterations', { type: 'number', default: 1000, describe: 'Evolution iterations T, NSGA-II generations, or SHGO iterations' })
+      .option('algo', {
+        type: 'string',
+        default: 'evolution',
+        choices: ['evolution', 'nsga2', 'flash', 'sample'],
+        describe: 'Search algorithm (flash: FLASH space only; sample: random candidates, budgets checked before scoring, best score wins)',
+      })
+      .option('proxy', { type: 'string', default: 'zico', describe: "Proxy that scores candidates (see zeronas score --help); with --algo sample, several joined by '+' (e.g. zico+params) are combined by rank" })
+      .option('aggregate', { type: 'string', default: 'rank-sum', choices: ['rank-sum', 'log-rank'], describe: 'How combined proxies are ranked: Σ ranks, or AZ-NAS Σ ln(rank/n)' })
+      .option('iterations', { type: 'number', default: 1000, describe: 'Evolution iterations T, NSGA-II generations, SHGO iterations (sample: use --max-scored)' })
       .option('population', { type: 'number', describe: 'Population size (evolution default 512 as ZiCo; NSGA-II 40)' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of the search (and of weight init / batches)' })
       .option('budget', { type: 'string', array: true, default: [], describe: 'flops<=450M, params<=5M, layers<=14, or <target>:latency<=<x>ms (repeatable)' })
       .option('cost', { type: 'string', array: true, default: [], describe: '<target>=table:<csv>:<column> or <target>=lut:<lut.json> (nb201): cost of a target (repeatable)' })
-      .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures' })
+      .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures (sample: how many to score, default 500)' })
       .option('score-resolution', { type: 'number', default: 32, describe: 'idw: input size of the graphs the proxy scores (budgets still count FLOPs at 224)' })
       .option('data', { type: 'string', describe: 'Dataset for data-driven proxies (default: bundled CIFAR-10 sample)' })
       .option('batch-size', { type: 'number', default: 64 })
       .option('batches', { type: 'number', default: 2 })
       .option('state', { type: 'string', describe: 'JSON file holding the search state: written as the search runs, resumed from when it exists' })
       .example("$0 search --space nb201 --proxy zico --cost raspi4=table:../shared/data/hw/hwnasbench_nb201.csv:cifar10_raspi4_latency --budget 'raspi4:latency<=25.7ms' --max-scored 500", 'NB201 under a Raspberry Pi 4 latency budget')
+      .example("$0 search --space nb201 --algo sample --proxy zico+params --cost raspi4=table:../shared/data/hw/hwnasbench_nb201.csv:cifar10_raspi4_latency --budget 'raspi4:latency<=25.7ms' --max-scored 500", 'Best of 500 feasible random cells by ZiCo and #params ranks')
       .example("$0 search --space idw --budget flops<=450M --budget layers<=14 --iterations 200 --population 32 --batch-size 16 --state idw.json", "ZiCo's ImageNet space at reduced scale, resumable") as never,
   handler: async (args) => {
     const { runSearchCommand } = await import('../runSearchCommand.js');
