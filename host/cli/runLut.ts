@@ -13,7 +13,8 @@ import { inputNode } from '../ir/graph.js';
 import { exportInference } from '../onnx/exportInference.js';
 import { waitForAgents } from '../orchestrator/fleet.js';
 import { startLocalAgent, type LocalAgent } from '../orchestrator/localAgent.js';
-import { measureModels } from '../orchestrator/measureJobs.js';
+import { measureModelsInRounds } from '../orchestrator/measureJobs.js';
+import { median } from '../cost/regression.js';
 import { ensureRunDir } from '../orchestrator/runFolder.js';
 import { Scheduler } from '../orchestrator/scheduler.js';
 import { HostServer } from '../orchestrator/server.js';
@@ -25,6 +26,9 @@ import { printJson } from './output.js';
 import { createProgress } from './progress.js';
 
 export async function runLut(args: LutArgs): Promise<LookupTable> {
+  if (!Number.isInteger(args.rounds) || args.rounds < 1) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--rounds must be a positive integer, got ${args.rounds}`);
+  }
   const targetSlug = args.target.replace(/[^A-Za-z0-9._-]/g, '_');
   const out = resolve(args.out ?? join('devices', targetSlug, 'luts', `${args.space}-${args.dataset}.json`));
   const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
@@ -44,7 +48,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
     server.setTargets([args.target]);
     const kernels = enumerateSpaceKernels('nb201', { datasets: [args.dataset as Nb201Dataset] });
     log(`${kernels.length} kernels of ${args.space} (${args.dataset}) to measure on ${args.target}`);
-    const rows = await measureModels(
+    const { rows: roundRows } = await measureModelsInRounds(
       store,
       scheduler,
       kernels.map((k) => {
@@ -57,24 +61,29 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
       }),
       {
         runId: 'lut',
+        rounds: args.rounds,
         target: args.target,
         kind: 'kernel',
         settings: {
           ...(args.minRuns !== undefined ? { minRuns: args.minRuns } : {}),
           ...(args.minTimeMs !== undefined ? { minTotalMs: args.minTimeMs } : {}),
+          ...(args.warmupMs !== undefined ? { warmupMinMs: args.warmupMs } : {}),
+          ...(args.cooldownMs !== undefined ? { cooldownMs: args.cooldownMs } : {}),
         },
-        progress: (done, total) => progress.update(`measuring kernels on ${args.target}`, done, total),
+        progress: (done, total) => progress.update(`measuring kernels on ${args.target} (${args.rounds} round${args.rounds > 1 ? 's' : ''})`, done, total),
         log,
       },
     );
     progress.stop();
+    const rows = new Map([...roundRows].filter(([, rs]) => rs.length === args.rounds));
     const missing = kernels.filter((k) => !rows.has(k.key));
     if (missing.length) {
       throw new ZeronasError('ZN_LUT_INCOMPLETE', `${missing.length} kernel(s) could not be measured on ${args.target}, e.g. '${missing[0]!.key}'; see ${runDir}`, {
         missing: missing.map((k) => k.key),
       });
     }
-    const measurements = [...rows.values()].map((r) => JSON.parse(r.result_json) as Measurement);
+    const measurementsOf = (rs: { result_json: string }[]): Measurement[] => rs.map((r) => JSON.parse(r.result_json) as Measurement);
+    const measurements = [...rows.values()].flatMap(measurementsOf);
     const first = measurements[0]!;
     const fingerprints = new Set(measurements.map((m) => m.device.fingerprint));
     if (fingerprints.size > 1) {
@@ -93,6 +102,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
         warmupRuns: first.settings.warmupRuns,
         repeats: Math.min(...measurements.map((m) => m.latency.n)),
         minRepeatMs: first.settings.minTotalMs,
+        rounds: args.rounds,
         batch: 1,
         foldBatchNorm: true,
       },
@@ -100,9 +110,16 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
       execution: 'all',
       createdAt: new Date().toISOString(),
       entries: Object.fromEntries(
-        [...rows].map(([key, r]) => {
-          const m = JSON.parse(r.result_json) as Measurement;
-          return [key, { medianMs: m.latency.medianMs, p90Ms: m.latency.p90Ms, minMs: m.latency.minMs, maxMs: m.latency.maxMs, n: m.latency.n }];
+        [...rows].map(([key, rs]) => {
+          const ms = measurementsOf(rs).map((m) => m.latency);
+          const entry = {
+            medianMs: median(ms.map((l) => l.medianMs)),
+            p90Ms: median(ms.map((l) => l.p90Ms)),
+            minMs: Math.min(...ms.map((l) => l.minMs)),
+            maxMs: Math.max(...ms.map((l) => l.maxMs)),
+            n: ms.reduce((a, l) => a + l.n, 0),
+          };
+          return [key, ms.length > 1 ? { ...entry, roundMediansMs: ms.map((l) => l.medianMs) } : entry];
         }),
       ),
     };

@@ -18,8 +18,10 @@ export const LUT_FORMAT = 'zeronas-lut';
 export const LUT_FORMAT_VERSION = 1;
 
 const entrySchema = z.object({
-  /** Median of the timed repeats, ms (the value summed by predictFromLut). */
+  /** Median of the timed repeats, ms (the value summed by predictFromLut); with rounds, the median of their medians. */
   medianMs: z.number().nonnegative(),
+  /** Median of each measurement round, in round order (tables measured in rounds; see measureJobs.ts). */
+  roundMediansMs: z.array(z.number().nonnegative()).optional(),
   p10Ms: z.number().nonnegative().optional(),
   p90Ms: z.number().nonnegative(),
   minMs: z.number().nonnegative().optional(),
@@ -42,6 +44,8 @@ const lutSchema = z.object({
     warmupRuns: z.number().int().nonnegative(),
     repeats: z.number().int().positive(),
     minRepeatMs: z.number().nonnegative().optional(),
+    /** Independent rounds over all kernels, each in a fresh shuffled order (absent: one). */
+    rounds: z.number().int().positive().optional(),
     batch: z.number().int().positive(),
     foldBatchNorm: z.boolean(),
   }),

@@ -4,6 +4,8 @@
  * has no result yet.
  */
 import type { InputSpec, MeasurementSettingsInput } from '../../shared/protocol/index.js';
+import { shuffled } from '../cost/costModel.js';
+import { median } from '../cost/regression.js';
 import type { Scheduler } from './scheduler.js';
 import type { MeasurementRow, Store } from './store.js';
 
@@ -59,4 +61,42 @@ export async function measureModels(
   const out = new Map<string, MeasurementRow>();
   for (const row of store.measurements(o.runId, o.target)) if (labels.has(row.arch)) out.set(row.arch, row);
   return out;
+}
+
+export interface RoundsResult {
+  /** Median over rounds of each round's median latency, ms, by label (labels measured in every round). */
+  medianMs: Map<string, number>;
+  /** Per label, the measurement row of each round, in round order. */
+  rows: Map<string, MeasurementRow[]>;
+}
+
+/**
+ * Measures every model in `rounds` independent rounds, each in a new seeded order, and takes the median of the round
+ * medians. Why: on a shared or thermally busy machine the noise comes in bursts of seconds, so one window per model
+ * can fall entirely inside a burst; k windows spread over the whole run make that a minority vote (the ≥5 repeats
+ * of HARDWARE.md §10, taken across time rather than back to back). Round 0 keeps `runId`, so stores written before
+ * rounds existed resume; round r > 0 uses `<runId>.r<r>`.
+ */
+export async function measureModelsInRounds(
+  store: Store,
+  scheduler: Scheduler,
+  models: ModelToMeasure[],
+  o: MeasureJobsOptions & { rounds: number; seed?: number },
+): Promise<RoundsResult> {
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new RangeError(`rounds must be a positive integer, got ${o.rounds}`);
+  const rows = new Map<string, MeasurementRow[]>();
+  for (let r = 0; r < o.rounds; r++) {
+    const order = r === 0 ? models : shuffled(models.length, (o.seed ?? 0) * 1009 + r).map((i) => models[i]!);
+    const round = await measureModels(store, scheduler, order, {
+      ...o,
+      runId: r === 0 ? o.runId : `${o.runId}.r${r}`,
+      progress: (done, total) => o.progress?.(r * total + done, o.rounds * total),
+    });
+    for (const [label, row] of round) rows.set(label, [...(rows.get(label) ?? []), row]);
+  }
+  const medianMs = new Map<string, number>();
+  for (const [label, rs] of rows) {
+    if (rs.length === o.rounds) medianMs.set(label, median(rs.map((row) => row.latency_median_ms!)));
+  }
+  return { medianMs, rows };
 }

@@ -12,6 +12,9 @@ export interface LutArgs extends OutputOptions {
   waitAgents: number;
   minRuns?: number;
   minTimeMs?: number;
+  rounds: number;
+  warmupMs?: number;
+  cooldownMs?: number;
 }
 
 export const lutCommand: CommandModule<object, LutArgs> = {
@@ -28,6 +31,9 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' })
       .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for an agent of the target' })
       .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per kernel' })
+      .option('rounds', { type: 'number', default: 3, describe: 'Independent rounds over all kernels (shuffled each time); each entry is the median of the round medians' })
+      .option('warmup-ms', { type: 'number', describe: 'Override the device profile: minimum warm-up milliseconds per kernel' })
+      .option('cooldown-ms', { type: 'number', describe: 'Override the device profile: idle milliseconds between kernels' })
       .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per kernel' })
       .example('$0 lut --target local', "This machine's table for NAS-Bench-201 (a loopback agent is started)")
       .example('$0 lut --target pi3b --out devices/pi3b/luts/nb201.json', 'Regenerate a Raspberry Pi 3B table after an OS or runtime update') as never,
