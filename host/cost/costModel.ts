@@ -23,6 +23,7 @@ import { spearman } from '../stats/index.js';
 import type { Graph } from '../ir/graph.js';
 import { CostFeatureExtractor, featureNames, featureRow, type CostFeatures } from './costFeatures.js';
 import { EXECUTION_HYPOTHESES, type ExecutionHypothesis } from './execution.js';
+import { kernelsOf } from './kernelKeys.js';
 import { predictFromLut, type LookupTable } from './lookupTable.js';
 import { dot, fitLinear, median, type RegressionLoss } from './regression.js';
 
@@ -251,41 +252,109 @@ export class ForestCostModel implements CostModel {
  * session run's fixed overhead, which an end-to-end run pays once, not once per kernel (measured on this machine:
  * a plain a + b·sum fit needs b ≈ 0.37). With fewer than 6 samples the calls term is left out (2 parameters).
  */
+/** How the table sum is corrected to end-to-end time (LutCostModel; chosen by cross-validation). */
+export type LutCorrection = 'sum' | 'sum+calls' | 'per-kind';
+export const LUT_CORRECTIONS: readonly LutCorrection[] = ['sum', 'sum+calls', 'per-kind'];
+
+/** The table's view of one architecture: total, kernel calls, and the total per kernel kind. */
+interface LutTerms {
+  valueMs: number;
+  calls: number;
+  spreadMs: number;
+  byKind: Map<string, number>;
+}
+
 export class LutCostModel implements CostModel {
   readonly name = 'lut';
-  private a = 0;
-  private b = 1;
-  private c = 0;
+  private form: LutCorrection = 'sum';
+  /** Kernel kinds with their own slope ('per-kind'): those whose total varies across the training samples. */
+  private kinds: string[] = [];
+  private w: number[] = [0, 1];
   private relSpread = 0;
   private fitted = false;
+  private cvMape: Partial<Record<LutCorrection, number>> = {};
 
-  constructor(private readonly lut: LookupTable) {}
+  /** `corrections`: the forms cross-validation may choose from (default all three). */
+  constructor(
+    private readonly lut: LookupTable,
+    private readonly corrections: readonly LutCorrection[] = LUT_CORRECTIONS,
+  ) {}
 
+  private terms(graph: Graph): LutTerms {
+    const p = predictFromLut(this.lut, graph);
+    const byKind = new Map<string, number>();
+    for (const k of kernelsOf(graph, { execution: this.lut.execution })) {
+      byKind.set(k.kind, (byKind.get(k.kind) ?? 0) + k.count * this.lut.entries[k.key]!.medianMs);
+    }
+    return { valueMs: p.valueMs, calls: p.calls, spreadMs: p.spreadMs, byKind };
+  }
+
+  private row(t: LutTerms, form: LutCorrection, kinds: readonly string[]): number[] {
+    if (form === 'sum') return [1, t.valueMs];
+    if (form === 'sum+calls') return [1, t.valueMs, t.calls];
+    return [1, ...kinds.map((k) => t.byKind.get(k) ?? 0)];
+  }
+
+  /**
+   * Fits y ≈ a + b·Σ (sum), + c·calls (a per-call overhead the micro-kernel timings include or miss), or
+   * a + Σ_kind b_kind·Σ_kind (per-kind slopes: fusion and layout changes differ between convs, pools and adds),
+   * each by relative-L1 regression (regression.ts); the form with the lowest out-of-fold MAPE wins (leave-one-out
+   * up to 30 samples). A form needs at least 3 samples per coefficient to be considered.
+   */
   fit(samples: readonly CostSample[]): void {
     checkSamples(samples, 2, 'lut');
-    const preds = samples.map((s) => predictFromLut(this.lut, s.graph));
-    const withCalls = samples.length >= 6;
-    const x = preds.map((p) => (withCalls ? [1, p.valueMs, p.calls] : [1, p.valueMs]));
+    const terms = samples.map((s) => this.terms(s.graph));
     const y = samples.map((s) => s.value);
-    const w = fitLinear(x, y, 'relL1', 1e-9, withCalls ? [false, true, true] : [false, true]);
-    [this.a, this.b, this.c] = [w[0]!, w[1]!, withCalls ? w[2]! : 0];
-    this.relSpread = 1.4826 * median(preds.map((p, i) => Math.abs(this.line(p) - y[i]!) / Math.max(y[i]!, 1e-12)));
+    const kindsOf = (idx: readonly number[]): string[] => {
+      const all = [...new Set(idx.flatMap((i) => [...terms[i]!.byKind.keys()]))].sort();
+      return all.filter((k) => new Set(idx.map((i) => terms[i]!.byKind.get(k) ?? 0)).size > 1);
+    };
+    const fitForm = (form: LutCorrection, idx: readonly number[]): { w: number[]; kinds: string[] } => {
+      const kinds = form === 'per-kind' ? kindsOf(idx) : [];
+      const x = idx.map((i) => this.row(terms[i]!, form, kinds));
+      const w = fitLinear(x, idx.map((i) => y[i]!), 'relL1', 1e-9, x[0]!.map((_, j) => j > 0));
+      return { w, kinds };
+    };
+    const width = (form: LutCorrection): number => (form === 'sum' ? 2 : form === 'sum+calls' ? 3 : 1 + kindsOf(samples.map((_, i) => i)).length);
+    const usable = this.corrections.filter((f) => f === 'sum' || samples.length >= 3 * width(f));
+    this.cvMape = {};
+    if (usable.length > 1) {
+      const folds = crossValidationFolds(samples.length, 0);
+      for (const form of usable) {
+        let err = 0;
+        for (const fold of folds) {
+          const held = new Set(fold);
+          const { w, kinds } = fitForm(form, samples.map((_, i) => i).filter((i) => !held.has(i)));
+          for (const i of fold) err += Math.abs(dot(this.row(terms[i]!, form, kinds), w) - y[i]!) / Math.max(y[i]!, 1e-12);
+        }
+        this.cvMape[form] = err / samples.length;
+      }
+    }
+    this.form = usable.reduce((best, f) => ((this.cvMape[f] ?? 0) < (this.cvMape[best] ?? 0) ? f : best), usable[0]!);
+    const all = fitForm(this.form, samples.map((_, i) => i));
+    this.w = all.w;
+    this.kinds = all.kinds;
+    this.relSpread = 1.4826 * median(terms.map((t, i) => Math.abs(this.line(t) - y[i]!) / Math.max(y[i]!, 1e-12)));
     this.fitted = true;
   }
 
-  private line(p: { valueMs: number; calls: number }): number {
-    return this.a + this.b * p.valueMs + this.c * p.calls;
+  private line(t: LutTerms): number {
+    return dot(this.row(t, this.form, this.kinds), this.w);
   }
 
   predict(graph: Graph): CostPrediction {
-    const p = predictFromLut(this.lut, graph);
-    if (!this.fitted) return { value: p.valueMs, uncertainty: p.spreadMs };
-    const value = Math.max(0, this.line(p));
-    return { value, uncertainty: Math.hypot(this.relSpread * value, this.b * p.spreadMs) };
+    const t = this.terms(graph);
+    if (!this.fitted) return { value: t.valueMs, uncertainty: t.spreadMs };
+    const value = Math.max(0, this.line(t));
+    // the table's own spread, scaled as the correction scales the sum
+    const gain = t.valueMs > 0 ? this.line(t) / t.valueMs : 1;
+    return { value, uncertainty: Math.hypot(this.relSpread * value, Math.abs(gain) * t.spreadMs) };
   }
 
   describe(): Record<string, unknown> {
-    return { model: this.name, intercept: this.a, slope: this.b, perCallMs: this.c, relativeSpread: this.relSpread, device: this.lut.device.fingerprint };
+    const base = { model: this.name, correction: this.form, intercept: this.w[0], relativeSpread: this.relSpread, cvMape: this.cvMape, device: this.lut.device.fingerprint };
+    if (this.form === 'per-kind') return { ...base, slopes: Object.fromEntries(this.kinds.map((k, i) => [k, this.w[i + 1]])) };
+    return { ...base, slope: this.w[1], ...(this.form === 'sum+calls' ? { perCallMs: this.w[2] } : {}) };
   }
 }
 

@@ -67,8 +67,9 @@ export type RegressionLoss = 'relL1' | 'ls';
  *    have heavy-tailed noise (the Pi 4's CIFAR-10 and CIFAR-100 runs of the same network differ by > 30% for one
  *    cell in ten), and the figure of merit is relative (share within ±10%); an L1 fit tracks the typical
  *    measurement, not the outliers. Solved by IRLS with the majoriser |r|/y ≤ r²/(2·y·|r_old|) + const:
- *    weights s_i = 1 / (y_i · max(|r_i|, ε)), ε = 1e-9 · median y, penalty 2·λ·n; started from the relative
- *    least-squares fit; 60 iterations.
+ *    weights s_i = 1 / (y_i · max(|r_i|, ε)), ε = 1e-6 · median y, penalty 2·λ·n; started from the relative
+ *    least-squares fit; 60 iterations. (A floor of 1e-9 made the weighted normal equations blow up when a model
+ *    fits the data exactly, e.g. per-kind table slopes on a synthetic device.)
  */
 export function fitLinear(x: number[][], y: number[], loss: RegressionLoss, lambda: number, penalise: boolean[]): number[] {
   const sorted = y.map(Math.abs).sort((a, b) => a - b);
@@ -80,7 +81,7 @@ export function fitLinear(x: number[][], y: number[], loss: RegressionLoss, lamb
     w = weightedRidge(x, t, t.map(() => 1), lambda * n, penalise);
   } else {
     const scale = t.map((v) => Math.max(Math.abs(v), 1e-12));
-    const eps = 1e-9;
+    const eps = 1e-6;
     w = weightedRidge(x, t, scale.map((v) => 1 / v / v), lambda * n * (1 / n) * scale.reduce((a, v) => a + 1 / v / v, 0), penalise);
     for (let it = 0; it < 60; it++) {
       const s = x.map((row, i) => 1 / (scale[i]! * Math.max(Math.abs(t[i]! - dot(row, w)), eps)));

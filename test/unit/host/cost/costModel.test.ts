@@ -61,10 +61,10 @@ describe('LinearCostModel', () => {
 });
 
 describe('LutCostModel', () => {
-  it('fits the end-to-end correction a + b·sum (0.8 + 1.3·sum) exactly from 5 samples', () => {
+  const syntheticLut = (): LookupTable => {
     const entries: LookupTable['entries'] = {};
     for (const g of graphs) for (const k of kernelsOf(g, { execution: 'all' })) entries[k.key] = { medianMs: kernelCostMs(k.key), p90Ms: kernelCostMs(k.key), n: 5 };
-    const lut: LookupTable = {
+    return {
       format: 'zeronas-lut',
       version: 1,
       device: { fingerprint: 'synthetic' },
@@ -76,10 +76,32 @@ describe('LutCostModel', () => {
       createdAt: '2025-01-01',
       entries,
     };
-    const model = new LutCostModel(lut);
+  };
+
+  it('fits the end-to-end correction a + b·sum (0.8 + 1.3·sum) exactly from 5 samples', () => {
+    const model = new LutCostModel(syntheticLut());
     model.fit(samples('all', 0, 5));
-    expect(model.describe()).toMatchObject({ intercept: expect.closeTo(0.8, 3), slope: expect.closeTo(1.3, 4) });
+    expect(model.describe()).toMatchObject({ correction: 'sum', intercept: expect.closeTo(0.8, 3), slope: expect.closeTo(1.3, 4) });
     expect(maxRelError(model, samples('all', 100, 150))).toBeLessThan(1e-4);
+  });
+
+  it('chooses per-kind slopes by cross-validation when convs and the rest scale differently (0.5 + 2·convs + 0.4·others)', () => {
+    const lut = syntheticLut();
+    const device = (graph: Graph): number =>
+      0.5 +
+      kernelsOf(graph, { execution: 'all' }).reduce((s, k) => s + k.count * kernelCostMs(k.key) * (k.kind.includes('conv') ? 2 : 0.4), 0);
+    const train = graphs.slice(0, 40).map((graph) => ({ graph, value: device(graph) }));
+    const model = new LutCostModel(lut);
+    model.fit(train);
+    const d = model.describe() as { correction: string; slopes: Record<string, number>; cvMape: Record<string, number> };
+    expect(d, JSON.stringify(d)).toMatchObject({ correction: 'per-kind' });
+    expect(d.cvMape['per-kind']).toBeLessThan(d.cvMape.sum!);
+    expect(d.slopes.relu_conv_bn).toBeCloseTo(2, 4);
+    expect(maxRelError(model, graphs.slice(100, 160).map((graph) => ({ graph, value: device(graph) })))).toBeLessThan(1e-4);
+    // restricted to the single-slope form it cannot be exact
+    const plain = new LutCostModel(lut, ['sum']);
+    plain.fit(train);
+    expect(maxRelError(plain, graphs.slice(100, 160).map((graph) => ({ graph, value: device(graph) })))).toBeGreaterThan(0.01);
   });
 });
 
