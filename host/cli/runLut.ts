@@ -29,6 +29,9 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   if (!Number.isInteger(args.rounds) || args.rounds < 1) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--rounds must be a positive integer, got ${args.rounds}`);
   }
+  if (args.sentinelEvery !== undefined && (!Number.isInteger(args.sentinelEvery) || args.sentinelEvery < 1)) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--sentinel-every must be a positive integer, got ${args.sentinelEvery}`);
+  }
   const targetSlug = args.target.replace(/[^A-Za-z0-9._-]/g, '_');
   const out = resolve(args.out ?? join('devices', targetSlug, 'luts', `${args.space}-${args.dataset}.json`));
   const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
@@ -48,18 +51,22 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
     server.setTargets([args.target]);
     const kernels = enumerateSpaceKernels('nb201', { datasets: [args.dataset as Nb201Dataset] });
     log(`${kernels.length} kernels of ${args.space} (${args.dataset}) to measure on ${args.target}`);
-    const { rows: roundRows } = await measureModelsInRounds(
+    const models = kernels.map((k) => {
+      const graph = buildKernelModel(k.key);
+      return {
+        label: k.key,
+        bytes: exportInference(graph, initWeights(graph, 0), { batch: 1, foldBatchNorm: true }),
+        inputs: [{ name: 'input', dims: [1, ...inputNode(graph).attrs.shape], dtype: 'float32' as const }],
+      };
+    });
+    // The drift sentinel: a conv kernel of the middle stage (small kernels, like the ones it corrects).
+    const sentinelModel = models.find((m) => m.label.startsWith('relu_conv_bn|k3s1') && m.label.includes('|32x')) ?? models[0]!;
+    const { rows: roundRows, roundMs } = await measureModelsInRounds(
       store,
       scheduler,
-      kernels.map((k) => {
-        const graph = buildKernelModel(k.key);
-        return {
-          label: k.key,
-          bytes: exportInference(graph, initWeights(graph, 0), { batch: 1, foldBatchNorm: true }),
-          inputs: [{ name: 'input', dims: [1, ...inputNode(graph).attrs.shape], dtype: 'float32' as const }],
-        };
-      }),
+      models,
       {
+        ...(args.sentinelEvery ? { sentinel: { model: sentinelModel, every: args.sentinelEvery } } : {}),
         runId: 'lut',
         rounds: args.rounds,
         target: args.target,
@@ -103,6 +110,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
         repeats: Math.min(...measurements.map((m) => m.latency.n)),
         minRepeatMs: first.settings.minTotalMs,
         rounds: args.rounds,
+        ...(args.sentinelEvery ? { driftSentinel: { kernel: sentinelModel.label, every: args.sentinelEvery } } : {}),
         batch: 1,
         foldBatchNorm: true,
       },
@@ -111,7 +119,12 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
       createdAt: new Date().toISOString(),
       entries: Object.fromEntries(
         [...rows].map(([key, rs]) => {
-          const ms = measurementsOf(rs).map((m) => m.latency);
+          // Each round's statistics on the run's typical speed (drift factor 1 without a sentinel).
+          const corrected = roundMs.get(key)!;
+          const ms = measurementsOf(rs).map((m, r) => {
+            const scale = corrected[r]! / m.latency.medianMs;
+            return { medianMs: corrected[r]!, p90Ms: m.latency.p90Ms * scale, minMs: m.latency.minMs * scale, maxMs: m.latency.maxMs * scale, n: m.latency.n };
+          });
           const entry = {
             medianMs: median(ms.map((l) => l.medianMs)),
             p90Ms: median(ms.map((l) => l.p90Ms)),

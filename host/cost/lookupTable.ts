@@ -46,6 +46,8 @@ const lutSchema = z.object({
     minRepeatMs: z.number().nonnegative().optional(),
     /** Independent rounds over all kernels, each in a fresh shuffled order (absent: one). */
     rounds: z.number().int().positive().optional(),
+    /** Entries were divided by the drift this kernel traced, measured every `every` kernels (driftCorrection.ts). */
+    driftSentinel: z.object({ kernel: z.string(), every: z.number().int().positive() }).optional(),
     batch: z.number().int().positive(),
     foldBatchNorm: z.boolean(),
   }),

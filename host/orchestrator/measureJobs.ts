@@ -6,6 +6,7 @@
 import type { InputSpec, MeasurementSettingsInput } from '../../shared/protocol/index.js';
 import { shuffled } from '../cost/costModel.js';
 import { median } from '../cost/regression.js';
+import { driftFactor, withSentinels, type SentinelSample } from './driftCorrection.js';
 import type { Scheduler } from './scheduler.js';
 import type { MeasurementRow, Store } from './store.js';
 
@@ -64,10 +65,24 @@ export async function measureModels(
 }
 
 export interface RoundsResult {
-  /** Median over rounds of each round's median latency, ms, by label (labels measured in every round). */
+  /**
+   * Per label, the median over rounds of each round's median latency, ms (labels measured in every round); with a
+   * sentinel, each round's value is drift-corrected first (driftCorrection.ts).
+   */
   medianMs: Map<string, number>;
+  /** Per label, the value each round contributed (drift-corrected with a sentinel), in round order. */
+  roundMs: Map<string, number[]>;
   /** Per label, the measurement row of each round, in round order. */
   rows: Map<string, MeasurementRow[]>;
+  /** The sentinel's measurements over the whole run (empty without a sentinel). */
+  sentinel: SentinelSample[];
+}
+
+export interface RoundsOptions extends MeasureJobsOptions {
+  rounds: number;
+  seed?: number;
+  /** Measure this model every `every` jobs and divide every result by the device's drift it traces. */
+  sentinel?: { model: ModelToMeasure; every: number };
 }
 
 /**
@@ -75,28 +90,42 @@ export interface RoundsResult {
  * medians. Why: on a shared or thermally busy machine the noise comes in bursts of seconds, so one window per model
  * can fall entirely inside a burst; k windows spread over the whole run make that a minority vote (the ≥5 repeats
  * of HARDWARE.md §10, taken across time rather than back to back). Round 0 keeps `runId`, so stores written before
- * rounds existed resume; round r > 0 uses `<runId>.r<r>`.
+ * rounds existed resume; round r > 0 uses `<runId>.r<r>`. Slower drift (minutes) is what the sentinel is for.
  */
 export async function measureModelsInRounds(
   store: Store,
   scheduler: Scheduler,
   models: ModelToMeasure[],
-  o: MeasureJobsOptions & { rounds: number; seed?: number },
+  o: RoundsOptions,
 ): Promise<RoundsResult> {
   if (!Number.isInteger(o.rounds) || o.rounds < 1) throw new RangeError(`rounds must be a positive integer, got ${o.rounds}`);
   const rows = new Map<string, MeasurementRow[]>();
+  const sentinelRows: MeasurementRow[] = [];
+  const sentinelLabel = (r: number, i: number): string => `${SENTINEL_PREFIX}${o.sentinel!.model.label}#${r}.${i}`;
   for (let r = 0; r < o.rounds; r++) {
-    const order = r === 0 ? models : shuffled(models.length, (o.seed ?? 0) * 1009 + r).map((i) => models[i]!);
+    let order = r === 0 ? models : shuffled(models.length, (o.seed ?? 0) * 1009 + r).map((i) => models[i]!);
+    if (o.sentinel) order = withSentinels(order, (i) => ({ ...o.sentinel!.model, label: sentinelLabel(r, i) }), o.sentinel.every);
     const round = await measureModels(store, scheduler, order, {
       ...o,
       runId: r === 0 ? o.runId : `${o.runId}.r${r}`,
       progress: (done, total) => o.progress?.(r * total + done, o.rounds * total),
     });
-    for (const [label, row] of round) rows.set(label, [...(rows.get(label) ?? []), row]);
+    for (const [label, row] of round) {
+      if (label.startsWith(SENTINEL_PREFIX)) sentinelRows.push(row);
+      else rows.set(label, [...(rows.get(label) ?? []), row]);
+    }
   }
+  const sentinel = sentinelRows.map((row) => ({ atMs: row.received_ms, latencyMs: row.latency_median_ms! }));
+  const factor = o.sentinel ? driftFactor(sentinel) : () => 1;
+  const roundMs = new Map<string, number[]>();
   const medianMs = new Map<string, number>();
   for (const [label, rs] of rows) {
-    if (rs.length === o.rounds) medianMs.set(label, median(rs.map((row) => row.latency_median_ms!)));
+    const values = rs.map((row) => row.latency_median_ms! / factor(row.received_ms));
+    roundMs.set(label, values);
+    if (rs.length === o.rounds) medianMs.set(label, median(values));
   }
-  return { medianMs, rows };
+  return { medianMs, roundMs, rows, sentinel };
 }
+
+/** Labels of sentinel jobs start with this, so they never collide with a model's own label. */
+export const SENTINEL_PREFIX = 'sentinel:';

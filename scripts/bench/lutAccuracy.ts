@@ -4,9 +4,11 @@
  * medians agree within ±10%), then the table-based model with its fitted correction (LutCostModel) trained on K
  * cells of pass 1 and evaluated on the other N-K against pass 2 (and pass 1).
  *   npx tsx scripts/bench/lutAccuracy.ts [--lut devices/local/luts/nb201-cifar10.json] [--cells 200] [--train 25]
- *        [--min-time-ms 300] [--rounds 1] [--run-dir runs/bench/lut-accuracy] [--seed 0]
+ *        [--min-time-ms 300] [--rounds 1] [--sentinel-every k] [--run-dir runs/bench/lut-accuracy] [--seed 0]
  * With --rounds k, each pass is k shuffled rounds over all cells and a cell's value is the median of its round
  * medians (host/orchestrator/measureJobs.ts measureModelsInRounds), the same protocol `zeronas lut --rounds` uses.
+ * With --sentinel-every k, a fixed cell is measured every k cells and each result is divided by the device speed
+ * drift it traces (host/orchestrator/driftCorrection.ts), as `zeronas lut --sentinel-every` does for kernels.
  * Resumable: measurements live in the run folder's store.
  */
 import { existsSync } from 'node:fs';
@@ -38,6 +40,7 @@ const train = Number(opt('train', '25'));
 const minTimeMs = Number(opt('min-time-ms', '300'));
 const seed = Number(opt('seed', '0'));
 const rounds = Number(opt('rounds', '1'));
+const sentinelEvery = Number(opt('sentinel-every', '0'));
 const runDir = ensureRunDir(opt('run-dir', 'runs/bench/lut-accuracy'));
 if (!existsSync(lutPath)) throw new Error(`no lookup table at ${lutPath}: run 'zeronas lut --target local' first`);
 const lut = await loadLookupTable(lutPath);
@@ -58,11 +61,15 @@ try {
     const g = buildNb201Network(arch);
     return { label: arch, bytes: exportInference(g, initWeights(g, 0), { batch: 1, foldBatchNorm: true }), inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' as const }] };
   });
+  const sentinelArch = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+  const sg = buildNb201Network(sentinelArch);
+  const sentinel = { label: sentinelArch, bytes: exportInference(sg, initWeights(sg, 0), { batch: 1, foldBatchNorm: true }), inputs: models[0]!.inputs };
   for (const pass of [1, 2]) {
     const { medianMs } = await measureModelsInRounds(store, scheduler, models, {
       runId: `pass${pass}`,
       rounds,
       seed: pass,
+      ...(sentinelEvery > 0 ? { sentinel: { model: sentinel, every: sentinelEvery } } : {}),
       target: 'local',
       kind: 'measure',
       // Short, cool-down-free settings: 400 measurements must fit in minutes; both passes use the same ones.
@@ -95,7 +102,7 @@ const vsPass = (p: number): { within10: number; spearman: number } => ({
   within10: testSet.filter((a, i) => within(preds[i]!, passes[p]!.get(a)!)).length / testSet.length,
   spearman: spearman(preds, testSet.map((a) => passes[p]!.get(a)!)),
 });
-console.log(`cells measured twice (${rounds} round(s) per pass): ${common.length}; repeatability ceiling (pass 1 vs pass 2 within ±10%): ${(ceiling * 100).toFixed(1)}%, Spearman ${spearman(common.map((a) => passes[0]!.get(a)!), common.map((a) => passes[1]!.get(a)!)).toFixed(3)}`);
+console.log(`cells measured twice (${rounds} round(s) per pass${sentinelEvery > 0 ? `, drift sentinel every ${sentinelEvery}` : ''}): ${common.length}; repeatability ceiling (pass 1 vs pass 2 within ±10%): ${(ceiling * 100).toFixed(1)}%, Spearman ${spearman(common.map((a) => passes[0]!.get(a)!), common.map((a) => passes[1]!.get(a)!)).toFixed(3)}`);
 const a = vsPass(1);
 const b = vsPass(0);
 console.log(`LUT model (a + b * table sum + c * kernel calls) fitted on ${train} cells of pass 1, predicting the other ${testSet.length}:`);

@@ -13,6 +13,7 @@ export interface LutArgs extends OutputOptions {
   minRuns?: number;
   minTimeMs?: number;
   rounds: number;
+  sentinelEvery?: number;
   warmupMs?: number;
   cooldownMs?: number;
 }
@@ -32,6 +33,7 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for an agent of the target' })
       .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per kernel' })
       .option('rounds', { type: 'number', default: 3, describe: 'Independent rounds over all kernels (shuffled each time); each entry is the median of the round medians' })
+      .option('sentinel-every', { type: 'number', describe: 'Measure a fixed sentinel kernel every k kernels and divide out the device speed drift it traces (noisy or shared machines)' })
       .option('warmup-ms', { type: 'number', describe: 'Override the device profile: minimum warm-up milliseconds per kernel' })
       .option('cooldown-ms', { type: 'number', describe: 'Override the device profile: idle milliseconds between kernels' })
       .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per kernel' })
