@@ -12,19 +12,21 @@ describe('zeronas lut', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zeronas-lut-'));
   const env = { ZERONAS_CONFIG_DIR: join(dir, 'config') };
   const out = join(dir, 'nb201.json');
-  const args = ['lut', '--target', 'local', '--port', '0', '--listen', '127.0.0.1', '--rounds', '2', '--min-runs', '3', '--min-time-ms', '5', '--warmup-ms', '5', '--cooldown-ms', '0', '--out', out, '--run-dir', join(dir, 'run')];
+  const args = ['lut', '--target', 'local', '--port', '0', '--listen', '127.0.0.1', '--rounds', '2', '--sentinel-every', '10', '--min-runs', '3', '--min-time-ms', '5', '--warmup-ms', '5', '--cooldown-ms', '0', '--out', out, '--run-dir', join(dir, 'run')];
 
-  it('measures every kernel of the space in 2 rounds and writes a table that prices every cell', async () => {
+  it('measures every kernel of the space in 2 rounds (drift sentinel every 10) and writes a table that prices every cell', async () => {
     const r = await runCli([...args, '--json'], { env, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ out, kernels: enumerateSpaceKernels('nb201', { datasets: ['cifar10'] }).length });
     const lut = await loadLookupTable(out);
     expect(lut.measurement.rounds).toBe(2);
+    expect(lut.measurement.driftSentinel).toMatchObject({ every: 10 });
+    expect(lut.entries[lut.measurement.driftSentinel!.kernel]).toBeDefined();
     const keys = enumerateSpaceKernels('nb201', { datasets: ['cifar10'] }).map((k) => k.key);
     expect(Object.keys(lut.entries).sort()).toEqual([...keys].sort());
     for (const e of Object.values(lut.entries)) {
       expect(e.roundMediansMs).toHaveLength(2);
-      // the entry is the median of its round medians (of two: their mean)
+      // the entry is the median of its (drift-corrected) round medians: of two, their mean
       expect(e.medianMs).toBeCloseTo((e.roundMediansMs![0]! + e.roundMediansMs![1]!) / 2, 9);
       expect(e.n).toBeGreaterThanOrEqual(6);
     }
