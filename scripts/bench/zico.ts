@@ -1,7 +1,9 @@
 /**
  * ZiCo speed per architecture (issue 3): our whole procedure (IR -> training graph -> onnxruntime session -> two
  * batches -> statistics) against the PyTorch reference procedure on the same machine in the same run, as a ratio.
- *   npm run bench:zico -- [--reps 5] [--threads 2] [--batch 64] [--no-torch]
+ *   npm run bench:zico -- [--reps 5] [--threads 2] [--batch 64] [--no-torch] [--breakdown]
+ * --breakdown also prints where our time goes (median per phase): graph + weights, training-graph export, ORT
+ * session creation, the two fwd+bwd runs, session release, ZiCo statistics.
  * Prints per architecture: our median ms, achieved GFLOP/s (3 x 2 x MACs x batch x 2 batches / time: forward,
  * input-gradient and weight-gradient passes), the PyTorch median ms, and ours / PyTorch (< 1 means we are faster).
  */
@@ -14,6 +16,11 @@ import { openDataset, selectBatches } from '../../host/data/index.js';
 import { validateGraph } from '../../host/ir/graph.js';
 import { analyticMetrics } from '../../host/metrics/analytic.js';
 import { zicoProxy } from '../../host/proxies/zicoProxy.js';
+import { initWeights } from '../../host/ir/init.js';
+import { exportTraining } from '../../host/onnx/exportTraining.js';
+import { layerWeights } from '../../host/proxies/proxyRun.js';
+import { TrainingSession } from '../../host/proxies/trainingSession.js';
+import { zico } from '../../host/proxies/math/zico.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
 
 const argv = process.argv.slice(2);
@@ -57,4 +64,36 @@ for (const [label, arch] of Object.entries(ARCHS)) {
     torchText = m ? `PyTorch ${Number(m[1]).toFixed(0)} ms  ratio ours/PyTorch ${(oursMs / Number(m[1])).toFixed(2)}` : `PyTorch: unavailable (${(res.stderr || res.error?.message || '').split('\n').filter(Boolean).at(-1) ?? 'no output'})`;
   }
   console.log(`${label.padEnd(9)} ${arch}\n          ours ${oursMs.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s)  ${torchText}`);
+}
+
+/** The zicoProxy path split into phases, timed separately (same calls, same order). */
+async function breakdown(arch: string): Promise<string> {
+  const phases = ['graph+init', 'export', 'session', 'run 1', 'run 2', 'release', 'statistics'];
+  const times: number[][] = phases.map(() => []);
+  for (let r = 0; r < reps; r++) {
+    const t = [performance.now()];
+    const graph = buildNb201Network(arch);
+    const weights = initWeights(graph, r, 'pytorch-default');
+    t.push(performance.now());
+    const model = exportTraining(graph, weights, { batch, objective: 'crossEntropy', paramGrads: 'weights', bnStats: false });
+    t.push(performance.now());
+    const session = await TrainingSession.create(model, { intraOpNumThreads: Number(threads) });
+    t.push(performance.now());
+    const layers = layerWeights(graph);
+    const per = new Map(layers.map((l) => [l.name, [] as Float32Array[]]));
+    for (const b of batches) {
+      const step = await session.run({ input: b.images, labels: b.labels });
+      for (const l of layers) per.get(l.name)!.push(step.grads.get(l.name)!);
+      t.push(performance.now());
+    }
+    await session.dispose();
+    t.push(performance.now());
+    zico(layers.map((l) => ({ name: l.name, batches: per.get(l.name)! })));
+    t.push(performance.now());
+    phases.forEach((_, i) => times[i]!.push(t[i + 1]! - t[i]!));
+  }
+  return phases.map((p, i) => `${p} ${median(times[i]!).toFixed(0)}`).join(', ');
+}
+if (argv.includes('--breakdown')) {
+  for (const [label, arch] of Object.entries(ARCHS)) console.log(`${label.padEnd(9)} breakdown (ms, median of ${reps}): ${await breakdown(arch)}`);
 }
