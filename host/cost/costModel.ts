@@ -23,8 +23,7 @@ import { spearman } from '../stats/index.js';
 import type { Graph } from '../ir/graph.js';
 import { CostFeatureExtractor, featureNames, featureRow, type CostFeatures } from './costFeatures.js';
 import { EXECUTION_HYPOTHESES, type ExecutionHypothesis } from './execution.js';
-import { kernelsOf } from './kernelKeys.js';
-import { predictFromLut, type LookupTable } from './lookupTable.js';
+import { predictFromLut, type LookupTable, type LutPrediction } from './lookupTable.js';
 import { dot, fitLinear, median, type RegressionLoss } from './regression.js';
 
 export interface CostSample {
@@ -256,13 +255,6 @@ export class ForestCostModel implements CostModel {
 export type LutCorrection = 'sum' | 'sum+calls' | 'per-kind';
 export const LUT_CORRECTIONS: readonly LutCorrection[] = ['sum', 'sum+calls', 'per-kind'];
 
-/** The table's view of one architecture: total, kernel calls, and the total per kernel kind. */
-interface LutTerms {
-  valueMs: number;
-  calls: number;
-  spreadMs: number;
-  byKind: Map<string, number>;
-}
 
 export class LutCostModel implements CostModel {
   readonly name = 'lut';
@@ -280,19 +272,10 @@ export class LutCostModel implements CostModel {
     private readonly corrections: readonly LutCorrection[] = LUT_CORRECTIONS,
   ) {}
 
-  private terms(graph: Graph): LutTerms {
-    const p = predictFromLut(this.lut, graph);
-    const byKind = new Map<string, number>();
-    for (const k of kernelsOf(graph, { execution: this.lut.execution })) {
-      byKind.set(k.kind, (byKind.get(k.kind) ?? 0) + k.count * this.lut.entries[k.key]!.medianMs);
-    }
-    return { valueMs: p.valueMs, calls: p.calls, spreadMs: p.spreadMs, byKind };
-  }
-
-  private row(t: LutTerms, form: LutCorrection, kinds: readonly string[]): number[] {
+  private row(t: LutPrediction, form: LutCorrection, kinds: readonly string[]): number[] {
     if (form === 'sum') return [1, t.valueMs];
     if (form === 'sum+calls') return [1, t.valueMs, t.calls];
-    return [1, ...kinds.map((k) => t.byKind.get(k) ?? 0)];
+    return [1, ...kinds.map((k) => t.byKindMs.get(k) ?? 0)];
   }
 
   /**
@@ -303,11 +286,11 @@ export class LutCostModel implements CostModel {
    */
   fit(samples: readonly CostSample[]): void {
     checkSamples(samples, 2, 'lut');
-    const terms = samples.map((s) => this.terms(s.graph));
+    const terms = samples.map((s) => predictFromLut(this.lut, s.graph));
     const y = samples.map((s) => s.value);
     const kindsOf = (idx: readonly number[]): string[] => {
-      const all = [...new Set(idx.flatMap((i) => [...terms[i]!.byKind.keys()]))].sort();
-      return all.filter((k) => new Set(idx.map((i) => terms[i]!.byKind.get(k) ?? 0)).size > 1);
+      const all = [...new Set(idx.flatMap((i) => [...terms[i]!.byKindMs.keys()]))].sort();
+      return all.filter((k) => new Set(idx.map((i) => terms[i]!.byKindMs.get(k) ?? 0)).size > 1);
     };
     const fitForm = (form: LutCorrection, idx: readonly number[]): { w: number[]; kinds: string[] } => {
       const kinds = form === 'per-kind' ? kindsOf(idx) : [];
@@ -338,12 +321,12 @@ export class LutCostModel implements CostModel {
     this.fitted = true;
   }
 
-  private line(t: LutTerms): number {
+  private line(t: LutPrediction): number {
     return dot(this.row(t, this.form, this.kinds), this.w);
   }
 
   predict(graph: Graph): CostPrediction {
-    const t = this.terms(graph);
+    const t = predictFromLut(this.lut, graph);
     if (!this.fitted) return { value: t.valueMs, uncertainty: t.spreadMs };
     const value = Math.max(0, this.line(t));
     // the table's own spread, scaled as the correction scales the sum

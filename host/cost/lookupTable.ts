@@ -107,6 +107,8 @@ export interface LutPrediction {
   missing: string[];
   /** Σ_k count_k: kernel invocations summed (each table entry carries one run's fixed overhead). */
   calls: number;
+  /** valueMs split by kernel kind (relu_conv_bn, avg_pool, ...), for corrections that weigh kinds apart. */
+  byKindMs: Map<string, number>;
 }
 
 /**
@@ -119,6 +121,7 @@ export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowM
   let valueMs = 0;
   let spreadMs = 0;
   let calls = 0;
+  const byKindMs = new Map<string, number>();
   const missing: string[] = [];
   for (const k of kernelsOf(graph, { execution: lut.execution })) {
     const e = lut.entries[k.key];
@@ -127,6 +130,7 @@ export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowM
       continue;
     }
     valueMs += k.count * e.medianMs;
+    byKindMs.set(k.kind, (byKindMs.get(k.kind) ?? 0) + k.count * e.medianMs);
     calls += k.count;
     spreadMs += k.count * Math.max(0, e.p90Ms - e.medianMs);
   }
@@ -137,7 +141,7 @@ export function predictFromLut(lut: LookupTable, graph: Graph, options: { allowM
       { missing, device: lut.device.fingerprint },
     );
   }
-  return { valueMs, spreadMs, missing, calls };
+  return { valueMs, spreadMs, missing, calls, byKindMs };
 }
 
 /** What the caller runs on now: compared against the table's key. */

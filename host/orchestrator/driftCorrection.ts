@@ -7,16 +7,12 @@
  * which puts every measurement on the scale of the run's typical speed. The local median (k = 3 by default) keeps
  * one sentinel that caught a burst from rescaling its neighbours.
  */
+import { median } from '../cost/regression.js';
+
 export interface SentinelSample {
   /** When the sentinel's measurement arrived (ms since the epoch). */
   atMs: number;
   latencyMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** f(t) as above; with no sentinel samples, 1 everywhere. */
