@@ -8,14 +8,10 @@ import { readFileSync } from 'node:fs';
 import { analyticMetrics } from '../host/metrics/analytic.js';
 import { buildNb201Network, NB201_DATASETS, type Nb201Dataset } from '../host/spaces/nb201.js';
 import { readCsv } from '../host/util/csv.js';
+import { option } from './scriptArgs.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
-const csvPath = opt('csv', new URL('../../shared/data/nb201/nb201_zc_proxies_cifar10.csv', import.meta.url).pathname);
-const dataset = opt('dataset', 'cifar10') as Nb201Dataset;
+const csvPath = option('csv', new URL('../../shared/data/nb201/nb201_zc_proxies_cifar10.csv', import.meta.url).pathname);
+const dataset = option('dataset', 'cifar10') as Nb201Dataset;
 
 const rows = readCsv(readFileSync(csvPath, 'utf8'));
 let worstParams = { rel: 0, arch: '' };

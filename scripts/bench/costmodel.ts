@@ -7,17 +7,14 @@ import { benchCostModel, loadTruthCsv } from '../../host/cost/benchCostModel.js'
 import type { CostModelKind } from '../../host/cost/costModel.js';
 import { CostFeatureExtractor } from '../../host/cost/costFeatures.js';
 import type { ExecutionHypothesis } from '../../host/cost/execution.js';
+import { option } from '../scriptArgs.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
-const truthPath = arg('truth', new URL('../../../shared/data/hw/hwnasbench_nb201.csv', import.meta.url).pathname);
-const columns = arg('columns', 'cifar10_raspi4_latency,cifar10_pixel3_latency,cifar10_edgegpu_latency,cifar10_edgegpu_energy').split(',');
-const ks = arg('train', '25,1000').split(',').map(Number);
-const repeats = Number(arg('repeats', '10'));
-const model = arg('model', 'auto') as CostModelKind;
-const execution = arg('execution', 'auto') as ExecutionHypothesis | 'auto';
+const truthPath = option('truth', new URL('../../../shared/data/hw/hwnasbench_nb201.csv', import.meta.url).pathname);
+const columns = option('columns', 'cifar10_raspi4_latency,cifar10_pixel3_latency,cifar10_edgegpu_latency,cifar10_edgegpu_energy').split(',');
+const ks = option('train', '25,1000').split(',').map(Number);
+const repeats = Number(option('repeats', '10'));
+const model = option('model', 'auto') as CostModelKind;
+const execution = option('execution', 'auto') as ExecutionHypothesis | 'auto';
 const truth = await loadTruthCsv(truthPath);
 const extractor = new CostFeatureExtractor();
 const f = (m: number, s: number): string => `${m.toFixed(3)}±${s.toFixed(3)}`;

@@ -28,20 +28,16 @@ import { Store } from '../../host/orchestrator/store.js';
 import { loadOrCreateToken } from '../../host/orchestrator/token.js';
 import { sampleNb201 } from '../../host/cli/archSelection.js';
 import { buildNb201Network, isNb201Disconnected, parseNb201 } from '../../host/spaces/nb201.js';
+import { option } from '../scriptArgs.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
-const lutPath = opt('lut', 'devices/local/luts/nb201-cifar10.json');
-const cells = Number(opt('cells', '200'));
-const train = Number(opt('train', '25'));
-const minTimeMs = Number(opt('min-time-ms', '300'));
-const seed = Number(opt('seed', '0'));
-const rounds = Number(opt('rounds', '1'));
-const sentinelEvery = Number(opt('sentinel-every', '0'));
-const runDir = ensureRunDir(opt('run-dir', 'runs/bench/lut-accuracy'));
+const lutPath = option('lut', 'devices/local/luts/nb201-cifar10.json');
+const cells = Number(option('cells', '200'));
+const train = Number(option('train', '25'));
+const minTimeMs = Number(option('min-time-ms', '300'));
+const seed = Number(option('seed', '0'));
+const rounds = Number(option('rounds', '1'));
+const sentinelEvery = Number(option('sentinel-every', '0'));
+const runDir = ensureRunDir(option('run-dir', 'runs/bench/lut-accuracy'));
 if (!existsSync(lutPath)) throw new Error(`no lookup table at ${lutPath}: run 'zeronas lut --target local' first`);
 const lut = await loadLookupTable(lutPath);
 
@@ -105,7 +101,7 @@ function evaluateSplit(splitSeed: number): { model: LutCostModel; test: number; 
   }));
   return { model, test: testSet.length, vs };
 }
-const splits = Number(opt('splits', '20'));
+const splits = Number(option('splits', '20'));
 const first = evaluateSplit(seed + 7);
 const model = first.model;
 const others = Array.from({ length: splits }, (_, k) => evaluateSplit(seed + 7 + k).vs[1]!.within10);

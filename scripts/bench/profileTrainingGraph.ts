@@ -11,15 +11,11 @@ import * as ort from 'onnxruntime-node';
 import { initWeights } from '../../host/ir/init.js';
 import { exportTraining } from '../../host/onnx/exportTraining.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
+import { option } from '../scriptArgs.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
-const arch = opt('arch', '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|');
-const runs = Number(opt('runs', '5'));
-const top = Number(opt('top', '15'));
+const arch = option('arch', '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|');
+const runs = Number(option('runs', '5'));
+const top = Number(option('top', '15'));
 
 const graph = buildNb201Network(arch);
 const model = exportTraining(graph, initWeights(graph, 0), { batch: 64, paramGrads: 'weights', bnStats: false });

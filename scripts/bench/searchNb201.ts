@@ -21,23 +21,19 @@ import { readCsv } from '../../host/util/csv.js';
 import { createProxyComputer } from '../../host/proxies/scoreArchitecture.js';
 import { mulberry32 } from '../../host/ir/init.js';
 import { paramsProxy } from '../../host/proxies/analyticProxies.js';
+import { flag, option } from '../scriptArgs.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
 const shared = new URL('../../../shared/data/', import.meta.url).pathname;
-const proxies = opt('proxies', 'zico,params,random').split(',');
-const seeds = Number(opt('seeds', '10'));
-const maxScored = Number(opt('max-scored', '500'));
-const population = Number(opt('population', '50'));
-const cachePath = opt('cache', 'runs/bench/zico-search-cache.csv');
-const json = argv.includes('--json');
+const proxies = option('proxies', 'zico,params,random').split(',');
+const seeds = Number(option('seeds', '10'));
+const maxScored = Number(option('max-scored', '500'));
+const population = Number(option('population', '50'));
+const cachePath = option('cache', 'runs/bench/zico-search-cache.csv');
+const json = flag('json');
 /** evolution: ZiCo's evolution; sample: walk a seeded random order of the space, score only cells that meet the budget. */
-const algo = opt('algo', 'evolution');
+const algo = option('algo', 'evolution');
 /** How '+'-combined proxies (e.g. zico+params, sample only) are ranked: rank-sum or log-rank. */
-const aggregate = opt('aggregate', 'rank-sum') as RankAggregation;
+const aggregate = option('aggregate', 'rank-sum') as RankAggregation;
 const space = createNb201Space();
 
 const acc = new Map(readCsv(readFileSync(`${shared}nb201/nb201_accuracy.csv`, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_test_acc)]));

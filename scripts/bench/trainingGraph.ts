@@ -17,21 +17,18 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportTraining } from '../../host/onnx/exportTraining.js';
 import { TrainingSession } from '../../host/proxies/trainingSession.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
+import { flag, option } from '../scriptArgs.js';
 
 const ARCHS = {
   heaviest: '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
   typical: '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|',
 } as const;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-const threads = Number(arg('threads', '2'));
-const batch = Number(arg('batch', '64'));
-const reps = Number(arg('reps', '10'));
-const grads = arg('grads', 'trainable') as 'trainable' | 'weights';
-const withTorch = process.argv.includes('--torch');
+const threads = Number(option('threads', '2'));
+const batch = Number(option('batch', '64'));
+const reps = Number(option('reps', '10'));
+const grads = option('grads', 'trainable') as 'trainable' | 'weights';
+const withTorch = flag('torch');
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

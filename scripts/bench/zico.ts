@@ -22,15 +22,11 @@ import { layerWeights } from '../../host/proxies/proxyRun.js';
 import { TrainingSession } from '../../host/proxies/trainingSession.js';
 import { zico } from '../../host/proxies/math/zico.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
+import { flag, option } from '../scriptArgs.js';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : fallback;
-};
-const reps = Number(opt('reps', '5'));
-const threads = opt('threads', '2');
-const batch = Number(opt('batch', '64'));
+const reps = Number(option('reps', '5'));
+const threads = option('threads', '2');
+const batch = Number(option('batch', '64'));
 process.env.ZERONAS_THREADS = threads;
 const ARCHS = {
   heaviest: '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
@@ -56,7 +52,7 @@ for (const [label, arch] of Object.entries(ARCHS)) {
   const oursMs = median(ours);
   const gflops = (3 * 2 * macs * batch * 2) / (oursMs / 1000) / 1e9;
   let torchText = 'PyTorch: skipped';
-  if (!argv.includes('--no-torch')) {
+  if (!flag('no-torch')) {
     const file = join(dir, `${label}.json`);
     writeFileSync(file, JSON.stringify({ graph, shapes: Object.fromEntries(validateGraph(graph).shapes) }));
     const res = spawnSync('/usr/bin/python3', [torchScript, file, '--zico', '--batch', String(batch), '--threads', threads, '--reps', String(reps)], { encoding: 'utf8' });
@@ -94,6 +90,6 @@ async function breakdown(arch: string): Promise<string> {
   }
   return phases.map((p, i) => `${p} ${median(times[i]!).toFixed(0)}`).join(', ');
 }
-if (argv.includes('--breakdown')) {
+if (flag('breakdown')) {
   for (const [label, arch] of Object.entries(ARCHS)) console.log(`${label.padEnd(9)} breakdown (ms, median of ${reps}): ${await breakdown(arch)}`);
 }
