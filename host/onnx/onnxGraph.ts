@@ -99,15 +99,18 @@ export class OnnxGraph {
 
   /** A constant as an initializer (cheaper for ORT than Constant nodes), deduplicated by value. */
   constant(tensor: OnnxTensor, prefix = 'const'): string {
-    const key = `${prefix}:${tensor.dataType}:${tensor.dims.join('x')}:${Array.from(tensor.data as ArrayLike<number | bigint>).join(',')}`;
-    const cached = this.constCache.get(key);
-    if (cached) return cached;
+    // Keyed by a hash of the bytes (cheap for the large one-hot im2col kernels), then compared byte for byte.
+    const bytes = tensorBytes(tensor);
+    const key = `${prefix}:${tensor.dataType}:${tensor.dims.join('x')}:${fnv1a(bytes)}`;
+    const candidates = this.constCache.get(key) ?? [];
+    const hit = candidates.find((c) => sameBytes(c.bytes, bytes));
+    if (hit) return hit.name;
     const name = this.fresh(prefix); // fresh() already reserves the name
     this.initializers.set(name, tensor);
-    this.constCache.set(key, name);
+    this.constCache.set(key, [...candidates, { name, bytes }]);
     return name;
   }
-  private readonly constCache = new Map<string, string>();
+  private readonly constCache = new Map<string, { name: string; bytes: Uint8Array }[]>();
 
   /** Appends a node; returns its output names (fresh ones when `outputs` is a count). */
   node(
@@ -212,14 +215,29 @@ function encodeAttr(name: string, value: AttrValue): ProtoWriter {
   return w.message(5, encodeTensor('', value.t)).varint(20, 4);
 }
 
+/** raw_data is little-endian, which is what typed arrays hold on every platform we run on. */
+function tensorBytes(t: OnnxTensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+}
+
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function encodeTensor(name: string, t: OnnxTensor): ProtoWriter {
   const w = new ProtoWriter();
   w.packedVarints(1, t.dims);
   w.varint(2, t.dataType);
   if (name) w.string(8, name);
-  const d = t.data;
-  // raw_data is little-endian, which is what typed arrays hold on every platform we run on.
-  w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  w.bytes(9, tensorBytes(t));
   return w;
 }
 

@@ -1,32 +1,82 @@
 /**
  * A minimal protocol-buffers writer: just the wire types ONNX needs (varint, length-delimited, 32-bit float).
- * Messages are built bottom-up; each nested message is finished into bytes before its parent writes it.
+ * Messages are built bottom-up. A nested message is not copied into its parent: the parent keeps references to the
+ * child's chunks (large byte fields such as initializer data are referenced, not copied, too), and `finish` copies
+ * every byte exactly once. Small writes go to a scratch buffer. The weights of a model (megabytes) are therefore
+ * copied once, not once per nesting level.
  */
 const textEncoder = new TextEncoder();
 
+/** Byte fields at least this long are referenced instead of copied into the scratch buffer. */
+const REFERENCE_BYTES = 256;
+/** Most writers are tiny (one node attribute); the scratch buffer starts small and doubles up to the cap. */
+const FIRST_SCRATCH_BYTES = 64;
+const MAX_SCRATCH_BYTES = 65536;
+
 export class ProtoWriter {
   private readonly chunks: Uint8Array[] = [];
-  private length = 0;
+  private scratch = new Uint8Array(FIRST_SCRATCH_BYTES);
+  private pos = 0;
+  /** Bytes written so far (chunks plus scratch). */
+  private size = 0;
 
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.length += bytes.length;
+  get length(): number {
+    return this.size;
+  }
+
+  private flushScratch(): void {
+    if (this.pos === 0) return;
+    this.chunks.push(this.scratch.subarray(0, this.pos));
+    this.scratch = this.scratch.subarray(this.pos);
+    this.pos = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.scratch.length) return;
+    const grown = Math.min(MAX_SCRATCH_BYTES, 2 * (this.scratch.byteOffset + this.scratch.length));
+    this.flushScratch();
+    this.scratch = new Uint8Array(Math.max(n, grown));
   }
 
   private rawVarint(value: number | bigint): void {
+    if (typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      this.reserve(10);
+      const start = this.pos;
+      let v = value;
+      while (v >= 0x80) {
+        this.scratch[this.pos++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      this.scratch[this.pos++] = v;
+      this.size += this.pos - start;
+      return;
+    }
     // Negative int64 values use ten-byte two's complement, as protobuf specifies.
     let v = BigInt.asUintN(64, BigInt(value));
-    const bytes: number[] = [];
+    this.reserve(10);
+    const start = this.pos;
     while (v >= 0x80n) {
-      bytes.push(Number(v & 0x7fn) | 0x80);
+      this.scratch[this.pos++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
     }
-    bytes.push(Number(v));
-    this.push(Uint8Array.from(bytes));
+    this.scratch[this.pos++] = Number(v);
+    this.size += this.pos - start;
   }
 
   private tag(field: number, wireType: number): void {
     this.rawVarint((field << 3) | wireType);
+  }
+
+  private raw(data: Uint8Array): void {
+    if (data.length >= REFERENCE_BYTES) {
+      this.flushScratch();
+      this.chunks.push(data);
+    } else {
+      this.reserve(data.length);
+      this.scratch.set(data, this.pos);
+      this.pos += data.length;
+    }
+    this.size += data.length;
   }
 
   varint(field: number, value: number | bigint): this {
@@ -38,16 +88,18 @@ export class ProtoWriter {
 
   float32(field: number, value: number): this {
     this.tag(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, value, true);
-    this.push(b);
+    this.reserve(4);
+    new DataView(this.scratch.buffer, this.scratch.byteOffset + this.pos, 4).setFloat32(0, value, true);
+    this.pos += 4;
+    this.size += 4;
     return this;
   }
 
+  /** A length-delimited field. Large `data` is referenced until `finish`: do not modify it before then. */
   bytes(field: number, data: Uint8Array): this {
     this.tag(field, 2);
     this.rawVarint(data.length);
-    this.push(data);
+    this.raw(data);
     return this;
   }
 
@@ -55,14 +107,21 @@ export class ProtoWriter {
     return this.bytes(field, textEncoder.encode(text));
   }
 
+  /** A nested message; `inner` must not be written to afterwards. */
   message(field: number, inner: ProtoWriter): this {
-    return this.bytes(field, inner.finish());
+    this.tag(field, 2);
+    this.rawVarint(inner.size);
+    this.flushScratch();
+    inner.flushScratch();
+    for (const c of inner.chunks) this.chunks.push(c);
+    this.size += inner.size;
+    return this;
   }
 
   packedVarints(field: number, values: readonly (number | bigint)[]): this {
     const inner = new ProtoWriter();
     for (const v of values) inner.rawVarint(v);
-    return this.bytes(field, inner.finish());
+    return this.message(field, inner);
   }
 
   packedFloats(field: number, values: readonly number[]): this {
@@ -73,7 +132,8 @@ export class ProtoWriter {
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.length);
+    this.flushScratch();
+    const out = new Uint8Array(this.size);
     let offset = 0;
     for (const c of this.chunks) {
       out.set(c, offset);
