@@ -3,5 +3,15 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../host/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { exitWithParent, relaunchWithMallocTuning, wantsMallocTuning } = await import('../host/util/mallocTuning.ts');
+const argv = process.argv.slice(2);
+// Commands that score gradient proxies run with glibc allocator settings that avoid re-faulting every session's
+// memory (host/util/mallocTuning.ts); glibc reads them only at start, hence the relaunch.
+const TUNED_COMMANDS = new Set(['score', 'search', 'bench']);
+if (TUNED_COMMANDS.has(argv[0] ?? '') && wantsMallocTuning() && !argv.includes('--help') && !argv.includes('-h')) {
+  process.exitCode = await relaunchWithMallocTuning();
+} else {
+  exitWithParent();
+  const { main } = await import('../host/cli/main.ts');
+  process.exitCode = await main(argv);
+}

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withoutMallocTuning } from '../util/mallocTuning.js';
 import { LOCAL_AGENT_NAME } from './fleet.js';
 
 const AGENT_BIN = fileURLToPath(new URL('../../bin/zeronas-agent.js', import.meta.url));
@@ -40,6 +41,7 @@ export function startLocalAgent(hostUrl: string, token: string, log: (line: stri
 }
 
 /** The agent reads ZERONAS_* variables as options, so pass it only its own. */
+/** The host's environment minus ZERONAS_* and our allocator tuning: an agent times what an application would see. */
 function agentEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ZERONAS_')));
+  return withoutMallocTuning(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ZERONAS_'))));
 }

@@ -54,6 +54,9 @@ export class TrainingSession {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
+      // A session here runs only a few times (ZiCo: twice). With the memory pattern on, ORT plans one block after
+      // the first run and allocates it fresh for the second, which then pays the page faults again.
+      enableMemPattern: false,
     });
     return new TrainingSession(session, { inputs: model.inputs, outputs: model.outputs, batch: model.batch }, threads);
   }

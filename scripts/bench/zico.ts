@@ -6,6 +6,9 @@
  * session creation, the two fwd+bwd runs, session release, ZiCo statistics.
  * Prints per architecture: our median ms, achieved GFLOP/s (3 x 2 x MACs x batch x 2 batches / time: forward,
  * input-gradient and weight-gradient passes), the PyTorch median ms, and ours / PyTorch (< 1 means we are faster).
+ * Like `zeronas score`, the script relaunches itself with the glibc allocator settings of host/util/mallocTuning.ts
+ * (--no-malloc-tuning: run as is). PyTorch is timed twice, as it runs by default and with the same settings, and
+ * both ratios are printed: the allocator helps PyTorch too.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -22,8 +25,11 @@ import { layerWeights } from '../../host/proxies/proxyRun.js';
 import { TrainingSession } from '../../host/proxies/trainingSession.js';
 import { zico } from '../../host/proxies/math/zico.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
+import { MALLOC_TUNABLES, relaunchWithMallocTuning, wantsMallocTuning, withoutMallocTuning } from '../../host/util/mallocTuning.js';
 import { flag, option } from '../scriptArgs.js';
 
+if (!flag('no-malloc-tuning') && wantsMallocTuning()) process.exit(await relaunchWithMallocTuning());
+const tuned = process.env.GLIBC_TUNABLES === MALLOC_TUNABLES;
 const reps = Number(option('reps', '5'));
 const threads = option('threads', '2');
 const batch = Number(option('batch', '64'));
@@ -37,7 +43,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const dir = mkdtempSync(join(tmpdir(), 'zeronas-bench-zico-'));
 const torchScript = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
 
-console.log(`ZiCo per architecture: batch ${batch}, 2 batches, ${threads} threads, median of ${reps}`);
+console.log(`ZiCo per architecture: batch ${batch}, 2 batches, ${threads} threads, median of ${reps}; our allocator settings ${tuned ? 'on' : 'off'}`);
 for (const [label, arch] of Object.entries(ARCHS)) {
   const graph = buildNb201Network(arch);
   const macs = analyticMetrics(graph).macsTextbook;
@@ -51,15 +57,25 @@ for (const [label, arch] of Object.entries(ARCHS)) {
   }
   const oursMs = median(ours);
   const gflops = (3 * 2 * macs * batch * 2) / (oursMs / 1000) / 1e9;
-  let torchText = 'PyTorch: skipped';
+  let torchText = '\n          PyTorch: skipped';
   if (!flag('no-torch')) {
     const file = join(dir, `${label}.json`);
     writeFileSync(file, JSON.stringify({ graph, shapes: Object.fromEntries(validateGraph(graph).shapes) }));
-    const res = spawnSync('/usr/bin/python3', [torchScript, file, '--zico', '--batch', String(batch), '--threads', threads, '--reps', String(reps)], { encoding: 'utf8' });
-    const m = /zico_median_ms=([0-9.]+)/.exec(res.stdout ?? '');
-    torchText = m ? `PyTorch ${Number(m[1]).toFixed(0)} ms  ratio ours/PyTorch ${(oursMs / Number(m[1])).toFixed(2)}` : `PyTorch: unavailable (${(res.stderr || res.error?.message || '').split('\n').filter(Boolean).at(-1) ?? 'no output'})`;
+    const untunedEnv = withoutMallocTuning(process.env);
+    const runs = [
+      ['PyTorch (default allocator)', untunedEnv],
+      ['PyTorch (same allocator settings)', { ...untunedEnv, GLIBC_TUNABLES: MALLOC_TUNABLES }],
+    ] as const;
+    torchText = '';
+    for (const [what, env] of runs) {
+      const res = spawnSync('/usr/bin/python3', [torchScript, file, '--zico', '--batch', String(batch), '--threads', threads, '--reps', String(reps)], { encoding: 'utf8', env });
+      const m = /zico_median_ms=([0-9.]+)/.exec(res.stdout ?? '');
+      torchText += m
+        ? `\n          ${what} ${Number(m[1]).toFixed(0)} ms  ratio ours/PyTorch ${(oursMs / Number(m[1])).toFixed(2)}`
+        : `\n          ${what}: unavailable (${(res.stderr || res.error?.message || '').split('\n').filter(Boolean).at(-1) ?? 'no output'})`;
+    }
   }
-  console.log(`${label.padEnd(9)} ${arch}\n          ours ${oursMs.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s)  ${torchText}`);
+  console.log(`${label.padEnd(9)} ${arch}\n          ours ${oursMs.toFixed(0)} ms (${gflops.toFixed(1)} GFLOP/s)${torchText}`);
 }
 
 /** The zicoProxy path split into phases, timed separately (same calls, same order). */
