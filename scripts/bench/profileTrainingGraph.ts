@@ -40,17 +40,18 @@ for (let i = 0; i < runs; i++) {
 // onnxruntime-node 1.30's endProfiling returns nothing; the file is `<prefix>_<date>.json`.
 session.endProfiling();
 const path = join(tmpdir(), readdirSync(tmpdir()).find((f) => f.startsWith(`zeronas-profile-${process.pid}`))!);
-interface Event { cat: string; name: string; dur: number; args: { op_name?: string } }
+interface Event { cat: string; name: string; dur: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] } }
 const events = JSON.parse(readFileSync(path, 'utf8')) as Event[];
 unlinkSync(path);
 const byOp = new Map<string, number>();
-const byNode = new Map<string, { op: string; us: number }>();
+const byNode = new Map<string, { op: string; us: number; shapes: string }>();
 let total = 0;
 for (const e of events) {
   if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
   const op = e.args.op_name ?? '?';
   byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-  const n = byNode.get(e.name) ?? { op, us: 0 };
+  const shapes = (list?: Record<string, number[]>[]): string => (list ?? []).map((t) => `[${Object.values(t)[0]?.join(',')}]`).join(' ');
+  const n = byNode.get(e.name) ?? { op, us: 0, shapes: `${shapes(e.args.input_type_shape)} -> ${shapes(e.args.output_type_shape)}` };
   n.us += e.dur;
   byNode.set(e.name, n);
   total += e.dur;
@@ -61,5 +62,5 @@ for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, top)) {
 }
 console.log('slowest nodes:');
 for (const [name, n] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, top)) {
-  console.log(`  ${(n.us / runs / 1000).toFixed(2).padStart(7)} ms  ${n.op.padEnd(14)} ${name.replace(/_kernel_time$/, '')}`);
+  console.log(`  ${(n.us / runs / 1000).toFixed(2).padStart(7)} ms  ${n.op.padEnd(14)} ${name.replace(/_kernel_time$/, '')}  ${n.shapes}`);
 }

@@ -7,7 +7,9 @@
         [--truth ../shared/data/nb201/nb201_accuracy.csv --column cifar10_test_acc] [--ours <csv with a zico column>]
 
 Input: a CSV with an `arch` column. Output: CSV `arch,zico_torch,seconds`, appended as cells finish, so an
-interrupted run continues where it stopped. Network: the golden script's TinyNetwork (scripts/golden/nb201_golden.py,
+interrupted run continues where it stopped. Prints Spearman with --truth, and with --ours (the `bench proxies`
+cache) the per-cell agreement and both mean times per cell. Times depend on the allocator: run once as is and once
+with GLIBC_TUNABLES set to host/util/mallocTuning.ts's value to compare like with like. Network: the golden script's TinyNetwork (scripts/golden/nb201_golden.py,
 written from ALGORITHMS.md §B.1), PyTorch default init with torch.manual_seed(--init-seed) before each cell, train
 mode. Data: the shipped CIFAR-10 sample, images 0..63 and 64..127, unaugmented, §0.5 normalisation (the reference
 run of ALGORITHMS.md §A.1). ZiCo: zero_grad per batch, an independent copy of each gradient, the reference's
@@ -81,6 +83,8 @@ def main():
     ap.add_argument('--truth')
     ap.add_argument('--column', default='cifar10_test_acc')
     ap.add_argument('--ours', help='a CSV with arch and zico columns (e.g. the bench proxies cache) to compare with')
+    ap.add_argument('--repeat', type=int, default=1,
+                    help='score each cell this many times and record the median time (after one untimed warm-up)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -94,10 +98,15 @@ def main():
         if new_file:
             w.writerow(['arch', 'zico_torch', 'seconds'])
         todo = [a for a in archs if a not in done]
+        if todo and args.repeat > 1:
+            zico(todo[0], data, args.init_seed)  # warm-up: first-call costs (allocator, oneDNN kernels)
         for i, arch in enumerate(todo):
-            t0 = time.perf_counter()
-            value = zico(arch, data, args.init_seed)
-            seconds = time.perf_counter() - t0
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                value = zico(arch, data, args.init_seed)
+                times.append(time.perf_counter() - t0)
+            seconds = float(np.median(times))
             w.writerow([arch, repr(value), f'{seconds:.4f}'])
             f.flush()
             done[arch] = value
@@ -109,12 +118,20 @@ def main():
         truth = read_column(args.truth, args.column)
         xs = [a for a in common if a in truth]
         print(f'reference ZiCo vs {args.column}: n={len(xs)} spearman={spearman([done[a] for a in xs], [truth[a] for a in xs]):.4f}')
+    seconds = read_column(args.out, 'seconds')
+    print(f'reference ZiCo time: mean {np.mean([seconds[a] for a in common]):.3f} s per cell over {len(common)} cells '
+          f'(GLIBC_TUNABLES={os.environ.get("GLIBC_TUNABLES", "unset")})')
     if args.ours:
         ours = read_column(args.ours, 'zico')
         xs = [a for a in common if a in ours]
         rel = np.array([abs(ours[a] - done[a]) / max(abs(done[a]), 1e-12) for a in xs])
         print(f'ours vs reference ZiCo: n={len(xs)} spearman={spearman([done[a] for a in xs], [ours[a] for a in xs]):.4f} '
               f'median rel. diff={np.median(rel):.2e} max={rel.max():.2e}')
+        ours_seconds = read_column(args.ours, 'zico_seconds')
+        ts = [a for a in xs if a in ours_seconds]
+        ours_mean, ref_mean = np.mean([ours_seconds[a] for a in ts]), np.mean([seconds[a] for a in ts])
+        print(f'time on the same {len(ts)} cells: ours {ours_mean:.3f} s, reference {ref_mean:.3f} s per cell, '
+              f'ratio ours/reference {ours_mean / ref_mean:.2f} (each as recorded when its file was written)')
 
 
 if __name__ == '__main__':
