@@ -249,6 +249,21 @@ export class Emitter {
     return this.emit('MatMul', [a, b], {}, [...lead, sa[sa.length - 2]!, sb[sb.length - 1]!]);
   }
 
+  /**
+   * A · Bᵀ over the last two axes, batched over equal leading axes, as onnxruntime's FusedMatMul (transB=1): what
+   * its optimiser would make of MatMul(A, Transpose(B)), emitted directly so that no Transpose node is created,
+   * folded and re-resolved at every session creation.
+   */
+  matmulTransB(a: string, b: string): string {
+    const sa = this.shape(a);
+    const sb = this.shape(b);
+    if (sa.length < 2 || sa.length !== sb.length || sa[sa.length - 1] !== sb[sb.length - 1] || sa.slice(0, -2).some((d, i) => d !== sb[i])) {
+      this.fail('FusedMatMul', `${fmt(sa)} x ${fmt(sb)}ᵀ`);
+    }
+    const name = this.onnx.contribOp('FusedMatMul', [a, b], { transB: 1, alpha: { f: 1 } });
+    return this.record(name, [...sa.slice(0, -1), sb[sb.length - 2]!]);
+  }
+
   /** Gemm: op(A) · op(B) (+ C) for 2-D A, B. */
   gemm(a: string, b: string, c: string | undefined, transA: boolean, transB: boolean, out?: string): string {
     const sa = this.shape(a);

@@ -23,8 +23,12 @@ export type AttrValue =
 
 export type Dim = number | string;
 
+const CONTRIB_DOMAIN = 'com.microsoft';
+
 interface NodeRecord {
   opType: string;
+  /** Operator domain; '' is the default ONNX domain. */
+  domain?: string;
   inputs: string[];
   outputs: string[];
   name: string;
@@ -128,6 +132,16 @@ export class OnnxGraph {
     return outs;
   }
 
+  /**
+   * A single-output onnxruntime contrib operator (domain com.microsoft, version 1), e.g. FusedMatMul. Such models
+   * run only on onnxruntime; training graphs do, inference exports never use these.
+   */
+  contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
+    const out = this.fresh(`${opType}_out`);
+    this.nodes.push({ opType, domain: CONTRIB_DOMAIN, inputs, outputs: [out], name: this.fresh(`${opType}_node`), attrs });
+    return out;
+  }
+
   /** Single-output shorthand. */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
     return this.node(opType, inputs, attrs, output === undefined ? 1 : [output])[0]!;
@@ -139,8 +153,10 @@ export class OnnxGraph {
   }
 
   /**
-   * The nodes and initializers worth serialising. ORT spends ~0.1 ms per node at session creation, so two kinds of
-   * node are dropped here rather than left to its optimiser:
+   * The nodes and initializers worth serialising. ORT spends ~0.1 ms per node at session creation, and each of its
+   * optimiser passes that changes the graph re-resolves all of it, so what it would remove is removed here:
+   *  - duplicate nodes (same op, inputs and attributes; e.g. the ReLU and im2col of one tensor feeding two convs):
+   *    the later one is dropped and its readers read the first (what ORT's CommonSubexpressionElimination does);
    *  - an Identity that only renames a node's result to a graph output name: the producer writes the output name
    *    directly (skipped when the source is itself an output, a graph input or an initializer, or already renamed);
    *  - nodes whose results reach no graph output (e.g. statistics a rule computes for outputs not asked for), and
@@ -148,31 +164,9 @@ export class OnnxGraph {
    */
   private pruned(): { nodes: NodeRecord[]; initializers: [string, OnnxTensor][] } {
     const outputNames = new Set(this.outputs.map((o) => o.name));
-    const producer = new Map<string, NodeRecord>();
-    for (const n of this.nodes) for (const o of n.outputs) producer.set(o, n);
-    const rename = new Map<string, string>();
-    const folded = new Set<NodeRecord>();
-    for (const n of this.nodes) {
-      if (n.opType !== 'Identity' || !outputNames.has(n.outputs[0]!)) continue;
-      const src = n.inputs[0]!;
-      if (!producer.has(src) || outputNames.has(src) || rename.has(src)) continue;
-      rename.set(src, n.outputs[0]!);
-      folded.add(n);
-    }
-    const renamed = (t: string): string => rename.get(t) ?? t;
-    const nodes = this.nodes
-      .filter((n) => !folded.has(n))
-      .map((n) => (rename.size ? { ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) } : n));
-    const needed = new Set(outputNames);
-    const kept: NodeRecord[] = [];
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const n = nodes[i]!;
-      if (!n.outputs.some((o) => needed.has(o))) continue;
-      kept.push(n);
-      for (const input of n.inputs) needed.add(input);
-    }
-    kept.reverse();
-    return { nodes: kept, initializers: [...this.initializers].filter(([name]) => needed.has(name)) };
+    const nodes = dropDeadNodes(foldOutputRenames(mergeDuplicateNodes(this.nodes, outputNames), outputNames), outputNames);
+    const read = new Set(nodes.flatMap((n) => n.inputs));
+    return { nodes, initializers: [...this.initializers].filter(([name]) => read.has(name) || outputNames.has(name)) };
   }
 
   toBytes(opset = 17): Uint8Array {
@@ -184,15 +178,70 @@ export class OnnxGraph {
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
     for (const v of this.outputs) graph.message(12, encodeValueInfo(v));
 
-    const opsetId = new ProtoWriter().string(1, '').varint(2, opset);
     const model = new ProtoWriter()
       .varint(1, 8) // ir_version 8 (ONNX 1.10+, understood by every onnxruntime we target)
       .string(2, 'zeronas')
       .string(3, '0.1.0')
       .message(7, graph)
-      .message(8, opsetId);
+      .message(8, new ProtoWriter().string(1, '').varint(2, opset));
+    if (nodes.some((n) => n.domain === CONTRIB_DOMAIN)) model.message(8, new ProtoWriter().string(1, CONTRIB_DOMAIN).varint(2, 1));
     return model.finish();
   }
+}
+
+const renameAll = (nodes: NodeRecord[], rename: Map<string, string>): NodeRecord[] =>
+  rename.size === 0
+    ? nodes
+    : nodes.map((n) => ({ ...n, inputs: n.inputs.map((t) => rename.get(t) ?? t), outputs: n.outputs.map((t) => rename.get(t) ?? t) }));
+
+/** Common-subexpression elimination over nodes in order (all our ops are deterministic). */
+function mergeDuplicateNodes(nodes: NodeRecord[], outputNames: ReadonlySet<string>): NodeRecord[] {
+  const rename = new Map<string, string>();
+  const firstByKey = new Map<string, NodeRecord>();
+  const kept: NodeRecord[] = [];
+  for (const n of nodes) {
+    const inputs = n.inputs.map((t) => rename.get(t) ?? t);
+    // Tensor-valued attributes are left alone (no cheap key), as are nodes that write graph outputs.
+    const hasTensorAttr = Object.values(n.attrs).some((v) => typeof v === 'object' && v !== null && 't' in v);
+    const key = hasTensorAttr || n.outputs.some((o) => outputNames.has(o)) ? undefined : `${n.domain ?? ''}:${n.opType}|${inputs.join(',')}|${JSON.stringify(n.attrs)}`;
+    const first = key === undefined ? undefined : firstByKey.get(key);
+    if (first && first.outputs.length === n.outputs.length) {
+      n.outputs.forEach((o, i) => rename.set(o, first.outputs[i]!));
+      continue;
+    }
+    const node = { ...n, inputs };
+    if (key !== undefined) firstByKey.set(key, node);
+    kept.push(node);
+  }
+  return kept;
+}
+
+/** Lets a node write a graph output name directly instead of through an Identity. */
+function foldOutputRenames(nodes: NodeRecord[], outputNames: ReadonlySet<string>): NodeRecord[] {
+  const produced = new Set(nodes.flatMap((n) => n.outputs));
+  const rename = new Map<string, string>();
+  const folded = new Set<NodeRecord>();
+  for (const n of nodes) {
+    if (n.opType !== 'Identity' || !outputNames.has(n.outputs[0]!)) continue;
+    const src = n.inputs[0]!;
+    if (!produced.has(src) || outputNames.has(src) || rename.has(src)) continue;
+    rename.set(src, n.outputs[0]!);
+    folded.add(n);
+  }
+  return renameAll(nodes.filter((n) => !folded.has(n)), rename);
+}
+
+/** Nodes in order that (transitively) feed a graph output. */
+function dropDeadNodes(nodes: NodeRecord[], outputNames: ReadonlySet<string>): NodeRecord[] {
+  const needed = new Set(outputNames);
+  const kept: NodeRecord[] = [];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!;
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    kept.push(n);
+    for (const input of n.inputs) needed.add(input);
+  }
+  return kept.reverse();
 }
 
 function encodeNode(n: NodeRecord): ProtoWriter {
@@ -202,6 +251,7 @@ function encodeNode(n: NodeRecord): ProtoWriter {
   w.string(3, n.name);
   w.string(4, n.opType);
   for (const [key, value] of Object.entries(n.attrs)) w.message(5, encodeAttr(key, value));
+  if (n.domain) w.string(7, n.domain);
   return w;
 }
 

@@ -92,6 +92,6 @@ function convWeightGrad(ctx: BackwardContext<'conv2d'>): string {
   const gs = a.groups;
   const p = g.reshape(im2col(g, ctx.inputs[0]!, a, ci), [n, gs, (ci / gs) * kk, hw]);
   const dyg = g.reshape(ctx.dy, [n, gs, co / gs, hw]);
-  const dwT = g.reduceSum(g.matmul(p, g.transpose(dyg, [0, 1, 3, 2])), [0], false);
+  const dwT = g.reduceSum(g.matmulTransB(p, dyg), [0], false);
   return g.reshape(g.transpose(dwT, [0, 2, 1]), [co, ci / gs, a.kernel, a.kernel]);
 }

@@ -36,6 +36,26 @@ describe('OnnxGraph pruning', () => {
     expect(text).not.toContain('Neg');
   });
 
+  it('merges duplicate nodes (same op, inputs and attributes) and keeps the outputs right', async () => {
+    const g = new OnnxGraph('cse');
+    const x = g.addInput('x', DataType.FLOAT, [4]);
+    const a = g.op('Relu', [x]);
+    const b = g.op('Relu', [x]); // duplicate of a
+    const c = g.op('LeakyRelu', [x], { alpha: { f: 0.1 } });
+    const d = g.op('LeakyRelu', [x], { alpha: { f: 0.2 } }); // different attribute: kept
+    g.op('Add', [g.op('Mul', [a, c]), g.op('Mul', [b, d])], {}, 'y');
+    g.addOutput('y', DataType.FLOAT, [4]);
+    expect(g.nodeCount).toBe(6); // Relu, LeakyRelu x2, Mul x2, Add
+    const session = await ort.InferenceSession.create(g.toBytes(), { graphOptimizationLevel: 'disabled' });
+    try {
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 1, 2, -2]), [4]) });
+      // relu(x)·leaky_0.1(x) + relu(x)·leaky_0.2(x) = 2x² for x > 0, 0 otherwise
+      expect(Array.from(out.y!.data as Float32Array, (v) => v + 0)).toEqual([0, 2, 8, 0]);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('computes the same outputs after pruning', async () => {
     const session = await ort.InferenceSession.create(buildGraph().toBytes(), { graphOptimizationLevel: 'disabled' });
     try {
