@@ -46,7 +46,8 @@ function readArchFile(path: string): string[] {
     throw new ZeronasError('ZN_IO', `cannot read --archs file '${path}': ${(err as Error).message}`, { path });
   }
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  const lines = firstLine.includes(',')
+  // A CSV has commas, or is a single column under an `arch_str` / `arch` header.
+  const lines = firstLine.includes(',') || ['arch_str', 'arch'].includes(firstLine.trim())
     ? readCsv(text).map((r, i) => {
         const a = r.arch_str ?? r.arch;
         if (a === undefined) throw new ZeronasError('ZN_BAD_DATA', `--archs CSV '${path}' needs an 'arch_str' or 'arch' column (row ${i + 2})`);

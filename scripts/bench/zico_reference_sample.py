@@ -6,7 +6,7 @@
     /usr/bin/python3 scripts/bench/zico_reference_sample.py runs/bench/seed0-params.csv runs/bench/seed0-zico-torch.csv \
         [--truth ../shared/data/nb201/nb201_accuracy.csv --column cifar10_test_acc] [--ours <csv with a zico column>]
 
-Input: a CSV with an `arch` column. Output: CSV `arch,zico_torch,seconds`, appended as cells finish, so an
+Input: a CSV with an `arch` (or `arch_str`) column. Output: CSV `arch,zico_torch,seconds`, appended as cells finish, so an
 interrupted run continues where it stopped. Prints Spearman with --truth, and with --ours (the `bench proxies`
 cache) the per-cell agreement and both mean times per cell. Times depend on the allocator: run once as is and once
 with GLIBC_TUNABLES set to host/util/mallocTuning.ts's value to compare like with like. Network: the golden script's TinyNetwork (scripts/golden/nb201_golden.py,
@@ -89,7 +89,7 @@ def main():
     torch.set_num_threads(args.threads)
 
     with open(args.archs) as f:
-        archs = [r['arch'] for r in csv.DictReader(f)]
+        archs = [r.get('arch') or r['arch_str'] for r in csv.DictReader(f)]
     done = read_column(args.out, 'zico_torch') if os.path.exists(args.out) else {}
     data = load_batches(args.batch, args.batches)
     new_file = not os.path.exists(args.out)
