@@ -25,7 +25,8 @@ export function wantsMallocTuning(env: NodeJS.ProcessEnv = process.env, platform
 /** The environment without our tunables (for device agents), leaving a user's own GLIBC_TUNABLES alone. */
 export function withoutMallocTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (env.GLIBC_TUNABLES !== MALLOC_TUNABLES) return env;
-  const { GLIBC_TUNABLES: _dropped, ...rest } = env;
+  const rest = { ...env };
+  delete rest.GLIBC_TUNABLES;
   return rest;
 }
 
