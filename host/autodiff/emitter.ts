@@ -209,9 +209,17 @@ export class Emitter {
     return this.emit('Expand', [x, this.constI64([...dims])], {}, this.broadcast('Expand', this.shape(x), dims));
   }
 
-  /** A float tensor of zeros (ConstantOfShape, folded by onnxruntime). */
+  /** A float tensor of zeros (ConstantOfShape, folded by onnxruntime). Remembered as a structural zero. */
   zeros(dims: FullShape, out?: string): string {
-    return this.emit('ConstantOfShape', [this.constI64([...dims])], { value: { t: f32([1], [0]) } }, dims, out);
+    const name = this.emit('ConstantOfShape', [this.constI64([...dims])], { value: { t: f32([1], [0]) } }, dims, out);
+    this.structuralZeros.add(name);
+    return name;
+  }
+  private readonly structuralZeros = new Set<string>();
+
+  /** True for a tensor made by zeros(): rules may drop it from sums instead of adding it. */
+  isZeros(name: string): boolean {
+    return this.structuralZeros.has(name);
   }
 
   // ---- reductions ----------------------------------------------------------------------------------------------

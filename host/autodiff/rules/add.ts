@@ -1,8 +1,15 @@
 import type { OpRule } from '../rule.js';
 import { onlyNeeded } from '../rule.js';
 
-/** y = Σ_i x_i (same shapes, Add or Sum); dx_i = dy. */
+/**
+ * y = Σ_i x_i (same shapes, Add or Sum); dx_i = dy. Structural zeros (the outputs of `none` edges) are left out of
+ * the sum: an NB201 node fed by `none` edges then reads nothing it does not need, and the zero tensors are never
+ * materialised (for finite inputs, x + 0 = x exactly).
+ */
 export const addRule: OpRule<'add'> = {
-  forward: (ctx) => ({ output: ctx.g.sum([...ctx.inputs], ctx.outputName) }),
+  forward: (ctx) => {
+    const live = ctx.inputs.filter((x) => !ctx.g.isZeros(x));
+    return { output: live.length ? ctx.g.sum(live, ctx.outputName) : ctx.g.zeros(ctx.outputShape, ctx.outputName) };
+  },
   backward: (ctx) => ({ inputs: onlyNeeded(ctx, () => ctx.dy) }),
 };
