@@ -44,7 +44,8 @@ export const batchNormRule: OpRule<'batchNorm'> = {
     const unbiased = g.mul(variance, g.constF([m > 1 ? m / (m - 1) : NaN]));
     return {
       output: y,
-      saved: { xc, invstd, scale },
+      // With γ ≡ 1 and β ≡ 0 the output is x̂ itself, and the backward reads it instead of xc (fewer nodes).
+      saved: { xc, invstd, scale, ...(unitGamma && zeroBeta ? { xhat: y } : {}) },
       bnStats: { mean: g.reshape(mean, [c]), variance: g.reshape(unbiased, [c]) },
     };
   },
@@ -68,9 +69,17 @@ export const batchNormRule: OpRule<'batchNorm'> = {
       if (needBeta) params.bias = g.reduceSum(dy, axes, false);
       return { inputs: [needX ? g.mul(dy, scale) : null], params };
     }
-    const { xc } = ctx.saved as { xc: string };
-    // dx = scale · (dy − mean(dy) − xc · r² · mean(dy·xc)); dγ = r · Σ dy·xc; dβ = Σ dy
+    const { xc, xhat } = ctx.saved as { xc: string; xhat?: string };
     const meanDy = needX || needBeta ? g.reduceMean(dy, axes, true) : '';
+    if (xhat !== undefined) {
+      // γ ≡ 1: dx = r · (dy − mean(dy) − x̂ · mean(dy·x̂)); dγ = Σ dy·x̂; dβ = Σ dy (PyTorch's own form).
+      const meanDyXhat = needX || needGamma ? g.reduceMean(g.mul(dy, xhat), axes, true) : '';
+      if (needGamma) params.weight = g.reshape(g.mul(meanDyXhat, g.constF([m])), [c]);
+      if (needBeta) params.bias = g.reshape(g.mul(meanDy, g.constF([m])), [c]);
+      if (!needX) return { inputs: [null], params };
+      return { inputs: [g.mul(g.sub(g.sub(dy, meanDy), g.mul(xhat, meanDyXhat)), invstd)], params };
+    }
+    // dx = scale · (dy − mean(dy) − xc · r² · mean(dy·xc)); dγ = r · Σ dy·xc; dβ = Σ dy
     const meanDyXc = needX || needGamma ? g.reduceMean(g.mul(dy, xc), axes, true) : '';
     if (needGamma) params.weight = g.reshape(g.mul(g.mul(meanDyXc, g.constF([m])), invstd), [c]);
     if (needBeta) params.bias = g.reshape(g.mul(meanDy, g.constF([m])), [c]);

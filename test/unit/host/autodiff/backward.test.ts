@@ -11,14 +11,14 @@ import { DataType, Emitter } from '../../../../host/autodiff/emitter.js';
 import { emitTrainingForward } from '../../../../host/autodiff/forward.js';
 import { backwardRules } from '../../../../host/autodiff/rules/index.js';
 import { OP_TYPES } from '../../../../host/ir/ops.js';
-import { initWeights } from '../../../../host/ir/init.js';
+import { initWeights, type WeightMap } from '../../../../host/ir/init.js';
 import { listParams } from '../../../../host/ir/params.js';
 import { exportTraining } from '../../../../host/onnx/exportTraining.js';
 import { TrainingSession } from '../../../../host/proxies/trainingSession.js';
 import { crossEntropyLoss, referenceForward, referenceLoss, type BnMode } from '../../../../host/reference/forward.js';
 import { buildNb201Network } from '../../../../host/spaces/nb201.js';
 import { ZeronasError } from '../../../../shared/errors.js';
-import { OP_CASES, caseGraph, caseInput, caseWeights, relL2, toF64 } from './opCases.js';
+import { OP_CASES, caseGraph, caseInput, caseWeights, relL2, toF64, type OpCase } from './opCases.js';
 
 const H = 1e-6;
 const TOL = 1e-3;
@@ -48,39 +48,51 @@ describe('backward rule registry', () => {
   });
 });
 
+/** Every gradient of a case's training graph against float64 finite differences (and BN statistics in train mode). */
+async function checkAgainstFiniteDifferences(c: OpCase, bnMode: BnMode, w: WeightMap): Promise<void> {
+  const graph = caseGraph(c);
+  const { x, labels } = caseInput(c);
+  const model = exportTraining(graph, w, { batch: c.batch, paramGrads: 'trainable', inputGrad: true, bnMode });
+  const session = await TrainingSession.create(model, { intraOpNumThreads: 1 });
+  const step = await session.run({ input: x, labels });
+  await session.dispose();
+
+  const w64 = toF64(w);
+  const x64 = Float64Array.from(x);
+  const bnStats = new Map<string, { mean: Float64Array; variance: Float64Array }>();
+  const values = referenceForward(graph, w64, x64, c.batch, { bnMode, bnStats });
+  const loss = () => referenceLoss(graph, w64, x64, labels, c.batch, { bnMode });
+  expect(step.loss!).toBeCloseTo(crossEntropyLoss(values.get(graph.output)!, labels, c.batch), 5);
+  expect(relL2(step.logits, values.get(graph.output)!)).toBeLessThan(1e-5);
+
+  const errors: Record<string, number> = {};
+  for (const p of listParams(graph).filter((q) => q.trainable)) {
+    errors[p.name] = relL2(step.grads.get(p.name)!, fdGrad(w64.get(p.name)!, loss));
+  }
+  errors['input'] = relL2(step.inputGrad!, fdGrad(x64, loss));
+  for (const [name, e] of Object.entries(errors)) expect(e, `${name} rel L2 error`).toBeLessThan(TOL);
+
+  if (bnMode === 'train') {
+    for (const [node, ref] of bnStats) {
+      const got = step.bnStats.get(node)!;
+      expect(relL2(got.mean, ref.mean), `${node} batch mean`).toBeLessThan(1e-5);
+      expect(relL2(got.variance, ref.variance), `${node} unbiased batch variance`).toBeLessThan(1e-5);
+    }
+  } else expect(step.bnStats.size).toBe(0);
+}
+
 describe.each(['train', 'eval'] as BnMode[])('ORT gradients vs finite differences (BN %s)', (bnMode) => {
   const cases = bnMode === 'train' ? OP_CASES : OP_CASES.filter((c) => c.op === 'batchNorm');
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const graph = caseGraph(c);
-    const w = caseWeights(graph);
-    const { x, labels } = caseInput(c);
-    const model = exportTraining(graph, w, { batch: c.batch, paramGrads: 'trainable', inputGrad: true, bnMode });
-    const session = await TrainingSession.create(model, { intraOpNumThreads: 1 });
-    const step = await session.run({ input: x, labels });
-    await session.dispose();
+    await checkAgainstFiniteDifferences(c, bnMode, caseWeights(caseGraph(c)));
+  });
+});
 
-    const w64 = toF64(w);
-    const x64 = Float64Array.from(x);
-    const bnStats = new Map<string, { mean: Float64Array; variance: Float64Array }>();
-    const values = referenceForward(graph, w64, x64, c.batch, { bnMode, bnStats });
-    const loss = () => referenceLoss(graph, w64, x64, labels, c.batch, { bnMode });
-    expect(step.loss!).toBeCloseTo(crossEntropyLoss(values.get(graph.output)!, labels, c.batch), 5);
-    expect(relL2(step.logits, values.get(graph.output)!)).toBeLessThan(1e-5);
-
-    const errors: Record<string, number> = {};
-    for (const p of listParams(graph).filter((q) => q.trainable)) {
-      errors[p.name] = relL2(step.grads.get(p.name)!, fdGrad(w64.get(p.name)!, loss));
-    }
-    errors['input'] = relL2(step.inputGrad!, fdGrad(x64, loss));
-    for (const [name, e] of Object.entries(errors)) expect(e, `${name} rel L2 error`).toBeLessThan(TOL);
-
-    if (bnMode === 'train') {
-      for (const [node, ref] of bnStats) {
-        const got = step.bnStats.get(node)!;
-        expect(relL2(got.mean, ref.mean), `${node} batch mean`).toBeLessThan(1e-5);
-        expect(relL2(got.variance, ref.variance), `${node} unbiased batch variance`).toBeLessThan(1e-5);
-      }
-    } else expect(step.bnStats.size).toBe(0);
+// At PyTorch's init (γ ≡ 1, β ≡ 0) the BN rule takes another path: no affine nodes, backward in terms of x̂.
+describe('ORT gradients vs finite differences (BN train at PyTorch init, γ ≡ 1 and β ≡ 0)', () => {
+  const cases = OP_CASES.filter((c) => c.nodes.some((n) => n[0] === 'batchNorm'));
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    await checkAgainstFiniteDifferences(c, 'train', initWeights(caseGraph(c), 1));
   });
 });
 
