@@ -186,7 +186,8 @@ export function exportTraining(
       emitOut({ name: TRAINING_NAMES.bnVar(node), kind: 'bnVar', dims: [c], type: 'float32', of: node }, stats.variance);
     }
   }
-  return { bytes: g.onnx.toBytes(options.opset ?? 17), inputs, outputs, batch, nodeCount: g.onnx.nodeCount };
+  const { bytes, nodeCount } = g.onnx.serialize(options.opset ?? 17);
+  return { bytes, inputs, outputs, batch, nodeCount };
 }
 
 function resolveParamGrads(

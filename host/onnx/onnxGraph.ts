@@ -147,10 +147,6 @@ export class OnnxGraph {
     return this.node(opType, inputs, attrs, output === undefined ? 1 : [output])[0]!;
   }
 
-  /** Nodes the serialised model holds (after pruning). */
-  get nodeCount(): number {
-    return this.pruned().nodes.length;
-  }
 
   /**
    * The nodes and initializers worth serialising. ORT spends ~0.1 ms per node at session creation, and each of its
@@ -169,7 +165,17 @@ export class OnnxGraph {
     return { nodes, initializers: [...this.initializers].filter(([name]) => read.has(name) || outputNames.has(name)) };
   }
 
+  /** Nodes the serialised model holds (after pruning). */
+  get nodeCount(): number {
+    return this.pruned().nodes.length;
+  }
+
   toBytes(opset = 17): Uint8Array {
+    return this.serialize(opset).bytes;
+  }
+
+  /** The model bytes and the number of nodes they hold (after pruning, which runs once). */
+  serialize(opset = 17): { bytes: Uint8Array; nodeCount: number } {
     const { nodes, initializers } = this.pruned();
     const graph = new ProtoWriter();
     for (const n of nodes) graph.message(1, encodeNode(n));
@@ -185,7 +191,7 @@ export class OnnxGraph {
       .message(7, graph)
       .message(8, new ProtoWriter().string(1, '').varint(2, opset));
     if (nodes.some((n) => n.domain === CONTRIB_DOMAIN)) model.message(8, new ProtoWriter().string(1, CONTRIB_DOMAIN).varint(2, 1));
-    return model.finish();
+    return { bytes: model.finish(), nodeCount: nodes.length };
   }
 }
 

@@ -40,8 +40,10 @@ export function startLocalAgent(hostUrl: string, token: string, log: (line: stri
   };
 }
 
-/** The agent reads ZERONAS_* variables as options, so pass it only its own. */
-/** The host's environment minus ZERONAS_* and our allocator tuning: an agent times what an application would see. */
+/**
+ * The host's environment minus ZERONAS_* (the agent reads those as options, so it gets only its own) and minus our
+ * allocator tuning (an agent times what an application would see).
+ */
 function agentEnv(): NodeJS.ProcessEnv {
   return withoutMallocTuning(Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ZERONAS_'))));
 }

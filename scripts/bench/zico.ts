@@ -73,7 +73,6 @@ function functionalMs(label: string, graph: ReturnType<typeof buildNb201Network>
   return m ? Number(m[1]) : failure(res);
 }
 
-console.log(`ZiCo per architecture: batch ${batch}, 2 batches, ${threads} threads, median of ${reps}${flag('no-torch') ? '' : ' before + ' + reps + ' after the PyTorch runs'}; our allocator settings ${tuned ? 'on' : 'off'}`);
 /** Our procedure `reps` times on fresh weights (after one warm-up call), in ms. */
 async function oursMs(arch: string): Promise<number[]> {
   await zicoProxy.score({ graph: buildNb201Network(arch), batches, seed: 0 });
@@ -87,6 +86,7 @@ async function oursMs(arch: string): Promise<number[]> {
   return times;
 }
 
+console.log(`ZiCo per architecture: batch ${batch}, 2 batches, ${threads} threads, median of ${reps}${flag('no-torch') ? '' : ' before + ' + reps + ' after the PyTorch runs'}; our allocator settings ${tuned ? 'on' : 'off'}`);
 for (const [label, arch] of Object.entries(ARCHS)) {
   const graph = buildNb201Network(arch);
   const macs = analyticMetrics(graph).macsTextbook;
