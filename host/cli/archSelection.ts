@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ZeronasError } from '../../shared/errors.js';
-import { mulberry32 } from '../ir/init.js';
-import { cellFromCode, formatNb201, NB201_SPACE_SIZE, parseNb201 } from '../spaces/nb201.js';
+import { formatNb201, NB201_SPACE_SIZE, parseNb201 } from '../spaces/nb201.js';
+import { nb201ArchAtIndex, sampleNb201Indices } from '../spaces/nb201Index.js';
 import { readCsv } from '../util/csv.js';
 
 export interface ArchSelectionArgs {
@@ -27,15 +27,16 @@ export function selectArchs(args: ArchSelectionArgs): string[] {
   return sampleNb201(n, args.seed);
 }
 
-/** n distinct cells drawn uniformly without replacement by a seeded Fisher-Yates shuffle of all codes. */
+/**
+ * n distinct cells drawn uniformly without replacement: the NAS-Bench-201 indices that
+ * `np.random.default_rng(seed).choice(15625, n, replace=False)` returns, in that order. A Python user with the same
+ * seed gets the same cells, and seed 0 with n = 1000 is the sample of the reference ZiCo run (ALGORITHMS.md §A.1).
+ */
 export function sampleNb201(n: number, seed: number): string[] {
-  const rand = mulberry32(seed);
-  const codes = Array.from({ length: NB201_SPACE_SIZE }, (_, i) => i);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rand() * (NB201_SPACE_SIZE - i));
-    [codes[i], codes[j]] = [codes[j]!, codes[i]!];
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--seed must be a non-negative integer to draw a sample, got ${seed}`);
   }
-  return codes.slice(0, n).map((c) => formatNb201(cellFromCode(c)));
+  return sampleNb201Indices(n, seed).map(nb201ArchAtIndex);
 }
 
 function readArchFile(path: string): string[] {

@@ -22,7 +22,7 @@ export const benchProxiesCommand: CommandModule<object, BenchProxiesArgs> = {
   builder: (y) =>
     y
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'] })
-      .option('sample', { type: 'number', default: 1000, describe: 'Architectures sampled from the space' })
+      .option('sample', { type: 'number', default: 1000, describe: 'Cells sampled as np.random.default_rng(seed).choice(15625, n, replace=False) over NAS-Bench-201 indices' })
       .option('seed', { type: 'number', default: 0, describe: 'Sampling seed (also weight init; batches: images 0..B*N-1 when 0)' })
       .option('truth', { type: 'string', demandOption: true, describe: 'CSV with arch_str and the truth column' })
       .option('column', { type: 'string', default: 'cifar10_test_acc', describe: 'Truth column' })

@@ -23,7 +23,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
       .option('arch', { type: 'string', describe: 'One architecture string' })
       .option('archs', { type: 'string', describe: 'File with one architecture per line, or a CSV with an arch_str column' })
-      .option('sample', { type: 'number', describe: 'Score n architectures sampled from the space' })
+      .option('sample', { type: 'number', describe: 'Score n distinct cells: the NAS-Bench-201 indices np.random.default_rng(seed).choice(15625, n, replace=False) draws' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed for --sample, weight init and batch selection (0: images 0..B*N-1)' })
       .option('proxies', { type: 'string', default: 'zico', describe: 'Comma-separated proxy ids (zico, params, flops, nn_degree, grad_norm, snip, grasp, fisher, synflow, jacob_cov, naswot, zen, ntk, linear_regions)' })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder (default: the bundled CIFAR-10 sample)' })
