@@ -5,6 +5,7 @@
  * (ZN_GRAD_SHAPE) instead of producing a model that onnxruntime rejects or, worse, silently broadcasts.
  */
 import { ZeronasError } from '../../shared/errors.js';
+import { NCHWC_DOMAIN, reorderFilterOIHWBiBo, reorderFilterOIHWBo } from '../onnx/nchwc.js';
 import { DataType, OnnxGraph, f32, i64, type AttrValue, type DataTypeId, type OnnxTensor } from '../onnx/onnxGraph.js';
 
 export type FullShape = readonly number[];
@@ -23,8 +24,20 @@ export interface ConvLikeAttrs {
 export class Emitter {
   readonly onnx: OnnxGraph;
   private readonly shapes = new Map<string, FullShape>();
+  /**
+   * Convs left plain that onnxruntime's own NCHWc transformer would block (depthwise, or weights computed in the
+   * graph). While 0, a graph emitted with nchwcBlock > 0 loses nothing when ORT's optimiser is disabled.
+   */
+  plainBlockableConvs = 0;
 
-  constructor(name: string) {
+  /**
+   * @param nchwcBlock when > 0, convs and pools with suitable channel counts are emitted as onnxruntime's blocked
+   *   (NCHWc) kernels with this block size, wrapped in reorders (see host/onnx/nchwc.ts); 0 emits plain ONNX.
+   */
+  constructor(
+    name: string,
+    readonly nchwcBlock = 0,
+  ) {
     this.onnx = new OnnxGraph(name);
   }
 
@@ -297,7 +310,33 @@ export class Emitter {
       this.fail('Conv', `input ${fmt(sx)} and weight ${fmt(sw)} do not match groups ${a.groups} kernel ${a.kernel}`);
     }
     const shape = [sx[0]!, sw[0]!, this.windowOut(sx[2]!, a), this.windowOut(sx[3]!, a)];
+    const blocked = this.nchwcConv(x, w, b, a, shape, out);
+    if (blocked !== undefined) return blocked;
+    // ORT's transformer blocks plain and depthwise convs of any width (it pads channels to the block); the im2col
+    // convs of the dW rule (one input channel to k² outputs per group) it leaves alone, as we do.
+    const depthwise = a.groups > 1 && a.groups === sx[1] && a.groups === sw[0];
+    if (this.nchwcBlock > 0 && (a.groups === 1 || depthwise)) this.plainBlockableConvs++;
     return this.emit('Conv', b === undefined ? [x, w] : [x, w, b], convAttrs(a), shape, out);
+  }
+
+  /**
+   * The blocked form of a plain (ungrouped) conv whose weight is an initializer, as ORT's own NCHWc transformer
+   * would build it: ReorderInput (skipped for an input with fewer than B channels, which the kernel reads as NCHW)
+   * -> nchwc Conv with the reordered filter -> ReorderOutput. Undefined when the conv does not qualify.
+   */
+  private nchwcConv(x: string, w: string, b: string | undefined, a: ConvLikeAttrs, shape: FullShape, out?: string): string | undefined {
+    const block = this.nchwcBlock;
+    const weight = block > 0 ? this.onnx.initializerTensor(w) : undefined;
+    if (!weight || !(weight.data instanceof Float32Array) || a.groups !== 1) return undefined;
+    const [o, i, kh, kw] = weight.dims as [number, number, number, number];
+    const blockedInput = i % block === 0;
+    if (o % block !== 0 || (!blockedInput && i >= block)) return undefined;
+    const filter = blockedInput ? reorderFilterOIHWBiBo(weight.data, o, i, kh * kw, block) : reorderFilterOIHWBo(weight.data, o, i, kh * kw, block);
+    const wBlocked = this.onnx.constant(f32(weight.dims, filter), 'nchwc_w');
+    const xIn = blockedInput ? this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN) : x;
+    const { group: _group, ...attrs } = convAttrs(a);
+    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], attrs, NCHWC_DOMAIN);
+    return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels: o }, NCHWC_DOMAIN, out), shape);
   }
 
   /**
@@ -335,12 +374,22 @@ export class Emitter {
       pads: [a.padding, a.padding, a.padding, a.padding],
       ...extra,
     };
-    return this.emit(op, [x], attrs, [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)], out);
+    const shape = [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)];
+    if (this.nchwcBlock > 0 && s.length === 4 && s[1]! % this.nchwcBlock === 0) return this.nchwcWrapped(op, x, attrs, s[1]!, shape, out);
+    return this.emit(op, [x], attrs, shape, out);
   }
 
   globalAvgPool(x: string, out?: string): string {
     const s = this.shape(x);
-    return this.emit('GlobalAveragePool', [x], {}, [s[0]!, s[1]!, 1, 1], out);
+    const shape = [s[0]!, s[1]!, 1, 1];
+    if (this.nchwcBlock > 0 && s[1]! % this.nchwcBlock === 0) return this.nchwcWrapped('GlobalAveragePool', x, {}, s[1]!, shape, out);
+    return this.emit('GlobalAveragePool', [x], {}, shape, out);
+  }
+
+  /** ReorderInput -> the nchwc-domain op -> ReorderOutput, for ops whose blocked kernel takes x alone (pools). */
+  private nchwcWrapped(op: string, x: string, attrs: Record<string, AttrValue>, channels: number, shape: FullShape, out?: string): string {
+    const y = this.onnx.contribOp(op, [this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN)], attrs, NCHWC_DOMAIN);
+    return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels }, NCHWC_DOMAIN, out), shape);
   }
 
   /** MaxPool with its Indices output (flat NCHW indices into the unpadded input, int64). */

@@ -51,6 +51,8 @@ export interface TrainingExportOptions {
   /** 'train' (default; batch statistics, as a fresh PyTorch module) or 'eval' (running statistics). */
   bnMode?: BnMode;
   opset?: number;
+  /** Emit convs as onnxruntime's blocked kernels with this block size (host/onnx/nchwc.ts); 0 (default): plain ONNX. */
+  nchwcBlock?: number;
 }
 
 export type TrainingTensorKind =
@@ -82,6 +84,11 @@ export interface TrainingModel {
   batch: number;
   /** ONNX nodes in the model (a size figure for benchmarks). */
   nodeCount: number;
+  /**
+   * The onnxruntime graph optimisation level to run it with: 'disabled' when the graph already holds everything
+   * ORT's optimiser would produce (blocked convs, see nchwcBlock), else 'all'.
+   */
+  graphOptimizationLevel: 'all' | 'disabled';
 }
 
 export const TRAINING_NAMES = {
@@ -128,7 +135,7 @@ export function exportTraining(
   }
   const classes = outShape[0]!;
 
-  const g = new Emitter(`${graph.name} (training)`);
+  const g = new Emitter(`${graph.name} (training)`, options.nchwcBlock ?? 0);
   const fwd = emitTrainingForward(g, graph, weights, { batch, bnMode });
   const inputs: TrainingTensorInfo[] = [
     { name: TRAINING_NAMES.input, kind: 'input', dims: [batch, ...shapes.get(inputNode(graph).name)!], type: 'float32' },
@@ -187,7 +194,8 @@ export function exportTraining(
     }
   }
   const { bytes, nodeCount } = g.onnx.serialize(options.opset ?? 17);
-  return { bytes, inputs, outputs, batch, nodeCount };
+  const graphOptimizationLevel = g.nchwcBlock > 0 && g.plainBlockableConvs === 0 ? 'disabled' : 'all';
+  return { bytes, inputs, outputs, batch, nodeCount, graphOptimizationLevel };
 }
 
 function resolveParamGrads(

@@ -97,6 +97,11 @@ export class OnnxGraph {
     return name;
   }
 
+  /** The tensor of an initializer (or constant), if `name` is one. */
+  initializerTensor(name: string): OnnxTensor | undefined {
+    return this.initializers.get(name);
+  }
+
   hasInitializer(name: string): boolean {
     return this.initializers.has(name);
   }
@@ -136,9 +141,9 @@ export class OnnxGraph {
    * A single-output onnxruntime contrib operator (domain com.microsoft, version 1), e.g. FusedMatMul. Such models
    * run only on onnxruntime; training graphs do, inference exports never use these.
    */
-  contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
-    const out = this.fresh(`${opType}_out`);
-    this.nodes.push({ opType, domain: CONTRIB_DOMAIN, inputs, outputs: [out], name: this.fresh(`${opType}_node`), attrs });
+  contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, domain = CONTRIB_DOMAIN, output?: string): string {
+    const out = output === undefined ? this.fresh(`${opType}_out`) : this.reserve(output);
+    this.nodes.push({ opType, domain, inputs, outputs: [out], name: this.fresh(`${opType}_node`), attrs });
     return out;
   }
 
@@ -190,7 +195,8 @@ export class OnnxGraph {
       .string(3, '0.1.0')
       .message(7, graph)
       .message(8, new ProtoWriter().string(1, '').varint(2, opset));
-    if (nodes.some((n) => n.domain === CONTRIB_DOMAIN)) model.message(8, new ProtoWriter().string(1, CONTRIB_DOMAIN).varint(2, 1));
+    // Every onnxruntime contrib domain used (com.microsoft, com.microsoft.nchwc) is at version 1.
+    for (const domain of new Set(nodes.map((n) => n.domain ?? '').filter(Boolean))) model.message(8, new ProtoWriter().string(1, domain).varint(2, 1));
     return { bytes: model.finish(), nodeCount: nodes.length };
   }
 }

@@ -8,6 +8,7 @@ import { initWeights, type InitScheme, type WeightMap } from '../ir/init.js';
 import { listParams, type ParamSpec } from '../ir/params.js';
 import { exportTraining, type TrainingExportOptions } from '../onnx/exportTraining.js';
 import type { DataBatch } from '../data/dataset.js';
+import { nchwcBlockSize } from './nchwcSupport.js';
 import { TrainingSession } from './trainingSession.js';
 import type { ProxyResult } from './zeroCostProxy.js';
 import type { ScoreValue } from './math/scoreValue.js';
@@ -37,7 +38,7 @@ export async function withTrainingSession<T>(
   options: TrainingExportOptions,
   fn: (session: TrainingSession) => Promise<T>,
 ): Promise<T> {
-  const model = exportTraining(graph, weights, options);
+  const model = exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
   const session = await TrainingSession.create(model, { intraOpNumThreads: proxyThreads() });
   try {
     return await fn(session);

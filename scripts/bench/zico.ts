@@ -29,6 +29,7 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportTraining } from '../../host/onnx/exportTraining.js';
 import { layerWeights } from '../../host/proxies/proxyRun.js';
 import { TrainingSession } from '../../host/proxies/trainingSession.js';
+import { nchwcBlockSize } from '../../host/proxies/nchwcSupport.js';
 import { zico } from '../../host/proxies/math/zico.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
 import { MALLOC_TUNABLES, relaunchWithMallocTuning, wantsMallocTuning, withoutMallocTuning } from '../../host/util/mallocTuning.js';
@@ -118,7 +119,7 @@ async function breakdown(arch: string): Promise<string> {
     const graph = buildNb201Network(arch);
     const weights = initWeights(graph, r, 'pytorch-default');
     t.push(performance.now());
-    const model = exportTraining(graph, weights, { batch, objective: 'crossEntropy', paramGrads: 'weights', bnStats: false });
+    const model = exportTraining(graph, weights, { batch, objective: 'crossEntropy', paramGrads: 'weights', bnStats: false, nchwcBlock: await nchwcBlockSize() });
     t.push(performance.now());
     const session = await TrainingSession.create(model, { intraOpNumThreads: Number(threads) });
     t.push(performance.now());

@@ -1,0 +1,83 @@
+/**
+ * Training graphs emitted with onnxruntime's blocked (NCHWc) convs and pools, run with ORT's optimiser disabled,
+ * against the plain graphs run at level 'all' (where ORT applies its own NCHWc rewrite): same loss, logits and
+ * gradients. Also the filter layouts on a block size small enough to check by hand.
+ */
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { initWeights } from '../../../../host/ir/init.js';
+import { reorderFilterOIHWBiBo, reorderFilterOIHWBo } from '../../../../host/onnx/nchwc.js';
+import { exportTraining } from '../../../../host/onnx/exportTraining.js';
+import { nchwcBlockSize } from '../../../../host/proxies/nchwcSupport.js';
+import { buildNb201Network } from '../../../../host/spaces/nb201.js';
+
+describe('NCHWc filter layouts', () => {
+  // W[o, i, t] = 100·o + 10·i + t, O = I = 4, two taps, block 2.
+  const w = Float32Array.from({ length: 4 * 4 * 2 }, (_, k) => 100 * Math.floor(k / 8) + 10 * (Math.floor(k / 2) % 4) + (k % 2));
+
+  it('OIHWBiBo puts output channels innermost, then input channels, within 2x2 channel blocks', () => {
+    const r = reorderFilterOIHWBiBo(w, 4, 4, 2, 2);
+    // [O/B=2, I/B=2, taps=2, Bi=2, Bo=2]: the first 8 values are block (o 0-1, i 0-1), tap 0 then tap 1.
+    expect(Array.from(r.slice(0, 8))).toEqual([0, 100, 10, 110, 1, 101, 11, 111]);
+    expect(r[((((1 * 2 + 1) * 2 + 1) * 2 + 1) * 2) + 0]).toBe(100 * 2 + 10 * 3 + 1); // o=2, i=3, tap 1
+  });
+
+  it('OIHWBo keeps every input channel and blocks only the outputs', () => {
+    const r = reorderFilterOIHWBo(w, 4, 4, 2, 2);
+    expect(Array.from(r.slice(0, 4))).toEqual([0, 100, 1, 101]); // o 0-1 of input 0, tap 0 then tap 1
+    expect(r[(((1 * 4 + 2) * 2 + 1) * 2) + 1]).toBe(100 * 3 + 10 * 2 + 1); // o=3, i=2, tap 1
+  });
+});
+
+describe('blocked training graphs', async () => {
+  const block = await nchwcBlockSize();
+  const cells = [
+    '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
+    '|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_1x1~2|',
+  ];
+
+  it.skipIf(block === 0).each(cells)('give what the plain graph gives under ORT\'s own rewrite: %s', async (arch) => {
+    // C=16, one cell per stage: the stem (3 input channels, read as NCHW), stride-2 residual blocks and pools.
+    const graph = buildNb201Network(arch, { channels: 16, cellsPerStage: 1 });
+    const weights = initWeights(graph, 3);
+    const batch = 8;
+    const feeds = {
+      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 32, 32]),
+      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), [batch]),
+    };
+    const outputs = async (nchwcBlock: number): Promise<{ level: string; ops: Set<string>; values: Record<string, Float32Array> }> => {
+      const model = exportTraining(graph, weights, { batch, paramGrads: 'trainable', nchwcBlock });
+      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
+      const result = await session.run(feeds);
+      await session.release();
+      const text = Buffer.from(model.bytes).toString('latin1');
+      const ops = new Set(['com.microsoft.nchwc', 'ReorderInput'].filter((s) => text.includes(s)));
+      return { level: model.graphOptimizationLevel, ops, values: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array])) };
+    };
+    const plain = await outputs(0);
+    const blocked = await outputs(block);
+    expect(plain.level).toBe('all');
+    expect(plain.ops.size).toBe(0);
+    expect(blocked.level).toBe('disabled');
+    expect(blocked.ops.size).toBe(2);
+    expect(Object.keys(blocked.values).sort()).toEqual(Object.keys(plain.values).sort());
+    for (const [name, want] of Object.entries(plain.values)) {
+      const got = blocked.values[name]!;
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < want.length; i++) {
+        num += (got[i]! - want[i]!) ** 2;
+        den += want[i]! ** 2;
+      }
+      // Relative L2, with an absolute floor for gradients that vanish in exact arithmetic (a BN's Σdy when another
+      // BN follows: ~1e-9 of rounding either way).
+      expect(Math.sqrt(num), name).toBeLessThan(1e-5 * Math.sqrt(den) + 1e-7);
+    }
+  });
+
+  it.skipIf(block === 0)('keeps ORT\'s optimiser on when a conv could not be blocked (channels not a multiple of the block)', () => {
+    const graph = buildNb201Network(cells[0]!, { channels: block / 2, cellsPerStage: 1 });
+    const model = exportTraining(graph, initWeights(graph, 0), { batch: 2, nchwcBlock: block });
+    expect(model.graphOptimizationLevel).toBe('all');
+  });
+});
