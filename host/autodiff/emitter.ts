@@ -334,8 +334,7 @@ export class Emitter {
     const filter = blockedInput ? reorderFilterOIHWBiBo(weight.data, o, i, kh * kw, block) : reorderFilterOIHWBo(weight.data, o, i, kh * kw, block);
     const wBlocked = this.onnx.constant(f32(weight.dims, filter), 'nchwc_w');
     const xIn = blockedInput ? this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN) : x;
-    const { group: _group, ...attrs } = convAttrs(a);
-    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], attrs, NCHWC_DOMAIN);
+    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN);
     return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels: o }, NCHWC_DOMAIN, out), shape);
   }
 
