@@ -332,7 +332,8 @@ export class Emitter {
     const blockedInput = i % block === 0;
     if (o % block !== 0 || (!blockedInput && i >= block)) return undefined;
     const filter = blockedInput ? reorderFilterOIHWBiBo(weight.data, o, i, kh * kw, block) : reorderFilterOIHWBo(weight.data, o, i, kh * kw, block);
-    const wBlocked = this.onnx.constant(f32(weight.dims, filter), 'nchwc_w');
+    // A fresh initializer, not a deduplicated constant: hashing every filter's bytes cost more than it saved.
+    const wBlocked = this.onnx.addFreshInitializer(`${w}.nchwc`, f32(weight.dims, filter));
     const xIn = blockedInput ? this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN) : x;
     const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN);
     return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels: o }, NCHWC_DOMAIN, out), shape);

@@ -97,6 +97,13 @@ export class OnnxGraph {
     return name;
   }
 
+  /** An initializer under a fresh name derived from `prefix` (no deduplication by value). */
+  addFreshInitializer(prefix: string, tensor: OnnxTensor): string {
+    const name = this.fresh(prefix);
+    this.initializers.set(name, tensor);
+    return name;
+  }
+
   /** The tensor of an initializer (or constant), if `name` is one. */
   initializerTensor(name: string): OnnxTensor | undefined {
     return this.initializers.get(name);
