@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { initWeights } from '../../host/ir/init.js';
 import { exportTraining } from '../../host/onnx/exportTraining.js';
+import { nchwcBlockSize } from '../../host/proxies/nchwcSupport.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
 import { option } from '../scriptArgs.js';
 
@@ -18,12 +19,13 @@ const runs = Number(option('runs', '5'));
 const top = Number(option('top', '15'));
 
 const graph = buildNb201Network(arch);
-const model = exportTraining(graph, initWeights(graph, 0), { batch: 64, paramGrads: 'weights', bnStats: false });
+// The graph ZiCo runs: blocked layout when the CPU has NCHWc kernels (ZERONAS_NCHWC=0 profiles the plain graph).
+const model = exportTraining(graph, initWeights(graph, 0), { batch: 64, paramGrads: 'weights', bnStats: false, nchwcBlock: await nchwcBlockSize() });
 const prefix = join(tmpdir(), `zeronas-profile-${process.pid}`);
 const session = await ort.InferenceSession.create(model.bytes, {
   intraOpNumThreads: 2,
   interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
+  graphOptimizationLevel: model.graphOptimizationLevel,
   enableProfiling: true,
   profileFilePrefix: prefix,
 });
