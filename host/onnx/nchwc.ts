@@ -11,17 +11,19 @@
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 
-/** W [O, I, kh, kw] (O and I multiples of B) -> OIHWBiBo. */
+/** W [O, I, kh, kw] (O and I multiples of B) -> OIHWBiBo. Writes the output in order (export-time hot loop). */
 export function reorderFilterOIHWBiBo(w: Float32Array, o: number, i: number, kk: number, block: number): Float32Array {
   const out = new Float32Array(w.length);
-  const ib = i / block;
-  for (let oo = 0; oo < o; oo++) {
-    const ob = Math.floor(oo / block);
-    const bo = oo % block;
-    for (let ii = 0; ii < i; ii++) {
-      const base = (ob * ib + Math.floor(ii / block)) * kk;
-      const bi = ii % block;
-      for (let t = 0; t < kk; t++) out[((base + t) * block + bi) * block + bo] = w[(oo * i + ii) * kk + t]!;
+  const oStride = i * kk; // source distance between consecutive output channels
+  let d = 0;
+  for (let ob = 0; ob < o / block; ob++) {
+    for (let ib = 0; ib < i / block; ib++) {
+      for (let t = 0; t < kk; t++) {
+        for (let bi = 0; bi < block; bi++) {
+          let src = ob * block * oStride + (ib * block + bi) * kk + t;
+          for (let bo = 0; bo < block; bo++, src += oStride) out[d++] = w[src]!;
+        }
+      }
     }
   }
   return out;
@@ -30,11 +32,14 @@ export function reorderFilterOIHWBiBo(w: Float32Array, o: number, i: number, kk:
 /** W [O, I, kh, kw] (O a multiple of B) -> OIHWBo. */
 export function reorderFilterOIHWBo(w: Float32Array, o: number, i: number, kk: number, block: number): Float32Array {
   const out = new Float32Array(w.length);
-  for (let oo = 0; oo < o; oo++) {
-    const ob = Math.floor(oo / block);
-    const bo = oo % block;
+  const oStride = i * kk;
+  let d = 0;
+  for (let ob = 0; ob < o / block; ob++) {
     for (let ii = 0; ii < i; ii++) {
-      for (let t = 0; t < kk; t++) out[((ob * i + ii) * kk + t) * block + bo] = w[(oo * i + ii) * kk + t]!;
+      for (let t = 0; t < kk; t++) {
+        let src = ob * block * oStride + ii * kk + t;
+        for (let bo = 0; bo < block; bo++, src += oStride) out[d++] = w[src]!;
+      }
     }
   }
   return out;
