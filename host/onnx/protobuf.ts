@@ -104,7 +104,18 @@ export class ProtoWriter {
   }
 
   string(field: number, text: string): this {
-    return this.bytes(field, textEncoder.encode(text));
+    const n = text.length;
+    let ascii = n < REFERENCE_BYTES;
+    for (let i = 0; ascii && i < n; i++) ascii = text.charCodeAt(i) < 0x80;
+    if (!ascii) return this.bytes(field, textEncoder.encode(text));
+    // Names and op types are short ASCII: written straight into the scratch buffer (a TextEncoder call per string
+    // was the largest single cost of exporting a training graph).
+    this.tag(field, 2);
+    this.rawVarint(n);
+    this.reserve(n);
+    for (let i = 0; i < n; i++) this.scratch[this.pos++] = text.charCodeAt(i);
+    this.size += n;
+    return this;
   }
 
   /** A nested message; `inner` must not be written to afterwards. */

@@ -10,7 +10,7 @@
  * default init; ours include graph, weights, export, session, runs and statistics.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsv } from '../../host/util/csv.js';
@@ -21,6 +21,8 @@ const cells = Number(option('cells', '100'));
 const block = Number(option('block', '20'));
 const seed = option('seed', '0');
 const out = option('out', 'runs/bench/zico-sample-ratio');
+// A measurement is one run: earlier files would be resumed by `score` (old cells, old timings), so start clean.
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const bin = fileURLToPath(new URL('../../bin/zeronas.js', import.meta.url));
 const reference = fileURLToPath(new URL('./zico_reference_sample.py', import.meta.url));

@@ -19,6 +19,10 @@ describe('ProtoWriter', () => {
   it('encodes floats, strings and nested messages', () => {
     expect(bytesOf(new ProtoWriter().float32(2, 1))).toEqual([0x15, 0x00, 0x00, 0x80, 0x3f]);
     expect(bytesOf(new ProtoWriter().string(4, 'Relu'))).toEqual([0x22, 4, 0x52, 0x65, 0x6c, 0x75]);
+    // Non-ASCII text is UTF-8 (length in bytes, not characters); long ASCII text takes the referenced path.
+    expect(bytesOf(new ProtoWriter().string(1, 'σ²'))).toEqual([0x0a, 4, 0xcf, 0x83, 0xc2, 0xb2]);
+    const long = 'x'.repeat(300);
+    expect(bytesOf(new ProtoWriter().varint(1, 1).string(2, long))).toEqual([0x08, 1, 0x12, 0xac, 0x02, ...new Array<number>(300).fill(0x78)]);
     const inner = new ProtoWriter().varint(1, 150);
     expect(bytesOf(new ProtoWriter().message(3, inner).varint(4, 1))).toEqual([0x1a, 3, 0x08, 0x96, 0x01, 0x20, 0x01]);
     expect(bytesOf(new ProtoWriter().packedVarints(8, [3, 270]))).toEqual([0x42, 3, 0x03, 0x8e, 0x02]);
