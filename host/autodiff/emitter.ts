@@ -83,8 +83,31 @@ export class Emitter {
   /** Emits a node whose output shape the caller computed (used by the typed methods below). */
   private emit(opType: string, inputs: string[], attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
     for (const i of inputs) if (i !== '' && !this.shapes.has(i)) this.shape(i);
-    const name = this.onnx.op(opType, inputs, attrs, out);
+    const name = this.onnx.op(opType, inputs.map((i) => (i === '' ? i : this.plain(i))), attrs, out);
     return this.record(name, shape);
+  }
+
+  /**
+   * An elementwise op (numpy broadcasting). When an input is blocked and the result is a 4-D tensor whose channels
+   * fill whole blocks, it runs on the blocked values and the result is blocked too; otherwise it is emitted plain.
+   * Elementwise ops do not care how channels are laid out as long as every full-size operand is laid out alike, so
+   * with only such operands and scalars the op reads the blocked values as they are; an operand that broadcasts
+   * (per channel, per pixel) needs the 5-D view [N, C/B, H, W, B] on both sides.
+   */
+  private emitElementwise(opType: string, inputs: string[], attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
+    const block = this.nchwcBlock;
+    if (!(block > 0 && shape.length === 4 && shape[1]! % block === 0 && inputs.some((i) => this.blockedTensors.has(i)))) {
+      return this.emit(opType, inputs, attrs, shape, out);
+    }
+    const full = (i: string): boolean => this.shape(i).length === 4 && this.shape(i).every((d, k) => d === shape[k]);
+    const scalar = (i: string): boolean => this.shape(i).every((d) => d === 1) && this.shape(i).length <= 4;
+    if (inputs.every((i) => scalar(i) || full(i))) {
+      const name = this.onnx.op(opType, inputs.map((i) => (scalar(i) ? i : this.blockedValue(i))), attrs, out);
+      this.blockedTensors.add(name);
+      return this.record(name, shape);
+    }
+    const y5 = this.onnx.op(opType, inputs.map((i) => this.blockedView5(i)), attrs);
+    return this.blockedResult(this.onnx.op('Reshape', [y5, this.constI64([...shape])], {}, out), shape);
   }
 
   // ---- elementwise ---------------------------------------------------------------------------------------------
@@ -108,7 +131,7 @@ export class Emitter {
     b: string,
     out?: string,
   ): string {
-    return this.emit(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
+    return this.emitElementwise(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
   }
 
   add(a: string, b: string, out?: string): string {
@@ -127,30 +150,34 @@ export class Emitter {
     if (xs.length === 2) return this.add(xs[0]!, xs[1]!, out);
     let shape = this.shape(xs[0]!);
     for (const x of xs.slice(1)) shape = this.broadcast('Sum', shape, this.shape(x));
-    return this.emit('Sum', xs, {}, shape, out);
+    return this.emitElementwise('Sum', xs, {}, shape, out);
   }
 
   where(cond: string, a: string, b: string): string {
     const s = this.broadcast('Where', this.broadcast('Where', this.shape(cond), this.shape(a)), this.shape(b));
-    return this.emit('Where', [cond, a, b], {}, s);
+    return this.emitElementwise('Where', [cond, a, b], {}, s);
   }
 
   unary(op: string, x: string, attrs: Record<string, AttrValue> = {}, out?: string): string {
-    return this.emit(op, [x], attrs, this.shape(x), out);
+    return this.emitElementwise(op, [x], attrs, this.shape(x), out);
   }
 
   clip(x: string, lo: number, hi: number, out?: string): string {
-    return this.emit('Clip', [x, this.constF([lo]), this.constF([hi])], {}, this.shape(x), out);
+    return this.emitElementwise('Clip', [x, this.constF([lo]), this.constF([hi])], {}, this.shape(x), out);
   }
 
   cast(x: string, to: DataTypeId): string {
-    return this.emit('Cast', [x], { to }, this.shape(x));
+    return this.emitElementwise('Cast', [x], { to }, this.shape(x));
   }
 
   // ---- layout --------------------------------------------------------------------------------------------------
 
   reshape(x: string, dims: FullShape, out?: string): string {
     if (prod(dims) !== prod(this.shape(x))) this.fail('Reshape', `${fmt(this.shape(x))} has no ${fmt(dims)} view`);
+    // A blocked [N, C, 1, 1] is already in plain memory order: reshape its value directly, no reorder.
+    const s = this.shape(x);
+    if (this.blockedTensors.has(x) && s[2]! * s[3]! === 1) return this.record(this.onnx.op('Reshape', [x, this.constI64([...dims])], {}, out), dims);
+    // (plain() below returns such a tensor as it is, so the general path would do the same.)
     return this.emit('Reshape', [x, this.constI64([...dims])], {}, dims, out);
   }
 
@@ -204,7 +231,7 @@ export class Emitter {
   split(x: string, axis: number, sizes: number[]): string[] {
     const s = this.shape(x);
     if (sizes.reduce((a, b) => a + b, 0) !== s[axis]) this.fail('Split', `sizes [${sizes}] do not sum to ${fmt(s)}[${axis}]`);
-    const outs = this.onnx.node('Split', [x, this.constI64(sizes)], { axis }, sizes.length);
+    const outs = this.onnx.node('Split', [this.plain(x), this.constI64(sizes)], { axis }, sizes.length);
     return outs.map((o, i) => {
       const shape = [...s];
       shape[axis] = sizes[i]!;
@@ -219,7 +246,15 @@ export class Emitter {
   }
 
   expand(x: string, dims: FullShape): string {
-    return this.emit('Expand', [x, this.constI64([...dims])], {}, this.broadcast('Expand', this.shape(x), dims));
+    const shape = this.broadcast('Expand', this.shape(x), dims);
+    const s = this.shape(x);
+    const block = this.nchwcBlock;
+    if (block > 0 && s.length === 4 && shape.length === 4 && s[2]! * s[3]! === 1 && s[1] === shape[1] && shape[1]! % block === 0) {
+      // [N, C, 1, 1] -> [N, C, H, W] (a global pool's gradient): expanded straight into the blocked layout.
+      const y5 = this.onnx.op('Expand', [this.blockedView5(x), this.constI64(this.blockedDims(shape))]);
+      return this.blockedResult(this.onnx.op('Reshape', [y5, this.constI64([...shape])]), shape);
+    }
+    return this.emit('Expand', [x, this.constI64([...dims])], {}, shape);
   }
 
   /** A float tensor of zeros (ConstantOfShape, folded by onnxruntime). Remembered as a structural zero. */
@@ -249,12 +284,33 @@ export class Emitter {
 
   /** ReduceSum (axes as an input since opset 13). */
   reduceSum(x: string, axes: number[], keepdims: boolean): string {
+    const blocked = this.blockedReduce('ReduceSum', x, axes, keepdims);
+    if (blocked !== undefined) return blocked;
     return this.emit('ReduceSum', [x, this.constI64(axes)], { keepdims: keepdims ? 1 : 0 }, this.reducedShape(x, axes, keepdims));
   }
 
   /** ReduceMean (axes as an attribute up to opset 17, which we target). */
   reduceMean(x: string, axes: number[], keepdims: boolean): string {
+    const blocked = this.blockedReduce('ReduceMean', x, axes, keepdims);
+    if (blocked !== undefined) return blocked;
     return this.emit('ReduceMean', [x], { axes, keepdims: keepdims ? 1 : 0 }, this.reducedShape(x, axes, keepdims));
+  }
+
+  /**
+   * A reduction over the spatial axes (and possibly the batch) of a blocked tensor: the nchwc GlobalAveragePool
+   * gives the per-image channel means [N, C, 1, 1] (plain memory order), then a small reduction over the batch.
+   * Summing per image first also keeps float32 accuracy (one long strided sum missed PyTorch by 2.6e-3). The
+   * result is plain. Undefined for other axes.
+   */
+  private blockedReduce(op: 'ReduceSum' | 'ReduceMean', x: string, axes: number[], keepdims: boolean): string | undefined {
+    const s = this.shape(x);
+    if (!this.blockedTensors.has(x) || !axes.includes(2) || !axes.includes(3) || axes.includes(1)) return undefined;
+    const shape = this.reducedShape(x, axes, keepdims);
+    let r = this.onnx.contribOp('GlobalAveragePool', [x], {}, NCHWC_DOMAIN);
+    if (op === 'ReduceSum') r = this.onnx.op('Mul', [r, this.constF([s[2]! * s[3]!])]);
+    if (axes.includes(0)) r = op === 'ReduceSum' ? this.onnx.op(op, [r, this.constI64([0])], { keepdims: 1 }) : this.onnx.op(op, [r], { axes: [0], keepdims: 1 });
+    if (!keepdims) r = this.onnx.op('Reshape', [r, this.constI64([...shape])]);
+    return this.record(r, shape);
   }
 
   // ---- linear algebra ------------------------------------------------------------------------------------------
@@ -281,7 +337,7 @@ export class Emitter {
     if (sa.length < 2 || sa.length !== sb.length || sa[sa.length - 1] !== sb[sb.length - 1] || sa.slice(0, -2).some((d, i) => d !== sb[i])) {
       this.fail('FusedMatMul', `${fmt(sa)} x ${fmt(sb)}ᵀ`);
     }
-    const name = this.onnx.contribOp('FusedMatMul', [a, b], { transB: 1, alpha: { f: 1 } });
+    const name = this.onnx.contribOp('FusedMatMul', [this.plain(a), this.plain(b)], { transB: 1, alpha: { f: 1 } });
     return this.record(name, [...sa.slice(0, -1), sb[sb.length - 2]!]);
   }
 
@@ -334,9 +390,9 @@ export class Emitter {
     const filter = blockedInput ? reorderFilterOIHWBiBo(weight.data, o, i, kh * kw, block) : reorderFilterOIHWBo(weight.data, o, i, kh * kw, block);
     // A fresh initializer, not a deduplicated constant: hashing every filter's bytes cost more than it saved.
     const wBlocked = this.onnx.addFreshInitializer(`${w}.nchwc`, f32(weight.dims, filter));
-    const xIn = blockedInput ? this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN) : x;
-    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN);
-    return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels: o }, NCHWC_DOMAIN, out), shape);
+    const xIn = blockedInput ? this.nchwcInput(x) : x;
+    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN, out);
+    return this.blockedResult(y, shape);
   }
 
   /**
@@ -375,21 +431,112 @@ export class Emitter {
       ...extra,
     };
     const shape = [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)];
-    if (this.nchwcBlock > 0 && s.length === 4 && s[1]! % this.nchwcBlock === 0) return this.nchwcWrapped(op, x, attrs, s[1]!, shape, out);
+    if (this.nchwcBlock > 0 && s.length === 4 && s[1]! % this.nchwcBlock === 0) return this.nchwcPool(op, x, attrs, shape, out);
     return this.emit(op, [x], attrs, shape, out);
   }
 
   globalAvgPool(x: string, out?: string): string {
     const s = this.shape(x);
     const shape = [s[0]!, s[1]!, 1, 1];
-    if (this.nchwcBlock > 0 && s[1]! % this.nchwcBlock === 0) return this.nchwcWrapped('GlobalAveragePool', x, {}, s[1]!, shape, out);
+    if (this.nchwcBlock > 0 && s[1]! % this.nchwcBlock === 0) return this.nchwcPool('GlobalAveragePool', x, {}, shape, out);
     return this.emit('GlobalAveragePool', [x], {}, shape, out);
   }
 
-  /** ReorderInput -> the nchwc-domain op -> ReorderOutput, for ops whose blocked kernel takes x alone (pools). */
-  private nchwcWrapped(op: string, x: string, attrs: Record<string, AttrValue>, channels: number, shape: FullShape, out?: string): string {
-    const y = this.onnx.contribOp(op, [this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN)], attrs, NCHWC_DOMAIN);
-    return this.record(this.onnx.contribOp('ReorderOutput', [y], { channels }, NCHWC_DOMAIN, out), shape);
+  /**
+   * A pool as its nchwc-domain kernel. A global pool's [N, C, 1, 1] result is in plain memory order already, so it
+   * is kept as the plain value.
+   */
+  private nchwcPool(op: string, x: string, attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
+    const y = this.onnx.contribOp(op, [this.nchwcInput(x)], attrs, NCHWC_DOMAIN, out);
+    return shape[2]! * shape[3]! === 1 ? this.record(y, shape) : this.blockedResult(y, shape);
+  }
+
+  // ---- blocked (NCHWc) layout ----------------------------------------------------------------------------------
+  //
+  // With nchwcBlock = B > 0, a 4-D tensor [N, C, H, W] with C a multiple of B may live in onnxruntime's blocked
+  // layout: the same 4-D shape, but memory ordered as [N, C/B, H, W, B] (what the nchwc kernels read and write).
+  // Convs and pools produce blocked tensors, elementwise ops keep them blocked, per-channel affine maps run as
+  // depthwise nchwc convs (channelAffine) and spatial reductions as nchwc global pools; every other op gets plain
+  // inputs (a ReorderOutput, made once per tensor). Between two convs a tensor then never goes back to plain: no
+  // reorders around the batch-norm and ReLU ops of every layer.
+
+  private readonly blockedTensors = new Set<string>();
+  private readonly plainValues = new Map<string, string>();
+  private readonly blockedValues = new Map<string, string>();
+
+  private blockedDims(s: FullShape): number[] {
+    return [s[0]!, s[1]! / this.nchwcBlock, s[2]!, s[3]!, this.nchwcBlock];
+  }
+
+  /** Marks an nchwc kernel's result (or a reshape back from the 5-D view) as a blocked tensor. */
+  private blockedResult(y: string, shape: FullShape): string {
+    this.blockedTensors.add(y);
+    return this.record(y, shape);
+  }
+
+  /** x as an nchwc kernel takes it: a blocked tensor as it is, a plain one reordered (once). */
+  private nchwcInput(x: string): string {
+    return this.blockedValue(x);
+  }
+
+  /** The blocked value of a full 4-D tensor: itself, or a ReorderInput of the plain one (made once). */
+  private blockedValue(x: string): string {
+    if (this.blockedTensors.has(x)) return x;
+    const cached = this.blockedValues.get(x);
+    if (cached !== undefined) return cached;
+    const value = this.onnx.contribOp('ReorderInput', [x], {}, NCHWC_DOMAIN);
+    this.blockedValues.set(x, value);
+    return value;
+  }
+
+  /** Whether a tensor lives in the blocked layout (rules may pick forms that run fastest there). */
+  isBlocked(x: string): boolean {
+    return this.blockedTensors.has(x);
+  }
+
+  /**
+   * x·scale + shift (+ add) for a blocked (or blockable) x, with scale and shift per channel ([1,C,1,1], blocked or not; scale
+   * undefined means 1, shift undefined means 0) and `add` shaped like x: ONE depthwise 1×1 nchwc Conv whose filter
+   * and bias are the runtime scale and shift and whose Sum input is `add`. That is one pass over memory where the
+   * broadcast Mul/Add/Sub on blocked values take one each, at a fraction of their speed.
+   */
+  channelAffine(x: string, scale: string | undefined, shift: string | undefined, add?: string, out?: string): string {
+    const s = this.shape(x);
+    const c = s[1]!;
+    if (!(this.nchwcBlock > 0 && s.length === 4 && c % this.nchwcBlock === 0)) this.fail('channelAffine', `${fmt(s)} cannot be blocked`);
+    const vector = (v: string | undefined, fill: number, dims: number[]): string =>
+      v === undefined ? this.constF(new Array<number>(c).fill(fill), dims) : this.onnx.op('Reshape', [v, this.constI64(dims)]);
+    const inputs = [this.nchwcInput(x), vector(scale, 1, [c, 1, 1, 1]), vector(shift, 0, [c])];
+    if (add !== undefined) inputs.push(this.nchwcInput(add));
+    const y = this.onnx.contribOp('Conv', inputs, { kernel_shape: [1, 1], group: c }, NCHWC_DOMAIN, out);
+    return this.blockedResult(y, s);
+  }
+
+  /** The plain NCHW value of a tensor (itself when it is not blocked). */
+  plain(x: string): string {
+    if (!this.blockedTensors.has(x)) return x;
+    const cached = this.plainValues.get(x);
+    if (cached !== undefined) return cached;
+    const s = this.shape(x);
+    // A blocked [N, C, 1, 1] is in plain memory order already.
+    if (s[2]! * s[3]! === 1) return x;
+    const value = this.onnx.contribOp('ReorderOutput', [x], { channels: s[1]! }, NCHWC_DOMAIN);
+    this.plainValues.set(x, value);
+    return this.record(value, s);
+  }
+
+  /**
+   * An operand of a broadcasting elementwise op on blocked values, as a 5-D view that broadcasts against
+   * [N, C/B, H, W, B]: blocked tensors reshaped (no copy), all-ones shapes unchanged, channel-free shapes [a,1,h,w]
+   * as [a,1,h,w,1], per-channel ones [a,C,1,1] as [a,C/B,1,1,B], full plain tensors reordered first.
+   */
+  private blockedView5(x: string): string {
+    const s = this.shape(x);
+    if (s.every((d) => d === 1)) return x;
+    const [a, c, h, w] = [...new Array<number>(4 - s.length).fill(1), ...s] as [number, number, number, number];
+    if (c === 1) return this.onnx.op('Reshape', [x, this.constI64([a, 1, h, w, 1])]);
+    if (h * w === 1 && !this.blockedTensors.has(x)) return this.onnx.op('Reshape', [x, this.constI64(this.blockedDims([a, c, 1, 1]))]);
+    return this.onnx.op('Reshape', [this.blockedValue(x), this.constI64(this.blockedDims([a, c, h, w]))]);
   }
 
   /** MaxPool with its Indices output (flat NCHW indices into the unpadded input, int64). */
@@ -399,7 +546,7 @@ export class Emitter {
     const shape = [s[0]!, s[1]!, this.windowOut(s[2]!, w), this.windowOut(s[3]!, w)];
     const names = this.onnx.node(
       'MaxPool',
-      [x],
+      [this.plain(x)],
       { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.padding, a.padding, a.padding, a.padding] },
       out === undefined ? 2 : [out, `${out}:indices`],
     );

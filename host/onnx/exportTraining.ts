@@ -143,7 +143,7 @@ export function exportTraining(
   const outputs: TrainingTensorInfo[] = [];
   const emitOut = (info: TrainingTensorInfo, tensor: string | null): void => {
     if (tensor === null) g.zeros(info.dims, info.name);
-    else g.unary('Identity', tensor, {}, info.name);
+    else g.unary('Identity', g.plain(tensor), {}, info.name);
     g.output(info.name);
     outputs.push(info);
   };

@@ -30,7 +30,8 @@ export const batchNormRule: OpRule<'batchNorm'> = {
       return { output: y, saved: { scale, invstd, rm } };
     }
     const mean = g.reduceMean(x, axes, true);
-    const xc = g.sub(x, mean);
+    // On a blocked x, x − μ is x·1 + (−μ) in one depthwise pass (the same float result).
+    const xc = g.isBlocked(x) ? g.channelAffine(x, undefined, g.mul(mean, g.constF([-1]))) : g.sub(x, mean);
     const variance = g.reduceMean(g.mul(xc, xc), axes, true);
     const invstd = g.unary('Reciprocal', g.unary('Sqrt', g.add(variance, eps)));
     // γ and β are baked-in values: at their PyTorch init (γ ≡ 1, β ≡ 0) the multiply and the add are exact
@@ -38,9 +39,12 @@ export const batchNormRule: OpRule<'batchNorm'> = {
     const unitGamma = ctx.paramValue('weight').every((v) => v === 1);
     const zeroBeta = ctx.paramValue('bias').every((v) => v === 0);
     const scale = unitGamma ? invstd : g.mul(g.reshape(ctx.param('weight'), pshape), invstd);
-    const y = zeroBeta
-      ? g.mul(xc, scale, ctx.outputName)
-      : g.add(g.mul(xc, scale), g.reshape(ctx.param('bias'), pshape), ctx.outputName);
+    const beta = zeroBeta ? undefined : g.reshape(ctx.param('bias'), pshape);
+    const y = g.isBlocked(xc)
+      ? g.channelAffine(xc, scale, beta, undefined, ctx.outputName)
+      : beta === undefined
+        ? g.mul(xc, scale, ctx.outputName)
+        : g.add(g.mul(xc, scale), beta, ctx.outputName);
     const unbiased = g.mul(variance, g.constF([m > 1 ? m / (m - 1) : NaN]));
     return {
       output: y,
@@ -77,6 +81,12 @@ export const batchNormRule: OpRule<'batchNorm'> = {
       if (needGamma) params.weight = g.reshape(g.mul(meanDyXhat, g.constF([m])), [c]);
       if (needBeta) params.bias = g.reshape(g.mul(meanDy, g.constF([m])), [c]);
       if (!needX) return { inputs: [null], params };
+      if (g.isBlocked(xhat)) {
+        // Blocked: dx = x̂·(−r·mean(dy·x̂)) + (dy·r − r·mean(dy)), two depthwise passes (the second adds the first).
+        const negR = g.mul(invstd, g.constF([-1]));
+        const part = g.channelAffine(dy, invstd, g.mul(meanDy, negR));
+        return { inputs: [g.channelAffine(xhat, g.mul(meanDyXhat, negR), undefined, part)], params };
+      }
       return { inputs: [g.mul(g.sub(g.sub(dy, meanDy), g.mul(xhat, meanDyXhat)), invstd)], params };
     }
     // dx = scale · (dy − mean(dy) − xc · r² · mean(dy·xc)); dγ = r · Σ dy·xc; dβ = Σ dy

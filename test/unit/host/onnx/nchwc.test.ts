@@ -1,7 +1,7 @@
 /**
- * Training graphs emitted with onnxruntime's blocked (NCHWc) convs and pools, run with ORT's optimiser disabled,
- * against the plain graphs run at level 'all' (where ORT applies its own NCHWc rewrite): same loss, logits and
- * gradients. Also the filter layouts on a block size small enough to check by hand.
+ * Training graphs emitted in onnxruntime's blocked (NCHWc) layout (blocked convs and pools, batch-norm and ReLU
+ * on blocked values), run with ORT's optimiser disabled, against the plain graphs run at level 'all' (where ORT
+ * applies its own NCHWc rewrite to the convs alone): same loss, logits, BN statistics and gradients. Also the filter layouts on a block size small enough to check by hand.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -69,9 +69,9 @@ describe('blocked training graphs', async () => {
         num += (got[i]! - want[i]!) ** 2;
         den += want[i]! ** 2;
       }
-      // Relative L2, with an absolute floor for gradients that vanish in exact arithmetic (a BN's Σdy when another
-      // BN follows: ~1e-9 of rounding either way).
-      expect(Math.sqrt(num), name).toBeLessThan(1e-5 * Math.sqrt(den) + 1e-7);
+      // Relative L2, with an absolute floor for values that vanish in exact arithmetic and are pure rounding in
+      // both (a BN's Σdy when another BN follows; the batch mean of a sum of BN outputs): summation order differs.
+      expect(Math.sqrt(num), name).toBeLessThan(1e-5 * Math.sqrt(den) + 1e-6);
     }
   });
 
