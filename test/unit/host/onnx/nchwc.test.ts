@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { initWeights } from '../../../../host/ir/init.js';
+import { listParams } from '../../../../host/ir/params.js';
 import { reorderFilterOIHWBiBo, reorderFilterOIHWBo } from '../../../../host/onnx/nchwc.js';
 import { exportTraining } from '../../../../host/onnx/exportTraining.js';
 import { nchwcBlockSize } from '../../../../host/proxies/nchwcSupport.js';
@@ -36,17 +37,41 @@ describe('blocked training graphs', async () => {
     '|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_1x1~2|',
   ];
 
-  it.skipIf(block === 0).each(cells)('give what the plain graph gives under ORT\'s own rewrite: %s', async (arch) => {
+  // PyTorch init (γ ≡ 1, β ≡ 0: BN in its x̂ form), trained-looking γ and β (the general BN form, whose per-channel
+  // broadcasts run on 5-D views), and eval-mode BN (running statistics).
+  const variants = cells.flatMap((arch) => [
+    { arch, bn: 'init' as const },
+    { arch, bn: 'trained' as const },
+    { arch, bn: 'eval' as const },
+  ]);
+
+  it.skipIf(block === 0).each(variants)('give what the plain graph gives under ORT\'s own rewrite: $bn BN, $arch', async ({ arch, bn }) => {
     // C=16, one cell per stage: the stem (3 input channels, read as NCHW), stride-2 residual blocks and pools.
     const graph = buildNb201Network(arch, { channels: 16, cellsPerStage: 1 });
     const weights = initWeights(graph, 3);
+    if (bn !== 'init') {
+      for (const p of listParams(graph)) {
+        const v = weights.get(p.name)!;
+        if (p.kind === 'bnWeight') v.forEach((_, i) => (v[i] = 1 + 0.3 * Math.sin(i + 1)));
+        if (p.kind === 'bnBias' || p.kind === 'bnRunningMean') v.forEach((_, i) => (v[i] = 0.1 * Math.cos(i)));
+        if (p.kind === 'bnRunningVar') v.forEach((_, i) => (v[i] = 0.5 + 0.25 * Math.sin(i)));
+      }
+    }
     const batch = 8;
     const feeds = {
       input: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 32, 32]),
       labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), [batch]),
     };
+    const tensors = ['stem.1', 'lastact.0', 'lastact.1'];
     const outputs = async (nchwcBlock: number): Promise<{ level: string; ops: Set<string>; values: Record<string, Float32Array> }> => {
-      const model = exportTraining(graph, weights, { batch, paramGrads: 'trainable', nchwcBlock });
+      const model = exportTraining(graph, weights, {
+        batch,
+        paramGrads: 'trainable',
+        activations: tensors,
+        activationGrads: tensors,
+        bnMode: bn === 'eval' ? 'eval' : 'train',
+        nchwcBlock,
+      });
       const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
       const result = await session.run(feeds);
       await session.release();
