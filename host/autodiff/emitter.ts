@@ -32,7 +32,8 @@ export class Emitter {
 
   /**
    * @param nchwcBlock when > 0, convs and pools with suitable channel counts are emitted as onnxruntime's blocked
-   *   (NCHWc) kernels with this block size, wrapped in reorders (see host/onnx/nchwc.ts); 0 emits plain ONNX.
+   *   (NCHWc) kernels with this block size, and their results stay blocked (see the layout section below and
+   *   host/onnx/nchwc.ts); 0 emits plain ONNX.
    */
   constructor(
     name: string,
@@ -174,10 +175,6 @@ export class Emitter {
 
   reshape(x: string, dims: FullShape, out?: string): string {
     if (prod(dims) !== prod(this.shape(x))) this.fail('Reshape', `${fmt(this.shape(x))} has no ${fmt(dims)} view`);
-    // A blocked [N, C, 1, 1] is already in plain memory order: reshape its value directly, no reorder.
-    const s = this.shape(x);
-    if (this.blockedTensors.has(x) && s[2]! * s[3]! === 1) return this.record(this.onnx.op('Reshape', [x, this.constI64([...dims])], {}, out), dims);
-    // (plain() below returns such a tensor as it is, so the general path would do the same.)
     return this.emit('Reshape', [x, this.constI64([...dims])], {}, dims, out);
   }
 
@@ -377,8 +374,8 @@ export class Emitter {
 
   /**
    * The blocked form of a plain (ungrouped) conv whose weight is an initializer, as ORT's own NCHWc transformer
-   * would build it: ReorderInput (skipped for an input with fewer than B channels, which the kernel reads as NCHW)
-   * -> nchwc Conv with the reordered filter -> ReorderOutput. Undefined when the conv does not qualify.
+   * would build it: an nchwc Conv with the reordered filter, reading a blocked input (or an NCHW one when it has
+   * fewer than B channels, e.g. RGB) and giving a blocked result. Undefined when the conv does not qualify.
    */
   private nchwcConv(x: string, w: string, b: string | undefined, a: ConvLikeAttrs, shape: FullShape, out?: string): string | undefined {
     const block = this.nchwcBlock;
@@ -390,7 +387,7 @@ export class Emitter {
     const filter = blockedInput ? reorderFilterOIHWBiBo(weight.data, o, i, kh * kw, block) : reorderFilterOIHWBo(weight.data, o, i, kh * kw, block);
     // A fresh initializer, not a deduplicated constant: hashing every filter's bytes cost more than it saved.
     const wBlocked = this.onnx.addFreshInitializer(`${w}.nchwc`, f32(weight.dims, filter));
-    const xIn = blockedInput ? this.nchwcInput(x) : x;
+    const xIn = blockedInput ? this.blockedValue(x) : x;
     const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN, out);
     return this.blockedResult(y, shape);
   }
@@ -447,7 +444,7 @@ export class Emitter {
    * is kept as the plain value.
    */
   private nchwcPool(op: string, x: string, attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
-    const y = this.onnx.contribOp(op, [this.nchwcInput(x)], attrs, NCHWC_DOMAIN, out);
+    const y = this.onnx.contribOp(op, [this.blockedValue(x)], attrs, NCHWC_DOMAIN, out);
     return shape[2]! * shape[3]! === 1 ? this.record(y, shape) : this.blockedResult(y, shape);
   }
 
@@ -474,12 +471,7 @@ export class Emitter {
     return this.record(y, shape);
   }
 
-  /** x as an nchwc kernel takes it: a blocked tensor as it is, a plain one reordered (once). */
-  private nchwcInput(x: string): string {
-    return this.blockedValue(x);
-  }
-
-  /** The blocked value of a full 4-D tensor: itself, or a ReorderInput of the plain one (made once). */
+  /** The blocked value of a full 4-D tensor, as nchwc kernels take it: itself, or a ReorderInput (made once). */
   private blockedValue(x: string): string {
     if (this.blockedTensors.has(x)) return x;
     const cached = this.blockedValues.get(x);
@@ -495,10 +487,10 @@ export class Emitter {
   }
 
   /**
-   * x·scale + shift (+ add) for a blocked (or blockable) x, with scale and shift per channel ([1,C,1,1], blocked or not; scale
+   * x·scale + shift (+ add) for a blocked (or blockable) x, with scale and shift per channel ([1,C,1,1]; scale
    * undefined means 1, shift undefined means 0) and `add` shaped like x: ONE depthwise 1×1 nchwc Conv whose filter
    * and bias are the runtime scale and shift and whose Sum input is `add`. That is one pass over memory where the
-   * broadcast Mul/Add/Sub on blocked values take one each, at a fraction of their speed.
+   * broadcast Mul/Add/Sub on blocked values take one each, on 5-D views that onnxruntime broadcasts slowly.
    */
   channelAffine(x: string, scale: string | undefined, shift: string | undefined, add?: string, out?: string): string {
     const s = this.shape(x);
@@ -506,8 +498,8 @@ export class Emitter {
     if (!(this.nchwcBlock > 0 && s.length === 4 && c % this.nchwcBlock === 0)) this.fail('channelAffine', `${fmt(s)} cannot be blocked`);
     const vector = (v: string | undefined, fill: number, dims: number[]): string =>
       v === undefined ? this.constF(new Array<number>(c).fill(fill), dims) : this.onnx.op('Reshape', [v, this.constI64(dims)]);
-    const inputs = [this.nchwcInput(x), vector(scale, 1, [c, 1, 1, 1]), vector(shift, 0, [c])];
-    if (add !== undefined) inputs.push(this.nchwcInput(add));
+    const inputs = [this.blockedValue(x), vector(scale, 1, [c, 1, 1, 1]), vector(shift, 0, [c])];
+    if (add !== undefined) inputs.push(this.blockedValue(add));
     const y = this.onnx.contribOp('Conv', inputs, { kernel_shape: [1, 1], group: c }, NCHWC_DOMAIN, out);
     return this.blockedResult(y, s);
   }

@@ -8,6 +8,9 @@ import type { ForwardResult, OpRule } from '../rule.js';
  * Also reports μ and the UNBIASED variance σ²·M/(M−1), which PyTorch folds into running_var (Zen-score).
  * Eval mode: y = x·A + B with A = γ/√(running_var + eps), B = β − running_mean·A; dx = dy·A,
  *   dγ = Σ dy·(x − running_mean)/√(running_var + eps), dβ = Σ dy.
+ * On blocked (NCHWc) tensors every per-channel map a·t + b (+ u) is one depthwise pass (Emitter.channelAffine)
+ * instead of broadcast ops, so the backward is written as two such passes: dx = xc·(−k·scale) + (dy·scale −
+ * scale·mean(dy)).
  */
 export const batchNormRule: OpRule<'batchNorm'> = {
   forward: (ctx): ForwardResult => {
@@ -26,7 +29,7 @@ export const batchNormRule: OpRule<'batchNorm'> = {
       const invstd = g.unary('Reciprocal', g.unary('Sqrt', g.add(g.reshape(ctx.param('running_var'), pshape), eps)));
       const scale = g.mul(gamma, invstd);
       const shift = g.sub(beta, g.mul(rm, scale));
-      const y = g.add(g.mul(x, scale), shift, ctx.outputName);
+      const y = g.isBlocked(x) ? g.channelAffine(x, scale, shift, undefined, ctx.outputName) : g.add(g.mul(x, scale), shift, ctx.outputName);
       return { output: y, saved: { scale, invstd, rm } };
     }
     const mean = g.reduceMean(x, axes, true);
@@ -71,7 +74,8 @@ export const batchNormRule: OpRule<'batchNorm'> = {
         params.weight = g.reduceSum(g.mul(dy, xhat), axes, false);
       }
       if (needBeta) params.bias = g.reduceSum(dy, axes, false);
-      return { inputs: [needX ? g.mul(dy, scale) : null], params };
+      const dx = !needX ? null : g.isBlocked(dy) ? g.channelAffine(dy, scale, undefined) : g.mul(dy, scale);
+      return { inputs: [dx], params };
     }
     const { xc, xhat } = ctx.saved as { xc: string; xhat?: string };
     const meanDy = needX || needBeta ? g.reduceMean(dy, axes, true) : '';
@@ -95,6 +99,12 @@ export const batchNormRule: OpRule<'batchNorm'> = {
     if (needBeta) params.bias = g.reshape(g.mul(meanDy, g.constF([m])), [c]);
     if (!needX) return { inputs: [null], params };
     const k = g.mul(g.mul(invstd, invstd), meanDyXc);
+    if (g.isBlocked(xc)) {
+      // Blocked: dx = xc·(−k·scale) + (dy·scale − scale·mean(dy)), two depthwise passes as in the x̂ form.
+      const negScale = g.mul(scale, g.constF([-1]));
+      const part = g.channelAffine(dy, scale, g.mul(meanDy, negScale));
+      return { inputs: [g.channelAffine(xc, g.mul(k, negScale), undefined, part)], params };
+    }
     const dx = g.mul(g.sub(g.sub(dy, meanDy), g.mul(xc, k)), scale);
     return { inputs: [dx], params };
   },
