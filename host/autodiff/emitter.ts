@@ -97,11 +97,13 @@ export class Emitter {
    */
   private emitElementwise(opType: string, inputs: string[], attrs: Record<string, AttrValue>, shape: FullShape, out?: string): string {
     const block = this.nchwcBlock;
-    if (!(block > 0 && shape.length === 4 && shape[1]! % block === 0 && inputs.some((i) => this.blockedTensors.has(i)))) {
+    const scalar = (i: string): boolean => this.shape(i).every((d) => d === 1) && this.shape(i).length <= 4;
+    // A bool tensor (a comparison's mask) cannot be reordered: with a plain mask the op stays plain.
+    const plainMask = inputs.some((i) => this.boolTensors.has(i) && !this.blockedTensors.has(i) && !scalar(i));
+    if (!(block > 0 && shape.length === 4 && shape[1]! % block === 0 && inputs.some((i) => this.blockedTensors.has(i))) || plainMask) {
       return this.emit(opType, inputs, attrs, shape, out);
     }
     const full = (i: string): boolean => this.shape(i).length === 4 && this.shape(i).every((d, k) => d === shape[k]);
-    const scalar = (i: string): boolean => this.shape(i).every((d) => d === 1) && this.shape(i).length <= 4;
     if (inputs.every((i) => scalar(i) || full(i))) {
       const name = this.onnx.op(opType, inputs.map((i) => (scalar(i) ? i : this.blockedValue(i))), attrs, out);
       this.blockedTensors.add(name);
@@ -132,7 +134,9 @@ export class Emitter {
     b: string,
     out?: string,
   ): string {
-    return this.emitElementwise(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
+    const y = this.emitElementwise(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
+    if (op !== 'Add' && op !== 'Sub' && op !== 'Mul' && op !== 'Div') this.boolTensors.add(y);
+    return y;
   }
 
   add(a: string, b: string, out?: string): string {
@@ -458,6 +462,8 @@ export class Emitter {
   // reorders around the batch-norm and ReLU ops of every layer.
 
   private readonly blockedTensors = new Set<string>();
+  /** Results of comparisons (bool masks), which ReorderInput/ReorderOutput do not take. */
+  private readonly boolTensors = new Set<string>();
   private readonly plainValues = new Map<string, string>();
   private readonly blockedValues = new Map<string, string>();
 

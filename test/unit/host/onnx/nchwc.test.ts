@@ -5,11 +5,14 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { GraphBuilder } from '../../../../host/ir/builder.js';
 import { initWeights } from '../../../../host/ir/init.js';
 import { listParams } from '../../../../host/ir/params.js';
 import { reorderFilterOIHWBiBo, reorderFilterOIHWBo } from '../../../../host/onnx/nchwc.js';
 import { exportTraining } from '../../../../host/onnx/exportTraining.js';
 import { nchwcBlockSize } from '../../../../host/proxies/nchwcSupport.js';
+import { buildFlashNetwork } from '../../../../host/spaces/flash.js';
+import { buildIdwNetwork, IDW_INITIAL_STRUCTURE } from '../../../../host/spaces/idw.js';
 import { buildNb201Network } from '../../../../host/spaces/nb201.js';
 
 describe('NCHWc filter layouts', () => {
@@ -97,6 +100,72 @@ describe('blocked training graphs', async () => {
       // Relative L2, with an absolute floor for values that vanish in exact arithmetic and are pure rounding in
       // both (a BN's Σdy when another BN follows; the batch mean of a sum of BN outputs): summation order differs.
       expect(Math.sqrt(num), name).toBeLessThan(1e-5 * Math.sqrt(den) + 1e-6);
+    }
+  });
+
+  it.skipIf(block === 0)('mixes plain and blocked tensors correctly: a ReLU on a plain input whose gradient comes back blocked', async () => {
+    // The graph input is plain, so the ReLU's output (and its mask) are plain, while the conv after it is blocked
+    // and returns a blocked gradient: the backward's Where must not try to reorder a bool mask.
+    const b = new GraphBuilder('mixed');
+    let x = b.input([16, 8, 8]);
+    x = b.relu('act', x);
+    x = b.conv2d('conv', x, { outChannels: 16, kernel: 3, padding: 1, bias: false });
+    x = b.batchNorm('bn', x);
+    x = b.relu('act2', x);
+    x = b.globalAvgPool('gap', x);
+    x = b.flatten('flat', x);
+    x = b.linear('fc', x, { outFeatures: 10 });
+    const graph = b.build(x);
+    const weights = initWeights(graph, 1);
+    const batch = 4;
+    const feeds = {
+      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 16 * 64 }, (_, i) => Math.sin(i * 0.91)), [batch, 16, 8, 8]),
+      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i)), [batch]),
+    };
+    const run = async (nchwcBlock: number): Promise<Record<string, Float32Array>> => {
+      const model = exportTraining(graph, weights, { batch, paramGrads: 'trainable', inputGrad: true, nchwcBlock });
+      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
+      const result = await session.run(feeds);
+      await session.release();
+      return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array]));
+    };
+    const plain = await run(0);
+    const blocked = await run(block);
+    for (const [name, want] of Object.entries(plain)) {
+      const got = blocked[name]!;
+      const err = Math.sqrt(want.reduce((acc, w, i) => acc + (got[i]! - w) ** 2, 0));
+      const norm = Math.sqrt(want.reduce((acc, w) => acc + w * w, 0));
+      expect(err, name).toBeLessThan(1e-5 * norm + 1e-6);
+    }
+  });
+
+  // Other spaces mix blockable and unblockable widths, depthwise convs, hard-swish and concatenation, so plain and
+  // blocked tensors meet in every combination.
+  it.skipIf(block === 0).each([
+    ['IDW (ZiCo\'s initial structure)', () => buildIdwNetwork(IDW_INITIAL_STRUCTURE, { inputSize: 32, numClasses: 10 })],
+    ['FLASH', () => buildFlashNetwork({ depth: [2, 2, 2], width: [16, 24, 32], skip: [2, 3, 4] })],
+  ] as const)('matches the plain graph on %s', async (_label, build) => {
+    const graph = build();
+    const weights = initWeights(graph, 2);
+    const batch = 4;
+    const feeds = {
+      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.53)), [batch, 3, 32, 32]),
+      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i)), [batch]),
+    };
+    const run = async (nchwcBlock: number): Promise<Record<string, Float32Array>> => {
+      const model = exportTraining(graph, weights, { batch, paramGrads: 'weights', nchwcBlock });
+      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
+      const result = await session.run(feeds);
+      await session.release();
+      return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array]));
+    };
+    const plain = await run(0);
+    const blocked = await run(block);
+    for (const [name, want] of Object.entries(plain)) {
+      const got = blocked[name]!;
+      const err = Math.sqrt(want.reduce((acc, w, i) => acc + (got[i]! - w) ** 2, 0));
+      const norm = Math.sqrt(want.reduce((acc, w) => acc + w * w, 0));
+      expect(err, name).toBeLessThan(1e-4 * norm + 1e-6);
     }
   });
 
