@@ -56,25 +56,39 @@ export function zico(layers: readonly LayerGradients[]): ZicoBreakdown {
     }
     let s = 0;
     let nonzero = 0;
-    for (let j = 0; j < p; j++) {
-      let mean = 0;
-      let meanAbs = 0;
-      for (let b = 0; b < n; b++) {
-        const v = layer.batches[b]![j]!;
-        mean += v;
-        meanAbs += Math.abs(v);
+    if (n === 2) {
+      // The default N = 2 in closed form: μ/σ = ((|a|+|b|)/2) / (|a−b|/2) = (|a|+|b|)/|a−b|, σ ≠ 0 ⟺ a ≠ b
+      // (float64, as below; a tight loop over the two arrays, ~5x faster on a million parameters).
+      const [a, b] = layer.batches as [ArrayLike<number>, ArrayLike<number>];
+      for (let j = 0; j < p; j++) {
+        const x = a[j]!;
+        const y = b[j]!;
+        if (x !== y) {
+          s += (Math.abs(x) + Math.abs(y)) / Math.abs(x - y);
+          nonzero++;
+        }
       }
-      mean /= n;
-      meanAbs /= n;
-      let variance = 0;
-      for (let b = 0; b < n; b++) {
-        const d = layer.batches[b]![j]! - mean;
-        variance += d * d;
-      }
-      const sigma = Math.sqrt(variance / n);
-      if (sigma !== 0) {
-        s += meanAbs / sigma;
-        nonzero++;
+    } else {
+      for (let j = 0; j < p; j++) {
+        let mean = 0;
+        let meanAbs = 0;
+        for (let b = 0; b < n; b++) {
+          const v = layer.batches[b]![j]!;
+          mean += v;
+          meanAbs += Math.abs(v);
+        }
+        mean /= n;
+        meanAbs /= n;
+        let variance = 0;
+        for (let b = 0; b < n; b++) {
+          const d = layer.batches[b]![j]! - mean;
+          variance += d * d;
+        }
+        const sigma = Math.sqrt(variance / n);
+        if (sigma !== 0) {
+          s += meanAbs / sigma;
+          nonzero++;
+        }
       }
     }
     const term = s === 0 ? 0 : Math.log(s);

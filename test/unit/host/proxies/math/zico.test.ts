@@ -2,6 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { zico } from '../../../../../host/proxies/math/zico.js';
 
 describe('ZiCo aggregation (ALGORITHMS.md §A.1)', () => {
+  it('the N = 2 closed form equals the mean/std definition on float32 gradients, ties and zeros included', () => {
+    const a = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 0 : Math.sin(i) * 10 ** ((i % 5) - 3)));
+    const b = Float32Array.from(a, (v, i) => (i % 11 === 0 ? v : v + Math.cos(i) * 10 ** ((i % 3) - 4)));
+    let s = 0;
+    let nonzero = 0;
+    for (let j = 0; j < a.length; j++) {
+      const mean = (a[j]! + b[j]!) / 2;
+      const sigma = Math.sqrt(((a[j]! - mean) ** 2 + (b[j]! - mean) ** 2) / 2);
+      if (sigma !== 0) {
+        s += (Math.abs(a[j]!) + Math.abs(b[j]!)) / 2 / sigma;
+        nonzero++;
+      }
+    }
+    const r = zico([{ name: 'conv', batches: [a, b] }]);
+    expect(r.layers[0]!.nonzeroSigma).toBe(nonzero);
+    expect(r.layers[0]!.s).toBeCloseTo(s, 6);
+    expect(Math.abs(r.value - Math.log(s))).toBeLessThan(1e-12);
+  });
+
   it('test vector: g1=[1,-1,0,2], g2=[3,1,0,2] gives σ=[1,1,0,0], μ=[2,1,0,2], S=3, term ln 3 = 1.0986', () => {
     const r = zico([
       {
