@@ -1,15 +1,17 @@
 /**
  * Training graphs emitted in onnxruntime's blocked (NCHWc) layout (blocked convs and pools, batch-norm and ReLU
  * on blocked values), run with ORT's optimiser disabled, against the plain graphs run at level 'all' (where ORT
- * applies its own NCHWc rewrite to the convs alone): same loss, logits, BN statistics and gradients. Also the filter layouts on a block size small enough to check by hand.
+ * applies its own NCHWc rewrite to the convs alone): same loss, logits, BN statistics and gradients. Also the
+ * filter layouts on a block size small enough to check by hand.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../../host/ir/builder.js';
-import { initWeights } from '../../../../host/ir/init.js';
+import type { Graph } from '../../../../host/ir/graph.js';
+import { initWeights, type WeightMap } from '../../../../host/ir/init.js';
 import { listParams } from '../../../../host/ir/params.js';
 import { reorderFilterOIHWBiBo, reorderFilterOIHWBo } from '../../../../host/onnx/nchwc.js';
-import { exportTraining } from '../../../../host/onnx/exportTraining.js';
+import { exportTraining, type TrainingExportOptions, type TrainingModel } from '../../../../host/onnx/exportTraining.js';
 import { nchwcBlockSize } from '../../../../host/proxies/nchwcSupport.js';
 import { buildFlashNetwork } from '../../../../host/spaces/flash.js';
 import { buildIdwNetwork, IDW_INITIAL_STRUCTURE } from '../../../../host/spaces/idw.js';
@@ -33,6 +35,43 @@ describe('NCHWc filter layouts', () => {
   });
 });
 
+/** Runs one training step of the exported graph at the optimisation level the export asks for. */
+async function runTraining(
+  graph: Graph,
+  weights: WeightMap,
+  feeds: Record<string, ort.Tensor>,
+  options: TrainingExportOptions,
+): Promise<{ model: TrainingModel; values: Record<string, Float32Array> }> {
+  const model = exportTraining(graph, weights, options);
+  const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
+  const result = await session.run(feeds);
+  await session.release();
+  return { model, values: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array])) };
+}
+
+/** An image batch (sine pattern) and labels 0, 1, 2, ... mod 10. */
+function trainingFeeds(batch: number, image: [number, number, number], frequency: number): Record<string, ort.Tensor> {
+  return {
+    input: new ort.Tensor('float32', Float32Array.from({ length: batch * image[0] * image[1] * image[2] }, (_, i) => Math.sin(i * frequency)), [batch, ...image]),
+    labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), [batch]),
+  };
+}
+
+/**
+ * Every output within `relative` L2 of the plain graph's, with an absolute floor for values that vanish in exact
+ * arithmetic and are pure rounding in both (a BN's Σdy when another BN follows; the batch mean of a sum of BN
+ * outputs): the summation order differs.
+ */
+function expectSameOutputs(blocked: Record<string, Float32Array>, plain: Record<string, Float32Array>, relative: number): void {
+  expect(Object.keys(blocked).sort()).toEqual(Object.keys(plain).sort());
+  for (const [name, want] of Object.entries(plain)) {
+    const got = blocked[name]!;
+    const err = Math.sqrt(want.reduce((acc, w, i) => acc + (got[i]! - w) ** 2, 0));
+    const norm = Math.sqrt(want.reduce((acc, w) => acc + w * w, 0));
+    expect(err, name).toBeLessThan(relative * norm + 1e-6);
+  }
+}
+
 describe('blocked training graphs', async () => {
   const block = await nchwcBlockSize();
   const cells = [
@@ -40,8 +79,8 @@ describe('blocked training graphs', async () => {
     '|nor_conv_1x1~0|+|none~0|avg_pool_3x3~1|+|nor_conv_3x3~0|none~1|nor_conv_1x1~2|',
   ];
 
-  // PyTorch init (γ ≡ 1, β ≡ 0: BN in its x̂ form), trained-looking γ and β (the general BN form, whose per-channel
-  // broadcasts run on 5-D views), and eval-mode BN (running statistics).
+  // PyTorch init (γ ≡ 1, β ≡ 0: BN in its x̂ form), trained-looking γ and β (the general BN form), and eval-mode
+  // BN (running statistics).
   const variants = cells.flatMap((arch) => [
     { arch, bn: 'init' as const },
     { arch, bn: 'trained' as const },
@@ -61,46 +100,20 @@ describe('blocked training graphs', async () => {
       }
     }
     const batch = 8;
-    const feeds = {
-      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37)), [batch, 3, 32, 32]),
-      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), [batch]),
-    };
+    const feeds = trainingFeeds(batch, [3, 32, 32], 0.37);
     const tensors = ['stem.1', 'lastact.0', 'lastact.1'];
-    const outputs = async (nchwcBlock: number): Promise<{ level: string; ops: Set<string>; values: Record<string, Float32Array> }> => {
-      const model = exportTraining(graph, weights, {
-        batch,
-        paramGrads: 'trainable',
-        activations: tensors,
-        activationGrads: tensors,
-        bnMode: bn === 'eval' ? 'eval' : 'train',
-        nchwcBlock,
-      });
-      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
-      const result = await session.run(feeds);
-      await session.release();
-      const text = Buffer.from(model.bytes).toString('latin1');
-      const ops = new Set(['com.microsoft.nchwc', 'ReorderInput'].filter((s) => text.includes(s)));
-      return { level: model.graphOptimizationLevel, ops, values: Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array])) };
+    const options: TrainingExportOptions = { batch, paramGrads: 'trainable', activations: tensors, activationGrads: tensors, bnMode: bn === 'eval' ? 'eval' : 'train' };
+    const plain = await runTraining(graph, weights, feeds, { ...options, nchwcBlock: 0 });
+    const blocked = await runTraining(graph, weights, feeds, { ...options, nchwcBlock: block });
+    const nchwcOps = (m: TrainingModel): string[] => {
+      const text = Buffer.from(m.bytes).toString('latin1');
+      return ['com.microsoft.nchwc', 'ReorderInput'].filter((op) => text.includes(op));
     };
-    const plain = await outputs(0);
-    const blocked = await outputs(block);
-    expect(plain.level).toBe('all');
-    expect(plain.ops.size).toBe(0);
-    expect(blocked.level).toBe('disabled');
-    expect(blocked.ops.size).toBe(2);
-    expect(Object.keys(blocked.values).sort()).toEqual(Object.keys(plain.values).sort());
-    for (const [name, want] of Object.entries(plain.values)) {
-      const got = blocked.values[name]!;
-      let num = 0;
-      let den = 0;
-      for (let i = 0; i < want.length; i++) {
-        num += (got[i]! - want[i]!) ** 2;
-        den += want[i]! ** 2;
-      }
-      // Relative L2, with an absolute floor for values that vanish in exact arithmetic and are pure rounding in
-      // both (a BN's Σdy when another BN follows; the batch mean of a sum of BN outputs): summation order differs.
-      expect(Math.sqrt(num), name).toBeLessThan(1e-5 * Math.sqrt(den) + 1e-6);
-    }
+    expect(plain.model.graphOptimizationLevel).toBe('all');
+    expect(nchwcOps(plain.model)).toHaveLength(0);
+    expect(blocked.model.graphOptimizationLevel).toBe('disabled');
+    expect(nchwcOps(blocked.model)).toHaveLength(2);
+    expectSameOutputs(blocked.values, plain.values, 1e-5);
   });
 
   it.skipIf(block === 0)('mixes plain and blocked tensors correctly: a ReLU on a plain input whose gradient comes back blocked', async () => {
@@ -117,26 +130,11 @@ describe('blocked training graphs', async () => {
     x = b.linear('fc', x, { outFeatures: 10 });
     const graph = b.build(x);
     const weights = initWeights(graph, 1);
-    const batch = 4;
-    const feeds = {
-      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 16 * 64 }, (_, i) => Math.sin(i * 0.91)), [batch, 16, 8, 8]),
-      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i)), [batch]),
-    };
-    const run = async (nchwcBlock: number): Promise<Record<string, Float32Array>> => {
-      const model = exportTraining(graph, weights, { batch, paramGrads: 'trainable', inputGrad: true, nchwcBlock });
-      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
-      const result = await session.run(feeds);
-      await session.release();
-      return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array]));
-    };
-    const plain = await run(0);
-    const blocked = await run(block);
-    for (const [name, want] of Object.entries(plain)) {
-      const got = blocked[name]!;
-      const err = Math.sqrt(want.reduce((acc, w, i) => acc + (got[i]! - w) ** 2, 0));
-      const norm = Math.sqrt(want.reduce((acc, w) => acc + w * w, 0));
-      expect(err, name).toBeLessThan(1e-5 * norm + 1e-6);
-    }
+    const feeds = trainingFeeds(4, [16, 8, 8], 0.91);
+    const options: TrainingExportOptions = { batch: 4, paramGrads: 'trainable', inputGrad: true };
+    const plain = await runTraining(graph, weights, feeds, { ...options, nchwcBlock: 0 });
+    const blocked = await runTraining(graph, weights, feeds, { ...options, nchwcBlock: block });
+    expectSameOutputs(blocked.values, plain.values, 1e-5);
   });
 
   // Other spaces mix blockable and unblockable widths, depthwise convs, hard-swish and concatenation, so plain and
@@ -147,26 +145,10 @@ describe('blocked training graphs', async () => {
   ] as const)('matches the plain graph on %s', async (_label, build) => {
     const graph = build();
     const weights = initWeights(graph, 2);
-    const batch = 4;
-    const feeds = {
-      input: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.53)), [batch, 3, 32, 32]),
-      labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i)), [batch]),
-    };
-    const run = async (nchwcBlock: number): Promise<Record<string, Float32Array>> => {
-      const model = exportTraining(graph, weights, { batch, paramGrads: 'weights', nchwcBlock });
-      const session = await ort.InferenceSession.create(model.bytes, { graphOptimizationLevel: model.graphOptimizationLevel, intraOpNumThreads: 1 });
-      const result = await session.run(feeds);
-      await session.release();
-      return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Float32Array]));
-    };
-    const plain = await run(0);
-    const blocked = await run(block);
-    for (const [name, want] of Object.entries(plain)) {
-      const got = blocked[name]!;
-      const err = Math.sqrt(want.reduce((acc, w, i) => acc + (got[i]! - w) ** 2, 0));
-      const norm = Math.sqrt(want.reduce((acc, w) => acc + w * w, 0));
-      expect(err, name).toBeLessThan(1e-4 * norm + 1e-6);
-    }
+    const feeds = trainingFeeds(4, [3, 32, 32], 0.53);
+    const plain = await runTraining(graph, weights, feeds, { batch: 4, paramGrads: 'weights', nchwcBlock: 0 });
+    const blocked = await runTraining(graph, weights, feeds, { batch: 4, paramGrads: 'weights', nchwcBlock: block });
+    expectSameOutputs(blocked.values, plain.values, 1e-4);
   });
 
   it.skipIf(block === 0)('keeps ORT\'s optimiser on when a conv could not be blocked (channels not a multiple of the block)', () => {
