@@ -19,6 +19,7 @@ import random
 import sys
 
 import numpy as np
+from rank_stats import spearman  # scripts/bench, this script's own directory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '../../../shared/data/nb201/nb201_accuracy.csv')
@@ -36,24 +37,6 @@ def cell_params(arch):
 
 params = np.array([cell_params(r['arch_str']) for r in rows], float)
 acc = {k: np.array([float(r[k]) for r in rows]) for k in COLUMNS}
-
-
-def ranks(x):
-    order = np.argsort(x, kind='mergesort')
-    r = np.empty(len(x))
-    sorted_x = x[order]
-    i = 0
-    while i < len(x):  # average ranks over ties, as scipy.stats.spearmanr
-        j = i
-        while j + 1 < len(x) and sorted_x[j + 1] == sorted_x[i]:
-            j += 1
-        r[order[i:j + 1]] = (i + j) / 2
-        i = j + 1
-    return r
-
-
-def spearman(a, b):
-    return np.corrcoef(ranks(a), ranks(b))[0, 1]
 
 
 def samplers():

@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'golden'))
 import nb201_golden as g  # noqa: E402
+from rank_stats import spearman  # noqa: E402  (scripts/bench, this script's own directory)
 
 SAMPLE = os.path.join(g.REPO, 'data', 'cifar10-sample', 'cifar10_train_512.bin')
 
@@ -47,24 +48,6 @@ def zico(arch, data, init_seed):
     per_batch = [g.batch_gradients(net, x, y)[1] for x, y in data]
     stacks = [np.stack([grads[layer] for grads in per_batch]) for layer in range(len(per_batch[0]))]
     return float(g.zico_float32_reference(stacks))
-
-
-def average_ranks(values):
-    order = np.argsort(values, kind='mergesort')
-    ranks = np.empty(len(values))
-    sorted_values = np.asarray(values)[order]
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and sorted_values[j + 1] == sorted_values[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0
-        i = j + 1
-    return ranks
-
-
-def spearman(x, y):
-    return float(np.corrcoef(average_ranks(x), average_ranks(y))[0, 1])
 
 
 def read_column(path, column):
