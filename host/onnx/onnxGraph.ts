@@ -145,8 +145,9 @@ export class OnnxGraph {
   }
 
   /**
-   * A single-output onnxruntime contrib operator (domain com.microsoft, version 1), e.g. FusedMatMul. Such models
-   * run only on onnxruntime; training graphs do, inference exports never use these.
+   * A single-output onnxruntime contrib operator (version 1 of its domain: com.microsoft by default, e.g.
+   * FusedMatMul, or com.microsoft.nchwc for the blocked-layout kernels). Such models run only on onnxruntime;
+   * training graphs do, inference exports never use these.
    */
   contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, domain = CONTRIB_DOMAIN, output?: string): string {
     const out = output === undefined ? this.fresh(`${opType}_out`) : this.reserve(output);
@@ -158,7 +159,6 @@ export class OnnxGraph {
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {
     return this.node(opType, inputs, attrs, output === undefined ? 1 : [output])[0]!;
   }
-
 
   /**
    * The nodes and initializers worth serialising. ORT spends ~0.1 ms per node at session creation, and each of its

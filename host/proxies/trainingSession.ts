@@ -52,7 +52,7 @@ export class TrainingSession {
     const session = await ort.InferenceSession.create(model.bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
-      graphOptimizationLevel: model.graphOptimizationLevel ?? 'all',
+      graphOptimizationLevel: model.graphOptimizationLevel,
       executionProviders: ['cpu'],
       // A session here runs only a few times (ZiCo: twice). With the memory pattern on, ORT plans one block after
       // the first run and allocates it fresh for the second, which then pays the page faults again.
