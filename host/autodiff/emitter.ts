@@ -77,6 +77,21 @@ export class Emitter {
     return this.record(this.onnx.constant(f32(dims, values), 'c'), dims);
   }
 
+  /**
+   * A float32 constant made once per emitter for each `key` (`make` runs on the first call only): for large
+   * constants built the same way many times, e.g. the im2col one-hot kernels, which would otherwise be rebuilt and
+   * hashed for every conv.
+   */
+  constOnce(key: string, dims: FullShape, make: () => Float32Array): string {
+    let name = this.constsByKey.get(key);
+    if (name === undefined) {
+      name = this.record(this.onnx.constant(f32(dims, make()), 'c'), dims);
+      this.constsByKey.set(key, name);
+    }
+    return name;
+  }
+  private readonly constsByKey = new Map<string, string>();
+
   constI64(values: number[], dims: FullShape = [values.length]): string {
     return this.record(this.onnx.constant(i64(dims, values), 'ci'), dims);
   }
@@ -129,13 +144,13 @@ export class Emitter {
   }
 
   binary(
-    op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Greater' | 'Less' | 'LessOrEqual' | 'Equal' | 'And',
+    op: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Greater' | 'Less' | 'LessOrEqual' | 'Equal' | 'And',
     a: string,
     b: string,
     out?: string,
   ): string {
     const y = this.emitElementwise(op, [a, b], {}, this.broadcast(op, this.shape(a), this.shape(b)), out);
-    if (op !== 'Add' && op !== 'Sub' && op !== 'Mul' && op !== 'Div') this.boolTensors.add(y);
+    if (op !== 'Add' && op !== 'Sub' && op !== 'Mul' && op !== 'Div' && op !== 'Pow') this.boolTensors.add(y);
     return y;
   }
 
@@ -177,8 +192,11 @@ export class Emitter {
 
   // ---- layout --------------------------------------------------------------------------------------------------
 
+  /** x viewed as `dims` (x itself when it has that shape already and no output name is asked for). */
   reshape(x: string, dims: FullShape, out?: string): string {
-    if (prod(dims) !== prod(this.shape(x))) this.fail('Reshape', `${fmt(this.shape(x))} has no ${fmt(dims)} view`);
+    const s = this.shape(x);
+    if (out === undefined && s.length === dims.length && s.every((d, i) => d === dims[i])) return x;
+    if (prod(dims) !== prod(s)) this.fail('Reshape', `${fmt(s)} has no ${fmt(dims)} view`);
     return this.emit('Reshape', [x, this.constI64([...dims])], {}, dims, out);
   }
 
@@ -309,8 +327,13 @@ export class Emitter {
     const shape = this.reducedShape(x, axes, keepdims);
     let r = this.onnx.contribOp('GlobalAveragePool', [x], {}, NCHWC_DOMAIN);
     if (op === 'ReduceSum') r = this.onnx.op('Mul', [r, this.constF([s[2]! * s[3]!])]);
-    if (axes.includes(0)) r = op === 'ReduceSum' ? this.onnx.op(op, [r, this.constI64([0])], { keepdims: 1 }) : this.onnx.op(op, [r], { axes: [0], keepdims: 1 });
-    if (!keepdims) r = this.onnx.op('Reshape', [r, this.constI64([...shape])]);
+    // Over the batch too: one reduction of the pooled [N, C, 1, 1] over the same axes gives the final shape.
+    if (axes.includes(0)) {
+      const k = keepdims ? 1 : 0;
+      r = op === 'ReduceSum' ? this.onnx.op(op, [r, this.constI64(axes)], { keepdims: k }) : this.onnx.op(op, [r], { axes, keepdims: k });
+    } else if (!keepdims) {
+      r = this.onnx.op('Reshape', [r, this.constI64([...shape])]);
+    }
     return this.record(r, shape);
   }
 
@@ -503,11 +526,22 @@ export class Emitter {
     const c = s[1]!;
     if (!(this.nchwcBlock > 0 && s.length === 4 && c % this.nchwcBlock === 0)) this.fail('channelAffine', `${fmt(s)} cannot be blocked`);
     const vector = (v: string | undefined, fill: number, dims: number[]): string =>
-      v === undefined ? this.constF(new Array<number>(c).fill(fill), dims) : this.onnx.op('Reshape', [v, this.constI64(dims)]);
+      v === undefined ? this.constF(new Array<number>(c).fill(fill), dims) : this.reshape(v, dims);
     const inputs = [this.blockedValue(x), vector(scale, 1, [c, 1, 1, 1]), vector(shift, 0, [c])];
     if (add !== undefined) inputs.push(this.blockedValue(add));
     const y = this.onnx.contribOp('Conv', inputs, { kernel_shape: [1, 1], group: c }, NCHWC_DOMAIN, out);
     return this.blockedResult(y, s);
+  }
+
+  /**
+   * A blocked x [N, C, H, W]'s memory as the plain tensor [N, C/B, H·W, B] (a Reshape, no copy): per image and
+   * channel block, an H·W × B matrix, which a MatMul can read where the NCHW value would need a ReorderOutput.
+   */
+  blockedRows(x: string): string {
+    if (!this.blockedTensors.has(x)) this.fail('blockedRows', `'${x}' is not blocked`);
+    const [n, c, h, w] = this.shape(x) as [number, number, number, number];
+    const dims = [n, c / this.nchwcBlock, h * w, this.nchwcBlock];
+    return this.record(this.onnx.op('Reshape', [x, this.constI64(dims)]), dims);
   }
 
   /** The plain NCHW value of a tensor (itself when it is not blocked). */

@@ -1,6 +1,6 @@
 import type { Graph } from './graph.js';
 import { listParams, elementCount, type ParamSpec } from './params.js';
-import { hash32, mulberry32 } from '../../shared/random.js';
+import { fillUniformSymmetric, hash32, mulberry32 } from '../../shared/random.js';
 
 export { mulberry32 };
 
@@ -46,16 +46,15 @@ export function initParam(spec: ParamSpec, seed: number, scheme: InitScheme = 'p
     case 'bnRunningMean':
       return values;
     default: {
-      const rand = mulberry32(hash32(`${seed}:${spec.name}`));
+      const streamSeed = hash32(`${seed}:${spec.name}`);
       const isBias = spec.kind === 'convBias' || spec.kind === 'linearBias';
       if (scheme === 'gaussian') {
         if (isBias) return values;
-        const normal = gaussian(rand);
+        const normal = gaussian(mulberry32(streamSeed));
         for (let i = 0; i < n; i++) values[i] = normal();
         return values;
       }
-      const bound = 1 / Math.sqrt(spec.fanIn);
-      for (let i = 0; i < n; i++) values[i] = (rand() * 2 - 1) * bound;
+      fillUniformSymmetric(values, streamSeed, 1 / Math.sqrt(spec.fanIn));
       return values;
     }
   }

@@ -41,10 +41,14 @@ interface ValueRecord {
   dims: Dim[];
 }
 
+/**
+ * A float tensor. A Float32Array is referenced, not copied (a model's weights are megabytes, and the graph is
+ * serialised before anyone could change them); other array-likes are converted.
+ */
 export const f32 = (dims: readonly number[], data: ArrayLike<number>): OnnxTensor => ({
   dims,
   dataType: DataType.FLOAT,
-  data: Float32Array.from(data),
+  data: data instanceof Float32Array ? data : Float32Array.from(data),
 });
 
 export const i64 = (dims: readonly number[], data: readonly number[]): OnnxTensor => ({
@@ -216,21 +220,29 @@ const renameAll = (nodes: NodeRecord[], rename: Map<string, string>): NodeRecord
 /** Common-subexpression elimination over nodes in order (all our ops are deterministic). */
 function mergeDuplicateNodes(nodes: NodeRecord[], outputNames: ReadonlySet<string>): NodeRecord[] {
   const rename = new Map<string, string>();
-  const firstByKey = new Map<string, NodeRecord>();
+  // Keyed by op and inputs; the attributes (a JSON string) are compared only between nodes that share those.
+  const firstByKey = new Map<string, { node: NodeRecord; attrs?: string }[]>();
   const kept: NodeRecord[] = [];
   for (const n of nodes) {
     const inputs = n.inputs.map((t) => rename.get(t) ?? t);
+    const node = { ...n, inputs };
+    kept.push(node);
     // Tensor-valued attributes are left alone (no cheap key), as are nodes that write graph outputs.
-    const hasTensorAttr = Object.values(n.attrs).some((v) => typeof v === 'object' && v !== null && 't' in v);
-    const key = hasTensorAttr || n.outputs.some((o) => outputNames.has(o)) ? undefined : `${n.domain ?? ''}:${n.opType}|${inputs.join(',')}|${JSON.stringify(n.attrs)}`;
-    const first = key === undefined ? undefined : firstByKey.get(key);
-    if (first && first.outputs.length === n.outputs.length) {
-      n.outputs.forEach((o, i) => rename.set(o, first.outputs[i]!));
+    if (n.outputs.some((o) => outputNames.has(o)) || Object.values(n.attrs).some((v) => typeof v === 'object' && v !== null && 't' in v)) continue;
+    const key = `${n.domain ?? ''}:${n.opType}|${inputs.join(',')}`;
+    const candidates = firstByKey.get(key);
+    if (candidates === undefined) {
+      firstByKey.set(key, [{ node }]);
       continue;
     }
-    const node = { ...n, inputs };
-    if (key !== undefined) firstByKey.set(key, node);
-    kept.push(node);
+    const attrs = JSON.stringify(n.attrs);
+    const first = candidates.find((c) => (c.attrs ??= JSON.stringify(c.node.attrs)) === attrs && c.node.outputs.length === n.outputs.length);
+    if (first === undefined) {
+      candidates.push({ node, attrs });
+      continue;
+    }
+    kept.pop();
+    n.outputs.forEach((o, i) => rename.set(o, first.node.outputs[i]!));
   }
   return kept;
 }

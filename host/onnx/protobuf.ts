@@ -122,6 +122,19 @@ export class ProtoWriter {
   message(field: number, inner: ProtoWriter): this {
     this.tag(field, 2);
     this.rawVarint(inner.size);
+    if (inner.size < REFERENCE_BYTES) {
+      // Small messages (a node, an attribute) are copied into this scratch buffer, which then stays one run: a
+      // graph of thousands of nodes is a few chunks, not several per node.
+      this.reserve(inner.size);
+      for (const c of inner.chunks) {
+        this.scratch.set(c, this.pos);
+        this.pos += c.length;
+      }
+      this.scratch.set(inner.scratch.subarray(0, inner.pos), this.pos);
+      this.pos += inner.pos;
+      this.size += inner.size;
+      return this;
+    }
     this.flushScratch();
     inner.flushScratch();
     for (const c of inner.chunks) this.chunks.push(c);
@@ -144,7 +157,9 @@ export class ProtoWriter {
 
   finish(): Uint8Array {
     this.flushScratch();
-    const out = new Uint8Array(this.size);
+    // Every byte is written below, so a large model's buffer need not be zero-filled first (Node's Buffer is a
+    // Uint8Array; above 64 KiB it is never a slice of Node's shared pool).
+    const out = this.size >= 65536 && typeof Buffer !== 'undefined' ? Buffer.allocUnsafe(this.size) : new Uint8Array(this.size);
     let offset = 0;
     for (const c of this.chunks) {
       out.set(c, offset);

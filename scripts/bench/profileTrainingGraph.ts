@@ -2,7 +2,7 @@
  * Where the time of one training-graph pass goes (issue 3): onnxruntime's own profiler on the ZiCo training graph of
  * a NAS-Bench-201 cell (batch 64, conv/linear weight gradients, 2 threads), summed per op type and per node.
  * Profiling inflates tiny ops (HARDWARE.md §5.3), so read the shares, not the absolute sum.
- *   npx tsx scripts/bench/profileTrainingGraph.ts [--arch '<nb201 string>'] [--runs 5] [--top 15]
+ *   npx tsx scripts/bench/profileTrainingGraph.ts [--arch '<nb201 string>'] [--warmup 2] [--runs 5] [--top 15]
  */
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,8 @@ import { option } from '../scriptArgs.js';
 
 const arch = option('arch', '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|');
 const runs = Number(option('runs', '5'));
+// The first runs pay one-off costs (arena growth, first-touch page faults); only the runs after these are summed.
+const warmup = Number(option('warmup', '2'));
 const top = Number(option('top', '15'));
 
 const graph = buildNb201Network(arch);
@@ -34,7 +36,7 @@ const feeds = {
   labels: new ort.Tensor('int64', BigInt64Array.from({ length: 64 }, (_, i) => BigInt(i % 10)), [64]),
 };
 const wall: number[] = [];
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < warmup + runs; i++) {
   const t = performance.now();
   await session.run(feeds);
   wall.push(performance.now() - t);
@@ -42,14 +44,16 @@ for (let i = 0; i < runs; i++) {
 // onnxruntime-node 1.30's endProfiling returns nothing; the file is `<prefix>_<date>.json`.
 session.endProfiling();
 const path = join(tmpdir(), readdirSync(tmpdir()).find((f) => f.startsWith(`zeronas-profile-${process.pid}`))!);
-interface Event { cat: string; name: string; dur: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] } }
+interface Event { cat: string; name: string; ts: number; dur: number; args: { op_name?: string; input_type_shape?: Record<string, number[]>[]; output_type_shape?: Record<string, number[]>[] } }
 const events = JSON.parse(readFileSync(path, 'utf8')) as Event[];
 unlinkSync(path);
 const byOp = new Map<string, number>();
 const byNode = new Map<string, { op: string; us: number; shapes: string }>();
 let total = 0;
+const runStarts = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.ts).sort((a, b) => a - b);
+const measuredFrom = runStarts[warmup] ?? Infinity;
 for (const e of events) {
-  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < measuredFrom) continue;
   const op = e.args.op_name ?? '?';
   byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
   const shapes = (list?: Record<string, number[]>[]): string => (list ?? []).map((t) => `[${Object.values(t)[0]?.join(',')}]`).join(' ');
@@ -58,7 +62,7 @@ for (const e of events) {
   byNode.set(e.name, n);
   total += e.dur;
 }
-console.log(`${arch}: ${model.nodeCount} ONNX nodes; wall per run ${wall.map((w) => w.toFixed(0)).join(' ')} ms; kernel time ${(total / runs / 1000).toFixed(1)} ms per run`);
+console.log(`${arch}: ${model.nodeCount} ONNX nodes; wall per run ${wall.map((w) => w.toFixed(0)).join(' ')} ms (first ${warmup} not summed); kernel time ${(total / runs / 1000).toFixed(1)} ms per run`);
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${op.padEnd(16)} ${(us / runs / 1000).toFixed(1).padStart(7)} ms  ${((100 * us) / total).toFixed(1).padStart(5)}%`);
 }
