@@ -122,15 +122,15 @@ def main():
     print(f"torch {torch.__version__} threads={torch.get_num_threads()} median_ms={statistics.median(times):.2f}")
 
 
-def zico_ms(graph, shapes, args):
-    """The reference ZiCo procedure (compute_zico.py semantics) for one architecture, timed end to end: build the
-    network (fresh default init), two batches of fwd + bwd with zero_grad, an independent copy of each conv/linear
-    weight gradient, then the NumPy statistics (std of the signed gradient, ddof 0, exact-zero skip)."""
+def zico_procedure(graph, shapes, batch):
+    """The reference ZiCo procedure (compute_zico.py semantics) for one architecture as a callable, end to end: build
+    the network (fresh default init), two batches of fwd + bwd with zero_grad, an independent copy of each
+    conv/linear weight gradient, then the NumPy statistics (std of the signed gradient, ddof 0, exact-zero skip)."""
     import numpy as np
     inp = next(n for n in graph["nodes"] if n["op"] == "input")
     k = shapes[graph["output"]][0]
-    xs = [torch.rand(args.batch, *inp["attrs"]["shape"]) * 2 - 1 for _ in range(2)]
-    ys = [torch.randint(0, k, (args.batch,)) for _ in range(2)]
+    xs = [torch.rand(batch, *inp["attrs"]["shape"]) * 2 - 1 for _ in range(2)]
+    ys = [torch.randint(0, k, (batch,)) for _ in range(2)]
     layer_names = [n["name"] + ".weight" for n in graph["nodes"] if n["op"] in ("conv2d", "linear")]
 
     def once():
@@ -152,6 +152,12 @@ def zico_ms(graph, shapes, args):
                 score += np.log(s)
         return score
 
+    return once
+
+
+def zico_ms(graph, shapes, args):
+    """Median wall time of `zico_procedure` over --reps calls, after one warm-up call."""
+    once = zico_procedure(graph, shapes, args.batch)
     once()
     times = []
     for _ in range(args.reps):
