@@ -1,3 +1,4 @@
+import { encodeNodes } from './nodeEncoding.js';
 import { ProtoWriter } from './protobuf.js';
 
 /** ONNX TensorProto.DataType values we use. */
@@ -193,8 +194,7 @@ export class OnnxGraph {
   /** The model bytes and the number of nodes they hold (after pruning, which runs once). */
   serialize(opset = 17): { bytes: Uint8Array; nodeCount: number } {
     const { nodes, initializers } = this.pruned();
-    const graph = new ProtoWriter();
-    for (const n of nodes) graph.message(1, encodeNode(n));
+    const graph = new ProtoWriter().encoded(encodeNodes(nodes, 1, (t) => encodeTensor('', t).finish()));
     graph.string(2, this.name);
     for (const [name, t] of initializers) graph.message(5, encodeTensor(name, t));
     for (const v of this.inputs) graph.message(11, encodeValueInfo(v));
@@ -273,27 +273,6 @@ function dropDeadNodes(nodes: NodeRecord[], outputNames: ReadonlySet<string>): N
     for (const input of n.inputs) needed.add(input);
   }
   return kept.reverse();
-}
-
-function encodeNode(n: NodeRecord): ProtoWriter {
-  const w = new ProtoWriter();
-  for (const i of n.inputs) w.string(1, i);
-  for (const o of n.outputs) w.string(2, o);
-  w.string(3, n.name);
-  w.string(4, n.opType);
-  for (const [key, value] of Object.entries(n.attrs)) w.message(5, encodeAttr(key, value));
-  if (n.domain) w.string(7, n.domain);
-  return w;
-}
-
-function encodeAttr(name: string, value: AttrValue): ProtoWriter {
-  const w = new ProtoWriter().string(1, name);
-  if (typeof value === 'number') return w.varint(3, value).varint(20, 2);
-  if (typeof value === 'string') return w.string(4, value).varint(20, 3);
-  if (Array.isArray(value)) return w.packedVarints(8, value).varint(20, 7);
-  if ('f' in value) return w.float32(2, value.f).varint(20, 1);
-  if ('floats' in value) return w.packedFloats(7, value.floats).varint(20, 6);
-  return w.message(5, encodeTensor('', value.t)).varint(20, 4);
 }
 
 /** raw_data is little-endian, which is what typed arrays hold on every platform we run on. */

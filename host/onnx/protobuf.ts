@@ -118,6 +118,12 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Fields encoded elsewhere (e.g. by nodeEncoding.ts), appended as they are; referenced until `finish`. */
+  encoded(data: Uint8Array): this {
+    this.raw(data);
+    return this;
+  }
+
   /** A nested message; `inner` must not be written to afterwards. */
   message(field: number, inner: ProtoWriter): this {
     this.tag(field, 2);
