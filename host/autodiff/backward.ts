@@ -1,6 +1,7 @@
 /**
  * Reverse-mode differentiation over the IR. Walks the nodes in reverse topological order; each node's dL/dy is the
- * sum (Add, or Sum for 3+) of what its consumers sent back. Its rule then emits one gradient per differentiable
+ * sum (Add, or Sum for 3+) of what its consumers sent back (pooled over nodes that recompute the same value, see
+ * duplicateNodes). Its rule then emits one gradient per differentiable
  * input, and only for inputs that lead back to something requested (a parameter, the input, an activation), so no
  * node is built that nothing reads. Gradients that are structurally zero (behind NB201's `none`) are null and cost
  * nothing. Every gradient's shape is checked against its input's (ZN_GRAD_SHAPE names node, input and both shapes).
@@ -50,15 +51,32 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
       { node: graph.output, got: g.shape(seed), expected: outputShape },
     );
   }
+  const pooledInto = duplicateNodes(fwd, request);
   const pending = new Map<string, string[]>([[graph.output, [seed]]]);
+  // How many pending lists hold each gradient tensor (a rule may send one tensor to several inputs, e.g. Add's dy).
+  const holders = new Map<string, number>([[seed, 2]]);
+  /** Σ parts; a part only this sum holds may absorb the others into the conv that computes it (Emitter.addIntoConv). */
+  const accumulate = (parts: string[]): string => {
+    for (let j = parts.length - 1; parts.length > 1 && j >= 0; j--) {
+      if (holders.get(parts[j]!) !== 1) continue;
+      const rest = parts.filter((_, i) => i !== j);
+      const fused = g.addIntoConv(parts[j]!, g.sum(rest));
+      if (fused !== undefined) return fused;
+    }
+    return g.sum(parts);
+  };
   const out: BackwardOutputs = { params: new Map(), tensors: new Map() };
 
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k]!;
+    if (pooledInto.has(node.name)) continue;
     const parts = pending.get(node.name);
     pending.delete(node.name);
-    const dy = parts && parts.length ? g.sum(parts) : null;
-    if (request.tensors.has(node.name)) out.tensors.set(node.name, dy);
+    const dy = parts && parts.length ? accumulate(parts) : null;
+    if (request.tensors.has(node.name)) {
+      out.tensors.set(node.name, dy);
+      if (dy !== null) holders.set(dy, (holders.get(dy) ?? 0) + 1); // an output reads it: never fused into a later sum
+    }
     if (dy === null || node.op === 'input') continue;
 
     const needsInput = node.inputs.map((i) => requires.get(i) === true);
@@ -87,9 +105,11 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
         );
       }
       checkShape(node.name, node.op, input, g.shape(grad), ctx.inputShapes[i]!);
-      const list = pending.get(input) ?? [];
+      const target = pooledInto.get(input) ?? input;
+      const list = pending.get(target) ?? [];
       list.push(grad);
-      pending.set(input, list);
+      pending.set(target, list);
+      holders.set(grad, (holders.get(grad) ?? 0) + 1);
     });
     for (const p of ownParams) {
       const suffix = p.name.slice(node.name.length + 1);
@@ -108,6 +128,27 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
   for (const p of request.params) if (!out.params.has(p)) out.params.set(p, null);
   for (const t of request.tensors) if (!out.tensors.has(t)) out.tensors.set(t, null);
   return out;
+}
+
+/**
+ * Parameter-free nodes that recompute an earlier node's value (same op, same inputs after pooling, same attributes;
+ * in NAS-Bench-201 the ReLU opening every conv edge that leaves one cell node), mapped to that first node. Their
+ * consumers' gradients are pooled into the first node's, whose rule then runs once on the sum, which is exact since
+ * a rule's input gradient is linear in dy: one ReLU mask applied to the sum, not one per edge. The forward is not
+ * affected (OnnxGraph merges the duplicate nodes when it serialises). Tensors whose own gradient is requested, and
+ * the graph output, are never pooled.
+ */
+function duplicateNodes(fwd: ForwardRecord, request: BackwardRequest): Map<string, string> {
+  const pooledInto = new Map<string, string>();
+  const firstByKey = new Map<string, string>();
+  for (const node of fwd.graph.nodes) {
+    if (node.op === 'input' || node.name === fwd.graph.output || request.tensors.has(node.name) || nodeParams(node, fwd.shapes).length > 0) continue;
+    const key = `${node.op}|${node.inputs.map((i) => pooledInto.get(i) ?? i).join(',')}|${JSON.stringify(node.attrs)}`;
+    const first = firstByKey.get(key);
+    if (first === undefined) firstByKey.set(key, node.name);
+    else pooledInto.set(node.name, first);
+  }
+  return pooledInto;
 }
 
 function checkShape(node: string, op: string, input: string, got: FullShape, expected: FullShape): void {

@@ -415,7 +415,9 @@ export class Emitter {
     // A fresh initializer, not a deduplicated constant: hashing every filter's bytes cost more than it saved.
     const wBlocked = this.onnx.addFreshInitializer(`${w}.nchwc`, f32(weight.dims, filter));
     const xIn = blockedInput ? this.blockedValue(x) : x;
-    const y = this.onnx.contribOp('Conv', b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b], convAttrs(a), NCHWC_DOMAIN, out);
+    const inputs = b === undefined ? [xIn, wBlocked] : [xIn, wBlocked, b];
+    const y = this.onnx.contribOp('Conv', inputs, convAttrs(a), NCHWC_DOMAIN, out);
+    this.nchwcConvInputs.set(y, inputs.length);
     return this.blockedResult(y, shape);
   }
 
@@ -543,6 +545,27 @@ export class Emitter {
     const dims = [n, c / this.nchwcBlock, h * w, this.nchwcBlock];
     return this.record(this.onnx.op('Reshape', [x, this.constI64(dims)]), dims);
   }
+
+  /**
+   * `conv` + `addend` computed by the nchwc Conv that produced `conv` (its Sum input), instead of a separate Add
+   * pass over memory, or undefined when that conv cannot take it: not an nchwc Conv of this emitter's, already
+   * adding a Sum, or its result already read. The caller guarantees nothing else will read `conv` (e.g. a gradient
+   * part only the accumulation holds).
+   */
+  addIntoConv(conv: string, addend: string): string | undefined {
+    const convInputs = this.nchwcConvInputs.get(conv);
+    if (convInputs === undefined || convInputs > 3 || this.onnx.isRead(conv)) return undefined;
+    const s = this.shape(conv);
+    const a = this.shape(addend);
+    if (a.length !== s.length || a.some((d, i) => d !== s[i])) return undefined;
+    const sum = this.blockedValue(addend);
+    // The Sum is the fourth input: a conv without a bias gets the empty optional input first.
+    const y = this.onnx.extendLastUse(conv, convInputs === 3 ? [sum] : ['', sum]);
+    this.nchwcConvInputs.set(y, 4);
+    return this.blockedResult(y, s);
+  }
+  /** nchwc Conv results -> how many inputs their node has (a 4th is the Sum). */
+  private readonly nchwcConvInputs = new Map<string, number>();
 
   /** The plain NCHW value of a tensor (itself when it is not blocked). */
   plain(x: string): string {

@@ -145,7 +145,7 @@ export class OnnxGraph {
       typeof outputs === 'number'
         ? Array.from({ length: outputs }, () => this.fresh(`${name ?? opType}_out`))
         : outputs.map((o) => this.reserve(o));
-    this.nodes.push({ opType, inputs, outputs: outs, name: name ?? this.fresh(`${opType}_node`), attrs });
+    this.push({ opType, inputs, outputs: outs, name: name ?? this.fresh(`${opType}_node`), attrs });
     return outs;
   }
 
@@ -156,9 +156,36 @@ export class OnnxGraph {
    */
   contribOp(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, domain = CONTRIB_DOMAIN, output?: string): string {
     const out = output === undefined ? this.fresh(`${opType}_out`) : this.reserve(output);
-    this.nodes.push({ opType, domain, inputs, outputs: [out], name: this.fresh(`${opType}_node`), attrs });
+    this.push({ opType, domain, inputs, outputs: [out], name: this.fresh(`${opType}_node`), attrs });
     return out;
   }
+
+  /**
+   * Re-emits the node that produced `output` as the last node, with `extraInputs` appended to its inputs and a fresh
+   * output name, which is returned. For a value nothing has read yet (the caller checks `isRead`): moving its
+   * producer after the extra inputs' keeps the node order topological, and the old name is left without a producer, so
+   * a later reader of it would fail at session creation instead of silently reading the changed value.
+   */
+  extendLastUse(output: string, extraInputs: string[]): string {
+    const index = this.nodes.findIndex((n) => n.outputs.length === 1 && n.outputs[0] === output);
+    if (index < 0) throw new Error(`no node produces '${output}'`);
+    const [node] = this.nodes.splice(index, 1);
+    const out = this.fresh(`${node!.opType}_out`);
+    this.push({ ...node!, inputs: [...node!.inputs, ...extraInputs], outputs: [out] });
+    return out;
+  }
+
+  /** Whether some node reads `name`, or it is a graph output. */
+  isRead(name: string): boolean {
+    return this.readNames.has(name) || this.outputs.some((o) => o.name === name);
+  }
+
+  private push(node: NodeRecord): void {
+    this.nodes.push(node);
+    for (const i of node.inputs) this.readNames.add(i);
+  }
+  /** Every name some node reads (only grows: nodes are never removed before serialising). */
+  private readonly readNames = new Set<string>();
 
   /** Single-output shorthand. */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output?: string): string {

@@ -145,6 +145,27 @@ describe('training graph outputs', () => {
     expect(relL2(step.grads.get('c.weight')!, fdGrad(w64.get('c.weight')!, seedLoss))).toBeLessThan(TOL);
   });
 
+  it('pools the gradients of nodes that recompute one value, except those whose own gradient is asked for', async () => {
+    const dup = OP_CASES.find((k) => k.name.startsWith('two relus of one tensor'))!;
+    const dupGraph = caseGraph(dup);
+    const dupWeights = caseWeights(dupGraph);
+    const { x: dupX, labels: dupLabels } = caseInput(dup);
+    const run = async (activationGrads: string[]): Promise<{ nodes: number; grads: Map<string, Float32Array>; acts: Map<string, Float32Array> }> => {
+      const model = exportTraining(dupGraph, dupWeights, { batch: dup.batch, paramGrads: 'trainable', activationGrads });
+      const session = await TrainingSession.create(model, { intraOpNumThreads: 1 });
+      const step = await session.run({ input: dupX, labels: dupLabels });
+      await session.dispose();
+      return { nodes: model.nodeCount, grads: step.grads, acts: step.activationGrads };
+    };
+    const pooled = await run([]);
+    const separate = await run(['r1', 'r2']);
+    // Pooled: one ReLU backward for r1, r2 and r3 together; asked-for r1 and r2 keep theirs (more nodes).
+    expect(separate.nodes).toBeGreaterThan(pooled.nodes);
+    for (const [name, g] of pooled.grads) expect(relL2(g, separate.grads.get(name)!), name).toBeLessThan(1e-6);
+    // dL/dr2 is what c2 alone sends back: r2 feeds nothing else, so it differs from dL/dr1 (c1's).
+    expect(relL2(separate.acts.get('r2')!, separate.acts.get('r1')!)).toBeGreaterThan(0.1);
+  });
+
   it('rejects a seed whose shape differs from the graph output (ZN_GRAD_SHAPE)', () => {
     const g = new Emitter('bad seed');
     const fwd = emitTrainingForward(g, graph, w, { batch: c.batch, bnMode: 'train' });
