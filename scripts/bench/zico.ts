@@ -1,11 +1,12 @@
 /**
  * ZiCo speed per architecture (issue 3): our whole procedure (IR -> training graph -> onnxruntime session -> two
  * batches -> statistics) against PyTorch on the same machine in the same run, as a ratio (< 1: we are faster).
- *   npm run bench:zico -- [--reps 7] [--cells heaviest,typical,median] [--threads 2] [--batch 64] [--no-torch]
+ *   npm run bench:zico -- [--reps 7] [--cells heaviest,typical,median[,convless]] [--threads 2] [--batch 64] [--no-torch]
  *                         [--breakdown] [--times] [--no-malloc-tuning]
  * Cells: the heaviest (all nor_conv_3x3, 220 M MACs), ENGINES.md's "typical" W2mix-like cell (82.5 M MACs, heavier
  * than most: about the 80th percentile of the space), and the median-MACs cell of the seed-0 acceptance sample
- * (52.5 M MACs; `zeronas bench proxies --sample 1000 --seed 0 --proxies flops`, sorted, position 500).
+ * (52.5 M MACs; `zeronas bench proxies --sample 1000 --seed 0 --proxies flops`, sorted, position 500); on request
+ * also a cell without convs (skip and none only), where the fixed cost per architecture is most of the time.
  * Two PyTorch procedures, each timed as it runs by default and with our allocator settings (they help PyTorch too):
  *  - "reference": the reference code's way, nn.Module TinyNetwork (scripts/golden/nb201_golden.py) built with default
  *    init, two batches with zero_grad and gradient copies, float32 NumPy statistics (zico_reference_sample.py);
@@ -51,8 +52,10 @@ const ALL_CELLS = {
   heaviest: '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
   typical: '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|',
   median: '|nor_conv_1x1~0|+|none~0|nor_conv_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|',
+  // The cheapest kind (no conv in any cell): what remains is the stem, the two residual blocks and the head.
+  convless: '|skip_connect~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|',
 };
-const cellNames = option('cells', Object.keys(ALL_CELLS).join(',')).split(',');
+const cellNames = option('cells', 'heaviest,typical,median').split(',');
 for (const c of cellNames) if (!(c in ALL_CELLS)) throw new Error(`--cells: unknown cell '${c}' (known: ${Object.keys(ALL_CELLS).join(', ')})`);
 const ARCHS = Object.fromEntries(cellNames.map((c) => [c, ALL_CELLS[c as keyof typeof ALL_CELLS]]));
 const WARMUP = 2;
