@@ -9,6 +9,8 @@ import { onlyNeeded } from '../rule.js';
 export const addRule: OpRule<'add'> = {
   forward: (ctx) => {
     const live = ctx.inputs.filter((x) => !ctx.g.isZeros(x));
+    // One live input: y is that tensor (aliased, as identity does; no Identity node to create and run).
+    if (live.length === 1) return { output: live[0]! };
     return { output: live.length ? ctx.g.sum(live, ctx.outputName) : ctx.g.zeros(ctx.outputShape, ctx.outputName) };
   },
   backward: (ctx) => ({ inputs: onlyNeeded(ctx, () => ctx.dy) }),
