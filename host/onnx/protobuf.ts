@@ -163,9 +163,11 @@ export class ProtoWriter {
 
   finish(): Uint8Array {
     this.flushScratch();
-    // Every byte is written below, so a large model's buffer need not be zero-filled first (Node's Buffer is a
-    // Uint8Array; above 64 KiB it is never a slice of Node's shared pool).
-    const out = this.size >= 65536 && typeof Buffer !== 'undefined' ? Buffer.allocUnsafe(this.size) : new Uint8Array(this.size);
+    // Every byte is written below, so a large model's buffer need not be zero-filled first. The memory comes from
+    // Node's Buffer.allocUnsafe (above 64 KiB never a slice of Node's shared pool) but is handed out as a plain
+    // Uint8Array: a Buffer's slice() is a view, not a copy, and callers rely on the copy.
+    const unsafe = this.size >= 65536 && typeof Buffer !== 'undefined' ? Buffer.allocUnsafe(this.size) : undefined;
+    const out = unsafe ? new Uint8Array(unsafe.buffer, unsafe.byteOffset, this.size) : new Uint8Array(this.size);
     let offset = 0;
     for (const c of this.chunks) {
       out.set(c, offset);

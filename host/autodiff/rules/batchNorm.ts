@@ -95,9 +95,8 @@ interface ChannelMaps {
   /** t·scale + shift (+ add), scale and shift per-channel vectors (undefined: 1 and 0), add shaped like t. */
   affine(t: string, scale: string | undefined, shift: string | undefined, add?: string, out?: string): string;
   /**
-   * (t − mean)·scale (scale undefined: 1). Blocked: t·scale + (−mean·scale) in one depthwise pass, whose fused multiply-add rounds once;
-   * plain: the subtraction first. Written as a separate Mul and Add, t·scale − mean·scale rounds both products
-   * before they cancel, which cost 2.8e-3 relative on a stem gradient where dy is nearly constant per channel.
+   * (t − mean)·scale (scale undefined: 1). Blocked: t·scale + (−mean·scale) in one depthwise pass; plain: the
+   * subtraction first, then the product (the plain graph's form since the first training graphs).
    */
   centredScaled(t: string, mean: string, scale: string | undefined): string;
 }

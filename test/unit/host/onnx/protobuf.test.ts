@@ -41,6 +41,13 @@ describe('ProtoWriter', () => {
     const tail = out.subarray(out.length - big.length);
     expect(Buffer.from(tail).equals(Buffer.from(big))).toBe(true);
   });
+  it('finishes a large message as a plain Uint8Array: slice() copies, as callers that corrupt a copy expect', () => {
+    const out = new ProtoWriter().bytes(9, new Uint8Array(100_000).fill(7)).finish();
+    expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
+    const copy = out.slice();
+    copy[10] = 99;
+    expect(out[10]).toBe(7);
+  });
 });
 
 function varintLength(v: number): number {
