@@ -1,9 +1,9 @@
 /**
  * Reverse-mode differentiation over the IR. Walks the nodes in reverse topological order; each node's dL/dy is the
- * sum (Add, or Sum for 3+) of what its consumers sent back (pooled over nodes that recompute the same value, see
- * duplicateNodes). Its rule then emits one gradient per differentiable
- * input, and only for inputs that lead back to something requested (a parameter, the input, an activation), so no
- * node is built that nothing reads. Gradients that are structurally zero (behind NB201's `none`) are null and cost
+ * sum (Add, or Sum for 3+, or a conv's Sum input) of what its consumers sent back, pooled over nodes that recompute
+ * the same value (duplicateNodes). Its rule then emits one gradient per differentiable input, and only for inputs
+ * that lead back to something requested (a parameter, the input, an activation), so no node is built that nothing
+ * reads. Gradients that are structurally zero (behind NB201's `none`) are null and cost
  * nothing. Every gradient's shape is checked against its input's (ZN_GRAD_SHAPE names node, input and both shapes).
  */
 import { ZeronasError } from '../../shared/errors.js';
@@ -57,13 +57,9 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
   const holders = new Map<string, number>([[seed, 2]]);
   /** Σ parts; a part only this sum holds may absorb the others into the conv that computes it (Emitter.addIntoConv). */
   const accumulate = (parts: string[]): string => {
-    for (let j = parts.length - 1; parts.length > 1 && j >= 0; j--) {
-      if (holders.get(parts[j]!) !== 1) continue;
-      const rest = parts.filter((_, i) => i !== j);
-      const fused = g.addIntoConv(parts[j]!, g.sum(rest));
-      if (fused !== undefined) return fused;
-    }
-    return g.sum(parts);
+    let j = parts.length < 2 ? -1 : parts.length - 1;
+    while (j >= 0 && !(holders.get(parts[j]!) === 1 && g.canAddIntoConv(parts[j]!))) j--;
+    return j < 0 ? g.sum(parts) : g.addIntoConv(parts[j]!, g.sum(parts.filter((_, i) => i !== j)));
   };
   const out: BackwardOutputs = { params: new Map(), tensors: new Map() };
 

@@ -546,18 +546,24 @@ export class Emitter {
     return this.record(this.onnx.op('Reshape', [x, this.constI64(dims)]), dims);
   }
 
-  /**
-   * `conv` + `addend` computed by the nchwc Conv that produced `conv` (its Sum input), instead of a separate Add
-   * pass over memory, or undefined when that conv cannot take it: not an nchwc Conv of this emitter's, already
-   * adding a Sum, or its result already read. The caller guarantees nothing else will read `conv` (e.g. a gradient
-   * part only the accumulation holds).
-   */
-  addIntoConv(conv: string, addend: string): string | undefined {
+  /** Whether `conv` came from an nchwc Conv of this emitter's that adds no Sum yet and that nothing has read. */
+  canAddIntoConv(conv: string): boolean {
     const convInputs = this.nchwcConvInputs.get(conv);
-    if (convInputs === undefined || convInputs > 3 || this.onnx.isRead(conv)) return undefined;
+    return convInputs !== undefined && convInputs <= 3 && !this.onnx.isRead(conv);
+  }
+
+  /**
+   * `conv` + `addend` (same shape) computed by the nchwc Conv that produced `conv`, through its Sum input, instead
+   * of a separate Add pass over memory. Only when canAddIntoConv(conv), and when the caller guarantees that nothing
+   * else will read `conv` (e.g. a gradient part that only this accumulation holds).
+   */
+  addIntoConv(conv: string, addend: string): string {
     const s = this.shape(conv);
     const a = this.shape(addend);
-    if (a.length !== s.length || a.some((d, i) => d !== s[i])) return undefined;
+    if (!this.canAddIntoConv(conv) || a.length !== s.length || a.some((d, i) => d !== s[i])) {
+      this.fail('addIntoConv', `'${conv}' ${fmt(s)} cannot take ${fmt(a)} as its Sum`);
+    }
+    const convInputs = this.nchwcConvInputs.get(conv)!;
     const sum = this.blockedValue(addend);
     // The Sum is the fourth input: a conv without a bias gets the empty optional input first.
     const y = this.onnx.extendLastUse(conv, convInputs === 3 ? [sum] : ['', sum]);
