@@ -129,8 +129,8 @@ export class ProtoWriter {
     this.tag(field, 2);
     this.rawVarint(inner.size);
     if (inner.size < REFERENCE_BYTES) {
-      // Small messages (a node, an attribute) are copied into this scratch buffer, which then stays one run: a
-      // graph of thousands of nodes is a few chunks, not several per node.
+      // Small messages (a value info, a dimension, an opset import) are copied into this scratch buffer, which
+      // then stays one run instead of becoming a chunk per message. (Nodes are encoded by nodeEncoding.ts.)
       this.reserve(inner.size);
       for (const c of inner.chunks) {
         this.scratch.set(c, this.pos);

@@ -2,6 +2,7 @@
  * Seeded, serialisable random numbers for search. mulberry32 (the generator host/ir/init.ts uses) with its single
  * 32-bit state exposed, so a search can save `state` in its JSON and resume the identical stream.
  */
+import { MULBERRY32_STEP, mulberry32Output } from '../../shared/random.js';
 import type { Rng } from '../spaces/searchSpace.js';
 
 export class SeededRng implements Rng {
@@ -26,10 +27,7 @@ export class SeededRng implements Rng {
   }
 
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.s = (this.s + MULBERRY32_STEP) >>> 0;
+    return mulberry32Output(this.s);
   }
 }
