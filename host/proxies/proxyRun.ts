@@ -9,7 +9,8 @@ import { listParams, type ParamSpec } from '../ir/params.js';
 import { exportTraining, type TrainingExportOptions } from '../onnx/exportTraining.js';
 import type { DataBatch } from '../data/dataset.js';
 import { nchwcBlockSize } from './nchwcSupport.js';
-import { TrainingSession } from './trainingSession.js';
+import { sharedTrainingPool } from './trainingPool.js';
+import { TrainingSession, type TrainingFeeds, type TrainingStep } from './trainingSession.js';
 import type { ProxyResult } from './zeroCostProxy.js';
 import type { ScoreValue } from './math/scoreValue.js';
 
@@ -45,6 +46,30 @@ export async function withTrainingSession<T>(
   } finally {
     await session.dispose();
   }
+}
+
+/**
+ * Every batch of `feeds` through the training graph of (graph, weights): with several batches and several threads,
+ * side by side in worker processes, one thread each (host/proxies/trainingPool.ts; ZERONAS_BATCH_WORKERS=0 turns
+ * that off); otherwise one after the other in one session with all the threads. The same steps either way.
+ */
+export async function runTrainingBatches(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  options: TrainingExportOptions,
+  feeds: readonly TrainingFeeds[],
+): Promise<TrainingStep[]> {
+  const threads = proxyThreads();
+  const workers = Math.min(threads, feeds.length);
+  if (workers < 2 || process.env.ZERONAS_BATCH_WORKERS === '0') {
+    return withTrainingSession(graph, weights, options, async (session) => {
+      const steps: TrainingStep[] = [];
+      for (const f of feeds) steps.push(await session.run(f));
+      return steps;
+    });
+  }
+  const model = exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
+  return sharedTrainingPool().runBatches(model, feeds, workers, Math.floor(threads / workers));
 }
 
 /** The first batch, or a clear failure when the proxy was given none. */

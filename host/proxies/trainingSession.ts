@@ -1,7 +1,8 @@
 /**
  * One onnxruntime-node session per architecture for the training graph of host/onnx/exportTraining.ts, reused
  * across batches (ENGINES.md: session creation costs about as much as a pass). `run` returns COPIES of every output:
- * ZiCo keeps the gradients of two batches side by side, and ORT may reuse its output buffers between runs.
+ * ZiCo keeps the gradients of two batches side by side, and ORT may reuse its output buffers between runs; `runRaw`
+ * hands them out as they are, for a caller that is done with them before the next run (trainingWorker.ts).
  */
 import * as ort from 'onnxruntime-node';
 import { ZeronasError } from '../../shared/errors.js';
@@ -62,54 +63,23 @@ export class TrainingSession {
   }
 
   async run(feeds: TrainingFeeds): Promise<TrainingStep> {
+    const raw = await this.runRaw(feeds);
+    return trainingStep(this.model.outputs, (name) => Float32Array.from(raw.get(name)!));
+  }
+
+  /** Every output's data as onnxruntime returned it (not copied: valid until the next run). */
+  async runRaw(feeds: TrainingFeeds): Promise<Map<string, Float32Array>> {
     if (!this.session) throw new ZeronasError('ZN_BAD_ARGUMENT', 'training session was disposed');
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const info of this.model.inputs) ortFeeds[info.name] = this.feedTensor(info, feeds);
     const results = await this.session.run(ortFeeds);
-    const step: TrainingStep = {
-      logits: new Float32Array(0),
-      grads: new Map(),
-      activations: new Map(),
-      activationGrads: new Map(),
-      bnStats: new Map(),
-    };
+    const out = new Map<string, Float32Array>();
     for (const info of this.model.outputs) {
       const value = results[info.name];
       if (!value) throw new ZeronasError('ZN_BAD_GRAPH', `training session: output '${info.name}' missing from the run`);
-      const copy = Float32Array.from(value.data as Float32Array);
-      const of = info.of ?? '';
-      switch (info.kind) {
-        case 'loss':
-          step.loss = copy[0]!;
-          break;
-        case 'logits':
-          step.logits = copy;
-          break;
-        case 'paramGrad':
-          step.grads.set(of, copy);
-          break;
-        case 'inputGrad':
-          step.inputGrad = copy;
-          break;
-        case 'activation':
-          step.activations.set(of, copy);
-          break;
-        case 'activationGrad':
-          step.activationGrads.set(of, copy);
-          break;
-        case 'bnMean':
-        case 'bnVar': {
-          const entry = step.bnStats.get(of) ?? { mean: new Float32Array(0), variance: new Float32Array(0) };
-          if (info.kind === 'bnMean') entry.mean = copy;
-          else entry.variance = copy;
-          step.bnStats.set(of, entry);
-          break;
-        }
-        default:
-          break;
-      }
+      out.set(info.name, value.data as Float32Array);
     }
-    return step;
+    return out;
   }
 
   private feedTensor(info: TrainingTensorInfo, feeds: TrainingFeeds): ort.Tensor {
@@ -135,4 +105,50 @@ export class TrainingSession {
     this.session = null;
     if (s) await s.release();
   }
+}
+
+/** A step from the model's outputs (`valueOf(name)` gives each one's data, which the step keeps). */
+export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (name: string) => Float32Array): TrainingStep {
+  const step: TrainingStep = {
+    logits: new Float32Array(0),
+    grads: new Map(),
+    activations: new Map(),
+    activationGrads: new Map(),
+    bnStats: new Map(),
+  };
+  for (const info of outputs) {
+    const value = valueOf(info.name);
+    const of = info.of ?? '';
+    switch (info.kind) {
+      case 'loss':
+        step.loss = value[0]!;
+        break;
+      case 'logits':
+        step.logits = value;
+        break;
+      case 'paramGrad':
+        step.grads.set(of, value);
+        break;
+      case 'inputGrad':
+        step.inputGrad = value;
+        break;
+      case 'activation':
+        step.activations.set(of, value);
+        break;
+      case 'activationGrad':
+        step.activationGrads.set(of, value);
+        break;
+      case 'bnMean':
+      case 'bnVar': {
+        const entry = step.bnStats.get(of) ?? { mean: new Float32Array(0), variance: new Float32Array(0) };
+        if (info.kind === 'bnMean') entry.mean = value;
+        else entry.variance = value;
+        step.bnStats.set(of, entry);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return step;
 }

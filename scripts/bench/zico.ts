@@ -17,8 +17,10 @@
  * over the first calls, as it has when `zeronas score` is a few cells in). Printed: each side's median, and the
  * median over rounds of the per-round ratio (the drift-free figure).
  * --times prints every timed call (ms, in round order).
- * --breakdown also prints where our time goes (median per phase): graph + weights, training-graph export, ORT
- * session creation, the two fwd+bwd runs, session release, ZiCo statistics.
+ * Ours runs the two batches side by side in two worker processes, one thread each (host/proxies/trainingPool.ts);
+ * ZERONAS_BATCH_WORKERS=0 times the one-process path (2-thread ops, batches one after the other) instead.
+ * --breakdown also prints where the one-process path's time goes (median per phase): graph + weights,
+ * training-graph export, ORT session creation, the two fwd+bwd runs, session release, ZiCo statistics.
  * Achieved GFLOP/s = 3 x 2 x MACs x batch x 2 batches / time (forward, input-gradient and weight-gradient passes).
  * Like `zeronas score`, the script relaunches itself with the glibc allocator settings of host/util/mallocTuning.ts.
  */

@@ -1,0 +1,68 @@
+/**
+ * The child side of TrainingPool (host/proxies/trainingPool.ts): one request at a time, each a training model and
+ * the batches to run through it. It opens a session on the model, runs the batches in order, writes the outputs to
+ * a file (trainingTransfer.ts), answers with their sizes and releases the session. Lives until its parent's IPC
+ * channel closes.
+ */
+import { readFileSync } from 'node:fs';
+import { ZeronasError } from '../../shared/errors.js';
+import type { TrainingModel } from '../onnx/exportTraining.js';
+import { readFeeds, writeOutputs, type FeedFile } from './trainingTransfer.js';
+import { TrainingSession, type TrainingFeeds } from './trainingSession.js';
+
+export interface TrainingWorkerRequest {
+  id: number;
+  /** The model without its bytes, which are in `modelPath`. */
+  model: Omit<TrainingModel, 'bytes'>;
+  modelPath: string;
+  /** The batches to run, in order; a batch file is read once and kept by its path. */
+  batches: FeedFile[];
+  threads: number;
+  outPath: string;
+}
+
+export type TrainingWorkerReply = { id: number; lengths: number[][] } | { id: number; error: { code: string; message: string } };
+
+const feedCache = new Map<string, TrainingFeeds>();
+
+async function handle(request: TrainingWorkerRequest): Promise<TrainingWorkerReply> {
+  try {
+    const model: TrainingModel = { ...request.model, bytes: readFileSync(request.modelPath) };
+    const session = await TrainingSession.create(model, { intraOpNumThreads: request.threads });
+    try {
+      const steps: Map<string, Float32Array>[] = [];
+      for (const file of request.batches) {
+        let feeds = feedCache.get(file.path);
+        if (!feeds) feedCache.set(file.path, (feeds = readFeeds(file)));
+        // Copied before the next run may reuse onnxruntime's output buffers.
+        const raw = await session.runRaw(feeds);
+        steps.push(request.batches.length > 1 ? new Map([...raw].map(([k, v]) => [k, Float32Array.from(v)])) : raw);
+      }
+      return { id: request.id, lengths: writeOutputs(request.outPath, steps, model.outputs) };
+    } finally {
+      await session.dispose();
+    }
+  } catch (e) {
+    const code = e instanceof ZeronasError ? e.code : 'ZN_INTERNAL';
+    return { id: request.id, error: { code, message: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
+/** The worker's main loop (bin/zeronas-training-worker.js). */
+export function serveTrainingRequests(): void {
+  if (!process.send) throw new Error('a training worker must be started by TrainingPool (no IPC channel)');
+  // Ctrl-C reaches the whole process group; the parent decides when work stops (score finishes the architecture in
+  // hand and saves), and our exit follows when its channel closes.
+  process.on('SIGINT', () => {});
+  process.on('disconnect', () => process.exit(0));
+  // A reply to a parent that has just gone: nothing to do (the 'disconnect' above ends us).
+  process.on('error', () => {});
+  let queue = Promise.resolve();
+  process.on('message', (request: TrainingWorkerRequest) => {
+    queue = queue.then(async () => {
+      const reply = await handle(request);
+      if (process.connected) process.send!(reply);
+    });
+  });
+  process.send({ ready: true });
+}
