@@ -99,7 +99,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     expect(after.total).toBeGreaterThanOrEqual(before.total); // nothing lost
     expect(after.allDone).toBe(true);
     expect(existsSync(join(dirs.run, 'summary.json'))).toBe(true);
-  });
+  }, 240_000); // its own waits allow 120 s for the first two jobs on a loaded machine
 
   it('refuses an agent with a bad token', async () => {
     const dirs = tempDirs();
