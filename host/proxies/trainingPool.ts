@@ -18,12 +18,12 @@ import { ZeronasError } from '../../shared/errors.js';
 import type { TrainingModel } from '../onnx/exportTraining.js';
 import type { TrainingFeeds, TrainingStep } from './trainingSession.js';
 import { readOutputs, transferDirectory, writeFeeds, writeModel, type FeedFile } from './trainingTransfer.js';
-import type { TrainingWorkerReply, TrainingWorkerRequest } from './trainingWorker.js';
+import type { TrainingWorkerReply, TrainingWorkerRequest, TrainingWorkerTimings } from './trainingWorker.js';
 
 const ENTRY = fileURLToPath(new URL('../../bin/zeronas-training-worker.js', import.meta.url));
 
 interface Pending {
-  resolve: (lengths: number[][]) => void;
+  resolve: (answer: { lengths: number[][]; timings: TrainingWorkerTimings }) => void;
   reject: (e: Error) => void;
 }
 
@@ -48,7 +48,7 @@ class TrainingWorker {
       this.pending.delete(reply.id);
       this.idleWhenDone();
       if ('error' in reply) p.reject(new ZeronasError(reply.error.code as never, `training worker: ${reply.error.message}`));
-      else p.resolve(reply.lengths);
+      else p.resolve(reply);
     });
     child.on('exit', (code, signal) => {
       this.exited = signal ?? `code ${code}`;
@@ -67,9 +67,9 @@ class TrainingWorker {
   }
 
   /** Output lengths per batch, once the worker has written the outputs to `request.outPath`. */
-  async run(request: Omit<TrainingWorkerRequest, 'id'>): Promise<number[][]> {
+  async run(request: Omit<TrainingWorkerRequest, 'id'>): Promise<{ lengths: number[][]; timings: TrainingWorkerTimings }> {
     const id = this.nextId++;
-    const answer = new Promise<number[][]>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const answer = new Promise<{ lengths: number[][]; timings: TrainingWorkerTimings }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     // A pending request keeps this process alive (from before the worker is ready); an idle worker does not.
     this.child.ref();
     this.child.channel?.ref();
@@ -104,6 +104,11 @@ export class TrainingPool {
    * Batch files written so far, by the batch's input array (the same batches serve every architecture). Batches
    * are not modified in place (DataBatch arrays never are), so the same arrays mean the same file.
    */
+  /**
+   * Per worker, where the last runBatches call's time went (ms): the worker's own phases, then, in this process, the
+   * time from sending the request to the answer (`roundTrip`) and reading the outputs (`read`).
+   */
+  lastTimings: (TrainingWorkerTimings & { roundTrip: number; read: number })[] = [];
   private feedFiles = new WeakMap<Float32Array, { labels: TrainingFeeds['labels']; file: FeedFile }>();
 
   /** Starts the worker processes that are missing or dead (lazily: on the first run that needs them). */
@@ -142,11 +147,15 @@ export class TrainingPool {
       const parts = await Promise.all(
         pool.map(async (w, i) => {
           const outPath = join(dir, `out-${n}-${i}.bin`);
-          const lengths = await w.run({ model: meta, modelPath, batches: files.filter((_, b) => b % k === i), threads: threadsPerWorker, outPath });
-          return readOutputs(outPath, lengths, model.outputs);
+          const sent = performance.now();
+          const { lengths, timings } = await w.run({ model: meta, modelPath, batches: files.filter((_, b) => b % k === i), threads: threadsPerWorker, outPath });
+          const t = performance.now();
+          const steps = readOutputs(outPath, lengths, model.outputs);
+          return { steps, timings: { ...timings, read: performance.now() - t, roundTrip: t - sent } };
         }),
       );
-      return feeds.map((_, b) => parts[b % k]![Math.floor(b / k)]!);
+      this.lastTimings = parts.map((p) => p.timings);
+      return feeds.map((_, b) => parts[b % k]!.steps[Math.floor(b / k)]!);
     } finally {
       rmSync(modelPath, { force: true });
     }

@@ -21,14 +21,28 @@ export interface TrainingWorkerRequest {
   outPath: string;
 }
 
-export type TrainingWorkerReply = { id: number; lengths: number[][] } | { id: number; error: { code: string; message: string } };
+/** Milliseconds the worker spent reading the model and opening the session, running, writing outputs, releasing. */
+export interface TrainingWorkerTimings {
+  open: number;
+  runs: number[];
+  write: number;
+  release: number;
+}
+
+export type TrainingWorkerReply =
+  | { id: number; lengths: number[][]; timings: TrainingWorkerTimings }
+  | { id: number; error: { code: string; message: string } };
 
 const feedCache = new Map<string, TrainingFeeds>();
 
 async function handle(request: TrainingWorkerRequest): Promise<TrainingWorkerReply> {
   try {
+    let t = performance.now();
+    const lap = (): number => -t + (t = performance.now());
     const model: TrainingModel = { ...request.model, bytes: readFileSync(request.modelPath) };
     const session = await TrainingSession.create(model, { intraOpNumThreads: request.threads });
+    const timings: TrainingWorkerTimings = { open: lap(), runs: [], write: 0, release: 0 };
+    let lengths: number[][];
     try {
       const steps: Map<string, Float32Array>[] = [];
       for (const file of request.batches) {
@@ -37,11 +51,15 @@ async function handle(request: TrainingWorkerRequest): Promise<TrainingWorkerRep
         // Copied before the next run may reuse onnxruntime's output buffers.
         const raw = await session.runRaw(feeds);
         steps.push(request.batches.length > 1 ? new Map([...raw].map(([k, v]) => [k, Float32Array.from(v)])) : raw);
+        timings.runs.push(lap());
       }
-      return { id: request.id, lengths: writeOutputs(request.outPath, steps, model.outputs) };
+      lengths = writeOutputs(request.outPath, steps, model.outputs);
+      timings.write = lap();
     } finally {
       await session.dispose();
     }
+    timings.release = lap();
+    return { id: request.id, lengths, timings };
   } catch (e) {
     const code = e instanceof ZeronasError ? e.code : 'ZN_INTERNAL';
     return { id: request.id, error: { code, message: e instanceof Error ? e.message : String(e) } };

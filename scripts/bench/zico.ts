@@ -37,6 +37,7 @@ import { zicoProxy } from '../../host/proxies/zicoProxy.js';
 import { initWeights } from '../../host/ir/init.js';
 import { exportTraining } from '../../host/onnx/exportTraining.js';
 import { layerWeights } from '../../host/proxies/proxyRun.js';
+import { sharedTrainingPool } from '../../host/proxies/trainingPool.js';
 import { TrainingSession } from '../../host/proxies/trainingSession.js';
 import { nchwcBlockSize } from '../../host/proxies/nchwcSupport.js';
 import { zico } from '../../host/proxies/math/zico.js';
@@ -154,10 +155,19 @@ for (const [label, arch] of Object.entries(ARCHS)) {
 }
 timers.forEach((t) => t.close());
 
-/** The zicoProxy path split into phases, timed separately (same calls, same order). */
+/**
+ * The zicoProxy path split into phases, timed separately (same calls, same order). With batch workers (the
+ * default): graph + weights, export, then per worker (the slower of the two) model read + session creation, its
+ * run, output write + session release, and in this process the messaging and output-reading overhead, statistics.
+ * With ZERONAS_BATCH_WORKERS=0, the one-process path: session creation, run 1, run 2, release.
+ */
 async function breakdown(arch: string): Promise<string> {
-  const phases = ['graph+init', 'export', 'session', 'run 1', 'run 2', 'release', 'statistics'];
+  const pooled = process.env.ZERONAS_BATCH_WORKERS !== '0';
+  const phases = pooled
+    ? ['graph+init', 'export', 'open (max)', 'run (max)', 'write+release (max)', 'messaging+read', 'statistics']
+    : ['graph+init', 'export', 'session', 'run 1', 'run 2', 'release', 'statistics'];
   const times: number[][] = phases.map(() => []);
+  const feeds = batches.map((b) => ({ input: b.images, labels: b.labels }));
   for (let r = 0; r < reps; r++) {
     const t = [performance.now()];
     const graph = buildNb201Network(arch);
@@ -165,18 +175,29 @@ async function breakdown(arch: string): Promise<string> {
     t.push(performance.now());
     const model = exportTraining(graph, weights, { batch, objective: 'crossEntropy', paramGrads: 'weights', bnStats: false, nchwcBlock: await nchwcBlockSize() });
     t.push(performance.now());
-    const session = await TrainingSession.create(model, { intraOpNumThreads: Number(threads) });
-    t.push(performance.now());
     const layers = layerWeights(graph);
-    const per = new Map(layers.map((l) => [l.name, [] as Float32Array[]]));
-    for (const b of batches) {
-      const step = await session.run({ input: b.images, labels: b.labels });
-      for (const l of layers) per.get(l.name)!.push(step.grads.get(l.name)!);
+    let steps;
+    if (pooled) {
+      const pool = sharedTrainingPool();
+      steps = await pool.runBatches(model, feeds, 2, Math.max(1, Math.floor(Number(threads) / 2)));
+      const w = pool.lastTimings;
+      const max = (f: (x: (typeof w)[number]) => number): number => Math.max(...w.map(f));
+      const parts = [max((x) => x.open), max((x) => x.runs.reduce((a, b) => a + b, 0)), max((x) => x.write + x.release)];
+      const inPool = performance.now() - t.at(-1)!;
+      for (const p of parts) t.push(t.at(-1)! + p);
+      t.push(t[2]! + inPool);
+    } else {
+      const session = await TrainingSession.create(model, { intraOpNumThreads: Number(threads) });
+      t.push(performance.now());
+      steps = [];
+      for (const f of feeds) {
+        steps.push(await session.run(f));
+        t.push(performance.now());
+      }
+      await session.dispose();
       t.push(performance.now());
     }
-    await session.dispose();
-    t.push(performance.now());
-    zico(layers.map((l) => ({ name: l.name, batches: per.get(l.name)! })));
+    zico(layers.map((l) => ({ name: l.name, batches: steps.map((s) => s.grads.get(l.name)!) })));
     t.push(performance.now());
     phases.forEach((_, i) => times[i]!.push(t[i + 1]! - t[i]!));
   }
