@@ -9,7 +9,7 @@ import { listParams, type ParamSpec } from '../ir/params.js';
 import { exportTraining, type TrainingExportOptions } from '../onnx/exportTraining.js';
 import type { DataBatch } from '../data/dataset.js';
 import { nchwcBlockSize } from './nchwcSupport.js';
-import { sharedTrainingPool } from './trainingPool.js';
+import { sharedTrainingPool, TrainingWorkerUnavailable } from './trainingPool.js';
 import { TrainingSession, type TrainingFeeds, type TrainingStep } from './trainingSession.js';
 import type { ProxyResult } from './zeroCostProxy.js';
 import type { ScoreValue } from './math/scoreValue.js';
@@ -51,7 +51,9 @@ export async function withTrainingSession<T>(
 /**
  * Every batch of `feeds` through the training graph of (graph, weights): with several batches and several threads,
  * side by side in worker processes, one thread each (host/proxies/trainingPool.ts; ZERONAS_BATCH_WORKERS=0 turns
- * that off); otherwise one after the other in one session with all the threads. The same steps either way.
+ * that off); otherwise one after the other in one session with all the threads. The same steps either way. When the
+ * workers fail (not the model), the batches run here instead, with one warning on stderr; workers that cannot start
+ * are not tried again in this process.
  */
 export async function runTrainingBatches(
   graph: Graph,
@@ -61,16 +63,26 @@ export async function runTrainingBatches(
 ): Promise<TrainingStep[]> {
   const threads = proxyThreads();
   const workers = Math.min(threads, feeds.length);
-  if (workers < 2 || process.env.ZERONAS_BATCH_WORKERS === '0') {
-    return withTrainingSession(graph, weights, options, async (session) => {
+  const inProcess = (): Promise<TrainingStep[]> =>
+    withTrainingSession(graph, weights, options, async (session) => {
       const steps: TrainingStep[] = [];
       for (const f of feeds) steps.push(await session.run(f));
       return steps;
     });
-  }
+  if (workers < 2 || process.env.ZERONAS_BATCH_WORKERS === '0' || batchWorkersBroken) return inProcess();
   const model = exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
-  return sharedTrainingPool().runBatches(model, feeds, workers, Math.floor(threads / workers));
+  try {
+    return await sharedTrainingPool().runBatches(model, feeds, workers, Math.floor(threads / workers));
+  } catch (e) {
+    if (!(e instanceof TrainingWorkerUnavailable)) throw e;
+    if (e.atStart) batchWorkersBroken = true;
+    if (!warnedAboutWorkers) process.stderr.write(`warning: ${e.message}; running the batches in this process instead\n`);
+    warnedAboutWorkers = true;
+    return inProcess();
+  }
 }
+let batchWorkersBroken = false;
+let warnedAboutWorkers = false;
 
 /** The first batch, or a clear failure when the proxy was given none. */
 export function firstBatch(batches: readonly DataBatch[], proxy: string): DataBatch {

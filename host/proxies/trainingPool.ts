@@ -22,6 +22,20 @@ import type { TrainingWorkerReply, TrainingWorkerRequest, TrainingWorkerTimings 
 
 const ENTRY = fileURLToPath(new URL('../../bin/zeronas-training-worker.js', import.meta.url));
 
+/**
+ * The pool itself failed, not the model: a worker could not start or died mid-call, or the handover files could not
+ * be written. The caller can run the batches in its own process instead (proxyRun.ts does); `atStart` says the
+ * workers cannot start at all, so trying again is pointless.
+ */
+export class TrainingWorkerUnavailable extends ZeronasError {
+  constructor(
+    message: string,
+    readonly atStart: boolean,
+  ) {
+    super('ZN_INTERNAL', message);
+  }
+}
+
 interface Pending {
   resolve: (answer: { lengths: number[][]; timings: TrainingWorkerTimings }) => void;
   reject: (e: Error) => void;
@@ -37,8 +51,8 @@ class TrainingWorker {
   constructor(private readonly child: ChildProcess) {
     this.ready = new Promise((resolve, reject) => {
       child.once('message', () => resolve());
-      child.once('error', reject);
-      child.once('exit', (code, signal) => reject(new ZeronasError('ZN_INTERNAL', `training worker exited while starting (${signal ?? `code ${code}`})`)));
+      child.once('error', (e) => reject(new TrainingWorkerUnavailable(`training worker could not start: ${e.message}`, true)));
+      child.once('exit', (code, signal) => reject(new TrainingWorkerUnavailable(`training worker exited while starting (${signal ?? `code ${code}`})`, true)));
     });
     this.ready.catch(() => {}); // reported by run(), which awaits it; not an unhandled rejection meanwhile
     child.on('message', (reply: TrainingWorkerReply | { ready: true }) => {
@@ -52,7 +66,7 @@ class TrainingWorker {
     });
     child.on('exit', (code, signal) => {
       this.exited = signal ?? `code ${code}`;
-      for (const p of this.pending.values()) p.reject(new ZeronasError('ZN_INTERNAL', `training worker process exited (${this.exited}) before answering`));
+      for (const p of this.pending.values()) p.reject(new TrainingWorkerUnavailable(`training worker process exited (${this.exited}) before answering`, false));
       this.pending.clear();
     });
     this.idleWhenDone();
@@ -70,6 +84,8 @@ class TrainingWorker {
   async run(request: Omit<TrainingWorkerRequest, 'id'>): Promise<{ lengths: number[][]; timings: TrainingWorkerTimings }> {
     const id = this.nextId++;
     const answer = new Promise<{ lengths: number[][]; timings: TrainingWorkerTimings }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    // A worker that dies while starting rejects this too, before anyone awaits it (the caller gets `ready`'s error).
+    answer.catch(() => {});
     // A pending request keeps this process alive (from before the worker is ready); an idle worker does not.
     this.child.ref();
     this.child.channel?.ref();
@@ -80,7 +96,7 @@ class TrainingWorker {
       this.idleWhenDone();
       throw e;
     }
-    if (!this.alive) throw new ZeronasError('ZN_INTERNAL', `training worker process exited (${this.exited})`);
+    if (!this.alive) throw new TrainingWorkerUnavailable(`training worker process exited (${this.exited})`, false);
     this.child.send({ ...request, id } satisfies TrainingWorkerRequest);
     return answer;
   }
@@ -135,14 +151,21 @@ export class TrainingPool {
    * `threadsPerWorker` ORT threads. Steps come back in the order of `feeds`.
    */
   async runBatches(model: TrainingModel, feeds: readonly TrainingFeeds[], workers: number, threadsPerWorker: number): Promise<TrainingStep[]> {
-    const dir = (this.dir ??= transferDirectory());
     const k = Math.max(1, Math.min(workers, feeds.length));
-    const pool = this.workersFor(k);
     const n = this.requests++;
-    const modelPath = join(dir, `model-${n}.onnx`);
-    writeModel(modelPath, model.bytes);
+    let dir: string;
+    let modelPath: string;
+    let files: FeedFile[];
+    try {
+      dir = this.dir ??= transferDirectory();
+      modelPath = join(dir, `model-${n}.onnx`);
+      writeModel(modelPath, model.bytes);
+      files = feeds.map((f) => this.feedFile(dir, f));
+    } catch (e) {
+      throw new TrainingWorkerUnavailable(`training workers' handover files: ${e instanceof Error ? e.message : String(e)}`, true);
+    }
+    const pool = this.workersFor(k);
     const meta = { inputs: model.inputs, outputs: model.outputs, batch: model.batch, nodeCount: model.nodeCount, graphOptimizationLevel: model.graphOptimizationLevel };
-    const files = feeds.map((f) => this.feedFile(dir, f));
     try {
       const parts = await Promise.all(
         pool.map(async (w, i) => {
