@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZeronasError } from '../../shared/errors.js';
 import type { TrainingModel } from '../onnx/exportTraining.js';
+import { MALLOC_TUNABLES, wantsMallocTuning } from '../util/mallocTuning.js';
 import type { TrainingFeeds, TrainingStep } from './trainingSession.js';
 import { readOutputs, transferDirectory, writeFeeds, writeModel, type FeedFile } from './trainingTransfer.js';
 import type { TrainingWorkerReply, TrainingWorkerRequest, TrainingWorkerTimings } from './trainingWorker.js';
@@ -131,7 +132,7 @@ export class TrainingPool {
   private workersFor(count: number): TrainingWorker[] {
     this.workers = this.workers.filter((w) => w.alive);
     while (this.workers.length < count) {
-      const child = fork(ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: workerEnv() });
       this.workers.push(new TrainingWorker(child));
     }
     return this.workers.slice(0, count);
@@ -197,6 +198,16 @@ export class TrainingPool {
     this.dir = undefined;
     this.feedFiles = new WeakMap();
   }
+}
+
+/**
+ * The workers' environment: ours, plus the allocator settings of host/util/mallocTuning.ts when this process runs
+ * without them (e.g. `orchestrate`, which does not relaunch itself, or a test runner): a worker opens a session per
+ * architecture, exactly the case those settings are for, and a fresh process reads them at start. An opt-out
+ * (ZERONAS_MALLOC_TUNING=0, or GLIBC_TUNABLES of one's own) is respected.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  return wantsMallocTuning(process.env) ? { ...process.env, GLIBC_TUNABLES: MALLOC_TUNABLES } : process.env;
 }
 
 let shared: TrainingPool | undefined;
