@@ -3,7 +3,7 @@
  * session, in the caller's order, and a worker that dies or a model that fails must give a clear error without
  * breaking the next call.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDataset, selectBatches } from '../../../../host/data/index.js';
 import { initWeights } from '../../../../host/ir/init.js';
@@ -13,6 +13,7 @@ import { TrainingPool } from '../../../../host/proxies/trainingPool.js';
 import { TrainingSession, type TrainingFeeds, type TrainingStep } from '../../../../host/proxies/trainingSession.js';
 import { zicoProxy } from '../../../../host/proxies/zicoProxy.js';
 import { buildNb201Network } from '../../../../host/spaces/nb201.js';
+import { MALLOC_TUNABLES } from '../../../../host/util/mallocTuning.js';
 
 const ARCH = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|nor_conv_3x3~2|';
 const config = { channels: 16, cellsPerStage: 1, inputSize: 32 };
@@ -86,6 +87,33 @@ describe('TrainingPool', () => {
       expect(pooled.ok).toBe(true);
     } finally {
       delete process.env.ZERONAS_BATCH_WORKERS;
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('starts workers with the allocator settings unless they are opted out of', async () => {
+    // glibc splits GLIBC_TUNABLES in place at its ':'s when it reads it, so the process's environ shows NULs there.
+    const tuned = (pid: number): boolean => readFileSync(`/proc/${pid}/environ`, 'utf8').replaceAll('\0', ':').includes(`GLIBC_TUNABLES=${MALLOC_TUNABLES}`);
+    const saved = { tunables: process.env.GLIBC_TUNABLES, optOut: process.env.ZERONAS_MALLOC_TUNING };
+    const restore = (key: string, v: string | undefined): void => {
+      if (v === undefined) delete process.env[key];
+      else process.env[key] = v;
+    };
+    try {
+      for (const optOut of [undefined, '0']) {
+        delete process.env.GLIBC_TUNABLES;
+        restore('ZERONAS_MALLOC_TUNING', optOut);
+        const p = new TrainingPool();
+        try {
+          await p.runBatches(await model(), feeds.slice(0, 2), 2, 1);
+          expect(p.processIds()).toHaveLength(2);
+          for (const pid of p.processIds()) expect(tuned(pid)).toBe(optOut === undefined);
+        } finally {
+          p.close();
+        }
+      }
+    } finally {
+      restore('GLIBC_TUNABLES', saved.tunables);
+      restore('ZERONAS_MALLOC_TUNING', saved.optOut);
     }
   });
 
