@@ -4,7 +4,8 @@
  * a file (trainingTransfer.ts), answers with their sizes and releases the session. Lives until its parent's IPC
  * channel closes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import type { TrainingModel } from '../onnx/exportTraining.js';
 import { readFeeds, writeOutputs, type FeedFile } from './trainingTransfer.js';
@@ -72,11 +73,18 @@ export function serveTrainingRequests(): void {
   // Ctrl-C reaches the whole process group; the parent decides when work stops (score finishes the architecture in
   // hand and saves), and our exit follows when its channel closes.
   process.on('SIGINT', () => {});
-  process.on('disconnect', () => process.exit(0));
+  // The handover directory is the parent's to remove at exit; a parent killed outright cannot, so we do (on tmpfs
+  // its files hold memory). Removing it twice is harmless.
+  let handoverDir: string | undefined;
+  process.on('disconnect', () => {
+    if (handoverDir) rmSync(handoverDir, { recursive: true, force: true });
+    process.exit(0);
+  });
   // A reply to a parent that has just gone: nothing to do (the 'disconnect' above ends us).
   process.on('error', () => {});
   let queue = Promise.resolve();
   process.on('message', (request: TrainingWorkerRequest) => {
+    handoverDir = dirname(request.modelPath);
     queue = queue.then(async () => {
       const reply = await handle(request);
       if (process.connected) process.send!(reply);

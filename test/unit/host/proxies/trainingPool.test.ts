@@ -3,7 +3,9 @@
  * session, in the caller's order, and a worker that dies or a model that fails must give a clear error without
  * breaking the next call.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDataset, selectBatches } from '../../../../host/data/index.js';
 import { initWeights } from '../../../../host/ir/init.js';
@@ -115,6 +117,33 @@ describe('TrainingPool', () => {
       restore('GLIBC_TUNABLES', saved.tunables);
       restore('ZERONAS_MALLOC_TUNING', saved.optOut);
     }
+  });
+
+  it('leaves no files behind when its process is SIGKILLed: the workers remove them and exit', async () => {
+    const probe = fileURLToPath(new URL('../../../fixtures/trainingPoolProbe.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', probe], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      child.on('exit', (code) => reject(new Error(`probe exited with ${code} before reporting`)));
+    });
+    const { dir, workers } = JSON.parse(line) as { dir: string; workers: number[] };
+    expect(existsSync(dir)).toBe(true);
+    expect(workers).toHaveLength(2);
+    child.kill('SIGKILL');
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(() => existsSync(dir), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => workers.filter(alive), { timeout: 15_000 }).toEqual([]);
   });
 
   it('removes its files when closed', async () => {
