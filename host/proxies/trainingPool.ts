@@ -8,7 +8,7 @@
  * not worker threads: a thread gets its own malloc arena, which glibc returns to the kernel, so every fresh session
  * page-faulted its memory again (a worker-thread run took 660 ms instead of 470); a process keeps the allocator
  * settings of host/util/mallocTuning.ts. Each worker opens its own session on the model (in parallel), runs its
- * batches, sends the results back and releases the session.
+ * batches, writes the outputs to a file (trainingTransfer.ts), answers with their sizes and releases the session.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
