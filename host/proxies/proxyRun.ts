@@ -6,7 +6,7 @@
 import { inputNode, type Graph } from '../ir/graph.js';
 import { initWeights, type InitScheme, type WeightMap } from '../ir/init.js';
 import { listParams, type ParamSpec } from '../ir/params.js';
-import { exportTraining, type TrainingExportOptions } from '../onnx/exportTraining.js';
+import { exportTraining, type TrainingExportOptions, type TrainingModel } from '../onnx/exportTraining.js';
 import type { DataBatch } from '../data/dataset.js';
 import { nchwcBlockSize } from './nchwcSupport.js';
 import { sharedTrainingPool, TrainingWorkerUnavailable } from './trainingPool.js';
@@ -39,7 +39,15 @@ export async function withTrainingSession<T>(
   options: TrainingExportOptions,
   fn: (session: TrainingSession) => Promise<T>,
 ): Promise<T> {
-  const model = exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
+  return inSession(await trainingModel(graph, weights, options), fn);
+}
+
+/** The training graph proxies run: blocked kernels when this CPU has them. */
+async function trainingModel(graph: Graph, weights: ReadonlyMap<string, Float32Array>, options: TrainingExportOptions): Promise<TrainingModel> {
+  return exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
+}
+
+async function inSession<T>(model: TrainingModel, fn: (session: TrainingSession) => Promise<T>): Promise<T> {
   const session = await TrainingSession.create(model, { intraOpNumThreads: proxyThreads() });
   try {
     return await fn(session);
@@ -63,14 +71,14 @@ export async function runTrainingBatches(
 ): Promise<TrainingStep[]> {
   const threads = proxyThreads();
   const workers = Math.min(threads, feeds.length);
+  const model = await trainingModel(graph, weights, options);
   const inProcess = (): Promise<TrainingStep[]> =>
-    withTrainingSession(graph, weights, options, async (session) => {
+    inSession(model, async (session) => {
       const steps: TrainingStep[] = [];
       for (const f of feeds) steps.push(await session.run(f));
       return steps;
     });
   if (workers < 2 || process.env.ZERONAS_BATCH_WORKERS === '0' || batchWorkersBroken) return inProcess();
-  const model = exportTraining(graph, weights, { nchwcBlock: await nchwcBlockSize(), ...options });
   try {
     return await sharedTrainingPool().runBatches(model, feeds, workers, Math.floor(threads / workers));
   } catch (e) {

@@ -11,14 +11,14 @@
  * batches, writes the outputs to a file (trainingTransfer.ts), answers with their sizes and releases the session.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZeronasError } from '../../shared/errors.js';
 import type { TrainingModel } from '../onnx/exportTraining.js';
 import { MALLOC_TUNABLES, wantsMallocTuning } from '../util/mallocTuning.js';
 import type { TrainingFeeds, TrainingStep } from './trainingSession.js';
-import { readOutputs, transferDirectory, writeFeeds, writeModel, type FeedFile } from './trainingTransfer.js';
+import { readOutputs, transferDirectory, writeFeeds, type FeedFile } from './trainingTransfer.js';
 import type { TrainingWorkerReply, TrainingWorkerRequest, TrainingWorkerTimings } from './trainingWorker.js';
 
 const ENTRY = fileURLToPath(new URL('../../bin/zeronas-training-worker.js', import.meta.url));
@@ -117,15 +117,16 @@ export class TrainingPool {
   private workers: TrainingWorker[] = [];
   private dir: string | undefined;
   private requests = 0;
-  /**
-   * Batch files written so far, by the batch's input array (the same batches serve every architecture). Batches
-   * are not modified in place (DataBatch arrays never are), so the same arrays mean the same file.
-   */
+  private batchFiles = 0;
   /**
    * Per worker, where the last runBatches call's time went (ms): the worker's own phases, then, in this process, the
    * time from sending the request to the answer (`roundTrip`) and reading the outputs (`read`).
    */
   lastTimings: (TrainingWorkerTimings & { roundTrip: number; read: number })[] = [];
+  /**
+   * Batch files written so far, by the batch's input array (the same batches serve every architecture). Batches
+   * are not modified in place (DataBatch arrays never are), so the same arrays mean the same file.
+   */
   private feedFiles = new WeakMap<Float32Array, { labels: TrainingFeeds['labels']; file: FeedFile }>();
 
   /** Starts the worker processes that are missing or dead (lazily: on the first run that needs them). */
@@ -145,7 +146,6 @@ export class TrainingPool {
     if (feeds.dlogits === undefined) this.feedFiles.set(feeds.input, { labels: feeds.labels, file });
     return file;
   }
-  private batchFiles = 0;
 
   /**
    * Runs every batch of `feeds` through `model`: batch b on worker b mod k, k = min(workers, batches), each with
@@ -160,7 +160,7 @@ export class TrainingPool {
     try {
       dir = this.dir ??= transferDirectory();
       modelPath = join(dir, `model-${n}.onnx`);
-      writeModel(modelPath, model.bytes);
+      writeFileSync(modelPath, model.bytes);
       files = feeds.map((f) => this.feedFile(dir, f));
     } catch (e) {
       throw new TrainingWorkerUnavailable(`training workers' handover files: ${e instanceof Error ? e.message : String(e)}`, true);

@@ -3,7 +3,7 @@
  * directory of their own (on tmpfs, /dev/shm, when there is one), with only names and sizes in the IPC messages.
  * Node's IPC channel moved ~0.3 GB/s here (a 4.4 MB gradient set took ~15 ms each way), a file on tmpfs ~3 GB/s.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainingTensorInfo } from '../onnx/exportTraining.js';
@@ -55,10 +55,6 @@ export function readFeeds(file: FeedFile): TrainingFeeds {
   if (file.labels > 0) feeds.labels = copyOut(data, file.input * 4, file.labels, (n) => new Int32Array(n));
   if (file.dlogits > 0) feeds.dlogits = copyOut(data, (file.input + file.labels) * 4, file.dlogits, (n) => new Float32Array(n));
   return feeds;
-}
-
-export function writeModel(path: string, bytes: Uint8Array): void {
-  writeFileSync(path, bytes);
 }
 
 /** Every step's outputs, in `outputs` order, one after the other; returns each step's output lengths. */
