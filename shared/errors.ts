@@ -17,6 +17,7 @@ export type ZeronasErrorCode =
   | 'ZN_EP_MISMATCH'
   | 'ZN_LUT_INCOMPLETE'
   | 'ZN_NO_AGENT'
+  | 'ZN_NO_ENERGY_METER'
   | 'ZN_IO'
   /** A bug (catalogued in docs/errors.md; also what the host answers when a handler fails unexpectedly). */
   | 'ZN_INTERNAL'
@@ -33,7 +34,9 @@ export type ZeronasErrorCode =
   | 'ZN_AGENT_BUSY'
   | 'ZN_SENSOR'
   // Browser agent (issue 6).
-  | 'ZN_PAGE_HIDDEN';
+  | 'ZN_PAGE_HIDDEN'
+  // Replay agent (benchmarks and tests: answers from a published table).
+  | 'ZN_REPLAY_UNKNOWN_ARCH';
 
 export class ZeronasError extends Error {
   readonly code: ZeronasErrorCode;

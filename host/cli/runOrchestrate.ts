@@ -5,8 +5,12 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
-import { parseBudget } from '../orchestrator/budget.js';
-import { orchestrate, type OrchestrateConfig, type TargetSummary } from '../orchestrator/orchestrate.js';
+import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
+import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import type { SearchAlgo } from '../search/index.js';
+import { openSpace } from '../spaces/index.js';
+import { orchestrate, type OrchestrateConfig } from '../orchestrator/orchestrate.js';
+import type { RunSummary } from '../run/summary.js';
 import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
 import { renderQr } from '../orchestrator/pairingQr.js';
 import { newRunId, readJson, runPaths } from '../orchestrator/runFolder.js';
@@ -27,23 +31,42 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     const runId = newRunId();
     const targets = args.targets!.split(',').map((t) => t.trim()).filter(Boolean);
     if (new Set(targets).size !== targets.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `--targets lists a target twice: '${args.targets}'`);
-    const budgets = args.budget.map(parseBudget);
-    for (const b of budgets) {
-      if (!targets.includes(b.target)) {
-        throw new ZeronasError('ZN_BAD_ARGUMENT', `budget '${b.text}' names target '${b.target}', which is not in --targets (${targets.join(', ')})`);
-      }
-    }
+    const budgets = args.budget.map(parseAnyBudget);
+    checkBudgetTargets(budgets, targets);
+    toSearchBudgets(budgets); // refuses two budgets on one quantity before anything starts
     if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) throw new ZeronasError('ZN_BAD_ARGUMENT', '--tls-cert and --tls-key go together');
+    const spaceOptions = {
+      ...(args.resolution !== undefined ? { resolution: args.resolution } : {}),
+      ...(args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {}),
+    };
+    openSpace(args.space, spaceOptions); // validates the space and its options
+    if (args.algo === 'flash' && args.space !== 'flash') throw new ZeronasError('ZN_BAD_ARGUMENT', `--algo flash needs --space flash (FLASH's co-optimisation works on its own space), got --space ${args.space}`);
+    parseProxyList(args.proxy);
+    const luts: Record<string, string> = {};
+    for (const spec of args.lut) {
+      const i = spec.indexOf('=');
+      const [target, file] = [spec.slice(0, i), spec.slice(i + 1)];
+      if (i <= 0 || !file) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' is malformed; expected <target>=<lut.json>`);
+      if (!targets.includes(target)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' names target '${target}', which is not in --targets (${targets.join(', ')})`);
+      luts[target] = resolve(file);
+    }
     config = {
       runId,
       runDir: resolve(args.out ?? `runs/${runId}`),
       targets,
-      space: 'nb201',
+      space: args.space,
+      spaceOptions,
+      algo: args.algo as SearchAlgo,
       proxy: args.proxy,
+      aggregate: args.aggregate as RankAggregation,
       budgets,
       measure: args.measure,
-      candidates: args.candidates,
+      maxScored: args.maxScored,
       rounds: args.rounds,
+      verifyRounds: args.verifyRounds,
+      ...(args.iterations !== undefined ? { iterations: args.iterations } : {}),
+      ...(args.population !== undefined ? { population: args.population } : {}),
+      luts,
       seed: args.seed,
       ...(args.data ? { data: resolve(args.data) } : {}),
       batchSize: args.batchSize,
@@ -73,12 +96,10 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     toFile(line);
     progress.log(line);
   };
-  const computer = await createProxyComputer(config.proxy, {
-    dataPath: config.data,
-    batchSize: config.batchSize,
-    batches: config.batches,
-    seed: config.seed,
-  });
+  const computers = new Map<string, Awaited<ReturnType<typeof createProxyComputer>>>();
+  for (const proxy of parseProxyList(config.proxy)) {
+    computers.set(proxy, await createProxyComputer(proxy, { dataPath: config.data, batchSize: config.batchSize, batches: config.batches, seed: config.seed }));
+  }
   log(`run ${config.runId} -> ${config.runDir}`);
   const { summary, summaryPath, reportPath } = await orchestrate(config, {
     token,
@@ -92,10 +113,13 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       toFile(`dashboard: ${url} (open it once with ?token=<zeronas token>)`);
       if (!args.quiet) progress.log(`dashboard: ${url}?token=${encodeURIComponent(token)}`);
     },
-    scorerFor: (store) => cachedProxyScorer(store, config.space, config.proxy, computer.settingsKey, computer.compute),
+    scorerFor: (store, proxy) => {
+      const c = computers.get(proxy)!;
+      return cachedProxyScorer(store, config.space, proxy, c.settingsKey, c.compute);
+    },
   });
   progress.stop();
-  if (!args.json && !args.quiet) printSummary(summary as { targets: TargetSummary[]; wallTimeS: number }, summaryPath, reportPath);
+  if (!args.json && !args.quiet) printSummary(summary, summaryPath, reportPath);
   return { ...(summary as object), summaryPath, reportPath };
 }
 
@@ -108,19 +132,29 @@ function announcePairing(a: PairingAnnouncement, log: (line: string) => void, is
   process.stderr.write(`${renderQr(a.urls[0]!.url)}\n`);
 }
 
-function printSummary(summary: { targets: TargetSummary[]; wallTimeS: number; candidatesScored?: number }, path: string, reportPath: string | null): void {
-  const rows: (string | number)[][] = [['target', 'measured', 'cost model', 'MAPE', 'best arch', 'score', 'latency']];
+function printSummary(summary: RunSummary, path: string, reportPath: string | null): void {
+  const rows: (string | number)[][] = [['target', 'measured', 'cost model (last error)', 'best arch', 'score', 'measured', 'verified median', 'predicted']];
   for (const t of summary.targets) {
+    const metric = t.metric === 'energyJ' ? 'energy' : 'latency';
+    const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : formatCost(metric, v));
     rows.push([
-      t.target,
+      `${t.target}${t.isReplay ? ' (REPLAY)' : ''}`,
       t.measured,
-      t.costModel.name.split(' (')[0]!,
-      t.costModel.mapePercent === null ? '-' : `${t.costModel.mapePercent.toFixed(1)}%`,
-      t.best?.arch ?? '(none met the budget)',
+      `${t.costModel.name.split(' (')[0]!}${t.costModel.mapePercent === null ? '' : ` (MAPE ${t.costModel.mapePercent.toFixed(1)}%)`}`,
+      t.best?.arch ?? (t.budget ? `(none met ${t.budget.text})` : '(none measured)'),
       t.best ? t.best.proxyScore.toFixed(2) : '-',
-      t.best ? `${t.best.measuredLatencyMs.toFixed(3)} ms` : '-',
+      fmt(t.bestMeasuredValue),
+      fmt(t.best?.verifiedMedian),
+      fmt(t.best?.predicted),
     ]);
   }
-  process.stdout.write(`${table(rows)}\n\n${colour.bold('summary')}: ${path}  (wall time ${summary.wallTimeS.toFixed(1)} s)\n`);
+  let out = `${table(rows)}\n`;
+  if (summary.targets.length > 1) {
+    const c = summary.commonFeasible[0];
+    out += c ? `${colour.bold('one network for every target')}: ${c.arch} (score ${c.score.toFixed(2)})\n` : 'no measured architecture met every target\'s budget\n';
+  }
+  if (summary.isReplay) out += `${colour.bold('REPLAY')}: some targets replay a published table; their figures are not measurements of this run\n`;
+  out += `\nloop: ${summary.rounds} round(s), ${summary.candidatesScored} architectures scored; stopped: ${summary.stopReason}\n`;
+  process.stdout.write(`${out}\n${colour.bold('summary')}: ${path}  (wall time ${summary.wallTimeS.toFixed(1)} s)\n`);
   if (reportPath) process.stdout.write(`${colour.bold('report')}:  ${reportPath}\n`);
 }

@@ -16,7 +16,7 @@ import { buildIdwNetwork, createIdwSpace } from '../spaces/idw.js';
 import { createFlashSpace } from '../spaces/flash.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { readCsv } from '../util/csv.js';
-import { parseBudget } from '../orchestrator/budget.js';
+import { parseBudget } from '../budgets/budget.js';
 import { writeJsonAtomic } from '../orchestrator/runFolder.js';
 import type { SearchArgs } from './commands/search.js';
 import { createProgress } from './progress.js';

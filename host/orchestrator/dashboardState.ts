@@ -5,7 +5,7 @@
  * The browser page (host/report/dashboardPage.ts) renders it; `GET /dashboard/state` returns it as is.
  */
 import type { Measurement } from '../../shared/protocol/index.js';
-import type { Budget } from './budget.js';
+import type { Budget } from '../budgets/budget.js';
 import { agentServesTarget } from './fleet.js';
 import type { HostServer, MeasurementEvent } from './server.js';
 import type { Store } from './store.js';

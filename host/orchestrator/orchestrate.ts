@@ -1,33 +1,27 @@
 /**
- * `orchestrate`: the whole loop of zeronas on a fleet.
- *  1. score a pool of candidate architectures with the zero-shot proxy (cached in the run store);
- *  2. per target, measure a first spread of candidates (MACs quantiles) on the target's agents, fit a cost model;
- *  3. repeat: predict every candidate's cost, send the best-scoring candidates predicted to meet the budget to be
- *     measured, refit;
- *  4. finish with a Pareto front (proxy score vs measured or predicted latency) per target, the best architecture
- *     per target under its budget exported as ONNX, and summary.json.
+ * `orchestrate`: the whole loop of zeronas on a fleet. This file is the host session around the closed loop
+ * (host/workflows/closedLoop.ts): it opens the run store, the server, the dashboard, the local agent and the
+ * pairing desk, waits for every target's agents, checks that energy budgets have meters and which lookup tables
+ * are fresh, then runs the loop with a proxy scorer cached in the store and a measurement function backed by the
+ * durable scheduler, and writes summary.json (host/run/summary.ts), each target's best ONNX and report.html.
  * Everything durable lives in the run folder's store, so `--resume` redoes no finished score or measurement.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { analyticMetrics, type AnalyticMetrics } from '../metrics/analytic.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ZeronasError } from '../../shared/errors.js';
 import { initWeights } from '../ir/init.js';
 import { exportInference } from '../onnx/exportInference.js';
-import {
-  buildNb201Network,
-  cellFromCode,
-  formatNb201,
-  isNb201Disconnected,
-  NB201_SPACE_SIZE,
-} from '../spaces/nb201.js';
-import { mulberry32 } from '../ir/init.js';
-import type { Budget } from './budget.js';
-import { HostServer, type MeasurementEvent } from './server.js';
+import { isTargetBudget, toSearchBudgets, type AnyBudget, type Budget } from '../budgets/budget.js';
+import { checkLutFreshness, loadLookupTable, type LookupTable } from '../cost/lookupTable.js';
+import type { TargetModelSnapshot } from '../cost/targetCostModel.js';
+import type { RankAggregation } from '../proxies/ensemble.js';
+import type { SearchAlgo } from '../search/index.js';
+import { deviceInputs, openSpace, type SpaceEntry } from '../spaces/index.js';
+import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost, type TargetOutcome } from '../workflows/closedLoop.js';
+import { SUMMARY_VERSION, type RunSummary, type TargetSummary } from '../run/summary.js';
+import { HostServer, type ConnectedAgent, type MeasurementEvent } from './server.js';
 import { Scheduler } from './scheduler.js';
 import { Store } from './store.js';
-import { fitInitialCostModel, type FittedCostModel } from './initialCostModel.js';
-import { AutoCostModel } from '../cost/costModel.js';
-import type { Graph } from '../ir/graph.js';
 import { agentServesTarget, waitForAgents } from './fleet.js';
 import { measureModels } from './measureJobs.js';
 import { startLocalAgent, type LocalAgent } from './localAgent.js';
@@ -37,19 +31,33 @@ import { PairingRegistry } from './pairing.js';
 import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from './browserRoutes.js';
 import { openDashboard, type Dashboard } from './dashboard.js';
 
+export type { TargetSummary } from '../run/summary.js';
+
 export interface OrchestrateConfig {
   runId: string;
   runDir: string;
   targets: string[];
-  space: 'nb201';
+  space: string;
+  /** IDW: device input size and proxy input size (host/spaces/index.ts). */
+  spaceOptions?: { resolution?: number; scoreResolution?: number };
+  algo: SearchAlgo;
+  /** One proxy, or several joined by '+' (combined by rank). */
   proxy: string;
-  budgets: Budget[];
-  /** Candidates measured per target. */
+  aggregate?: RankAggregation;
+  /** Budget texts in the one grammar of host/budgets/budget.ts. */
+  budgets: AnyBudget[];
+  /** Measurements per target in the loop (verification not included). */
   measure: number;
-  /** Size of the candidate pool scored by the proxy. */
-  candidates: number;
-  /** Measurement rounds after the first spread. */
+  /** Most distinct architectures the proxies score in the whole run. */
+  maxScored: number;
+  /** Most search-measure-refit rounds. */
   rounds: number;
+  /** Re-measurement rounds of each returned architecture. */
+  verifyRounds: number;
+  iterations?: number;
+  population?: number;
+  /** Lookup tables given with --lut (target -> file); other targets use devices/<target>/luts/<space>-cifar10.json when it exists. */
+  luts?: Record<string, string>;
   seed: number;
   data?: string;
   batchSize: number;
@@ -69,41 +77,25 @@ export interface OrchestrateHooks {
   debug?: (line: string) => void;
   progress?: (phase: string, done: number, total: number) => void;
   token: string;
-  /** Builds the proxy scorer once the run store is open (scores are cached there). */
-  scorerFor: (store: Store) => ProxyScorer;
+  /** Builds the scorer of one proxy once the run store is open (scores are cached there). */
+  scorerFor: (store: Store, proxy: string) => ProxyScorer;
   /** Called once the server listens (tests read the port from here). */
   onListening?: (server: HostServer) => void;
   /** A pairing code for browser agents was issued (runs with a browser target); default: a log line. */
   announcePairing?: (announcement: PairingAnnouncement) => void;
   /** The live dashboard's address (without the token); default: a log line. */
   announceDashboard?: (url: string) => void;
-}
-
-interface Candidate {
-  arch: string;
-  metrics: AnalyticMetrics;
-  score: number | null;
-  scoreReason?: string;
-}
-
-export interface TargetSummary {
-  target: string;
-  agents: { id: string; name: string; profile: string | null; cpu: string; runtime?: string }[];
-  budget: Budget | null;
-  costModel: { name: string; mapePercent: number | null; within10: number | null; n: number };
-  measured: number;
-  paretoFront: { arch: string; score: number; latencyMs: number; measured: boolean }[];
-  /** Every scored candidate: its proxy score, the final cost model's prediction and, when measured, the median. */
-  points: { arch: string; score: number; predictedMs: number | null; measuredMs: number | null }[];
-  best: null | { arch: string; proxyScore: number; measuredLatencyMs: number; onnx: string; macs: number; params: number };
-  dispatchOverheadMs: { median: number | null; n: number };
+  signal?: AbortSignal;
 }
 
 export async function orchestrate(
   config: OrchestrateConfig,
   baseHooks: OrchestrateHooks,
-): Promise<{ summary: unknown; summaryPath: string; reportPath: string | null }> {
+): Promise<{ summary: RunSummary; summaryPath: string; reportPath: string | null }> {
   const started = Date.now();
+  const entry = openSpace(config.space, config.spaceOptions ?? {});
+  const budgets = config.budgets;
+  const searchBudgets = toSearchBudgets(budgets);
   // The dashboard sees every log line and progress update the CLI sees.
   let dashboard: Dashboard | undefined;
   const hooks: OrchestrateHooks = {
@@ -151,7 +143,7 @@ export async function orchestrate(
     dashboard = openDashboard(server, {
       token: hooks.token,
       store,
-      run: { runId: config.runId, proxy: config.proxy, targets: config.targets, candidates: config.candidates, measure: config.measure, budgets: config.budgets },
+      run: { runId: config.runId, proxy: config.proxy, targets: config.targets, candidates: config.maxScored, measure: config.measure, budgets: budgets.filter(isTargetBudget) },
       log: hooks.log,
     });
     const dashboardUrl = `${pageBaseUrls(config.host, server.port, config.tls !== undefined)[0]!}/`;
@@ -168,46 +160,46 @@ export async function orchestrate(
     }
     if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.debug ?? hooks.log);
     await waitForAgents(server, config.targets, config.waitAgentsMs, hooks.log);
+    const agentsOf = (target: string): ConnectedAgent[] => [...server.agents.values()].filter((a) => agentServesTarget(a.device, target));
+    checkEnergyMeters(budgets, agentsOf);
+    const luts = await resolveLuts(config, agentsOf, hooks.log);
+    const replayTargets = config.targets.filter((t) => agentsOf(t).some(isReplayAgent));
+    for (const t of replayTargets) hooks.log(`target '${t}' is a REPLAY device: its "measurements" are a published table's values, not timings of this run`);
+    hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
-    // 1. Candidate pool and proxy scores.
-    const scorer = hooks.scorerFor(store);
-    const pool = samplePool(config);
-    const candidates: Candidate[] = [];
-    let scored = 0;
-    for (const arch of pool) {
-      const graph = buildNb201Network(arch);
-      const result = await scorer.score(arch, graph);
-      candidates.push({
-        arch,
-        metrics: analyticMetrics(graph),
-        score: result.ok ? result.value : null,
-        ...(result.ok ? {} : { scoreReason: result.reason }),
-      });
-      hooks.progress?.(`scoring (${config.proxy})`, ++scored, pool.length);
-    }
-    const valid = candidates.filter((c) => c.score !== null && Number.isFinite(c.score));
-    hooks.log(`scored ${candidates.length} candidates with ${config.proxy}; ${candidates.length - valid.length} could not be scored`);
-
-    // 2-3. Measurement rounds per target, all targets in parallel on their own agents.
     server.setTargets(config.targets);
-    const summaries: TargetSummary[] = [];
-    const perTarget = await Promise.all(
-      config.targets.map((target) => measureTarget(target, valid, config, store, scheduler, hooks)),
-    );
-    // 4. Fronts, best architectures, ONNX exports.
-    for (const [i, target] of config.targets.entries()) {
-      const { measured, model } = perTarget[i]!;
-      summaries.push(summariseTarget(target, valid, measured, model, config, server, dir, overheads[target] ?? []));
-    }
-    const summary = {
-      runId: config.runId,
-      space: config.space,
-      proxy: config.proxy,
-      candidatesScored: candidates.length,
-      candidatesFailed: candidates.length - valid.length,
-      wallTimeS: (Date.now() - started) / 1000,
-      targets: summaries,
-    };
+    const scorers = new Map<string, ProxyScorer>();
+    const result = await runClosedLoop({
+      space: entry,
+      spaceOptions: config.spaceOptions ?? {},
+      algo: config.algo,
+      proxies: config.proxy.split('+'),
+      ...(config.aggregate ? { aggregate: config.aggregate } : {}),
+      structural: { ...(searchBudgets.flops !== undefined ? { flops: searchBudgets.flops } : {}), ...(searchBudgets.params !== undefined ? { params: searchBudgets.params } : {}), ...(searchBudgets.layers !== undefined ? { layers: searchBudgets.layers } : {}) },
+      targets: config.targets.map((id): LoopTarget => {
+        const budget = budgets.find((b): b is Budget => isTargetBudget(b) && b.target === id);
+        const lut = luts.get(id);
+        return { id, ...(budget ? { budget } : {}), ...(lut ? { lut: lut.table, lutPath: lut.path } : {}) };
+      }),
+      maxScored: config.maxScored,
+      measurePerTarget: config.measure,
+      maxRounds: config.rounds,
+      verifyRounds: config.verifyRounds,
+      seed: config.seed,
+      ...(config.iterations !== undefined ? { iterations: config.iterations } : {}),
+      ...(config.population !== undefined ? { population: config.population } : {}),
+      score: async (proxy, arch, graph) => {
+        let scorer = scorers.get(proxy);
+        if (!scorer) scorers.set(proxy, (scorer = hooks.scorerFor(store, proxy)));
+        return scorer.score(entry.space.format(arch), graph());
+      },
+      measure: (target, archs, kind) => measureArchs(entry, target, archs, kind, config, store, scheduler, hooks),
+      saveModel: (target, snapshot) => saveModel(dir, target, snapshot),
+      log: hooks.log,
+      progress: hooks.progress!,
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    const summary = summarise(result, config, entry, server, dir, overheads, replayTargets, (Date.now() - started) / 1000);
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
@@ -217,6 +209,100 @@ export async function orchestrate(
     await server.close();
     store.close();
   }
+}
+
+const isReplayAgent = (a: ConnectedAgent): boolean => a.device.runtimes.some((r) => (r.runtime as string) === 'replay' && r.isAvailable);
+
+/** An energy budget needs a meter on every agent of its target; refused at start, naming the target. */
+function checkEnergyMeters(budgets: AnyBudget[], agentsOf: (t: string) => ConnectedAgent[]): void {
+  for (const b of budgets) {
+    if (!isTargetBudget(b) || b.metric !== 'energy') continue;
+    const meterless = agentsOf(b.target).filter((a) => !a.device.energyMeters.some((m) => m.isAvailable));
+    if (meterless.length) {
+      throw new ZeronasError(
+        'ZN_NO_ENERGY_METER',
+        `energy budget '${b.text}': agent(s) ${meterless.map((a) => `'${a.device.name}'`).join(', ')} of target '${b.target}' have no energy meter. ` +
+          "Attach one on the device: an INA219/INA226/INA260 (zeronas-agent --energy ina219 ...), or any meter through a command printing joules or watts (zeronas-agent --energy external-command --energy-cmd '<command>'); see agent/README.md",
+        { target: b.target, agents: meterless.map((a) => a.device.name) },
+      );
+    }
+  }
+}
+
+/**
+ * Lookup tables that seed each target's latency model: --lut t=file, else devices/<target>/luts/<space>-cifar10.json.
+ * A table whose device fingerprint or runtime differs from one of the target's agents is stale: a warning, and it
+ * is not used.
+ */
+async function resolveLuts(config: OrchestrateConfig, agentsOf: (t: string) => ConnectedAgent[], log: (l: string) => void): Promise<Map<string, { table: LookupTable; path: string }>> {
+  const out = new Map<string, { table: LookupTable; path: string }>();
+  for (const t of config.targets) {
+    const given = config.luts?.[t];
+    const path = given ?? resolve('devices', t.replace(/[^A-Za-z0-9._-]/g, '_'), 'luts', `${config.space}-cifar10.json`);
+    if (!existsSync(path)) {
+      if (given) throw new ZeronasError('ZN_IO', `--lut ${t}=${given}: the file does not exist`, { path: given });
+      continue;
+    }
+    if (config.space !== 'nb201') {
+      log(`lookup table ${path} not used for target '${t}': tables cover the nb201 space's kernels only`);
+      continue;
+    }
+    const table = await loadLookupTable(path);
+    let stale: string | null = null;
+    for (const a of agentsOf(t)) {
+      const rt = a.device.runtimes.find((r) => r.runtime === table.runtime.name && r.isAvailable);
+      const w = checkLutFreshness(table, {
+        deviceFingerprint: a.device.fingerprint,
+        runtimeName: rt?.runtime ?? a.device.runtimes.find((r) => r.isAvailable)?.runtime ?? 'none',
+        runtimeVersion: rt?.version ?? 'none',
+      });
+      if (w) stale = `agent '${a.device.name}': ${w.message}`;
+    }
+    if (stale) {
+      log(`warning ZN_LUT_STALE: lookup table ${path} not used for target '${t}': ${stale}`);
+      continue;
+    }
+    log(`target '${t}': latency model seeded by lookup table ${path}`);
+    out.set(t, { table, path });
+  }
+  return out;
+}
+
+/** Exports and measures architectures on a target through the durable scheduler (measureJobs.ts). */
+async function measureArchs(
+  entry: SpaceEntry<unknown>,
+  target: string,
+  archs: string[],
+  kind: string,
+  config: OrchestrateConfig,
+  store: Store,
+  scheduler: Scheduler,
+  hooks: OrchestrateHooks,
+): Promise<Map<string, MeasuredCost>> {
+  const models = archs.map((arch) => {
+    const graph = entry.deviceGraph(entry.space.parse(arch));
+    return { label: arch, bytes: exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true }), inputs: deviceInputs(graph) };
+  });
+  const rows = await measureModels(store, scheduler, models, {
+    // Verification rounds are their own runs, so each is a new measurement and the loop's rows stay one per arch.
+    runId: kind === 'measure' ? config.runId : `${config.runId}.${kind}`,
+    target,
+    kind: 'measure',
+    settings: { ...config.measurement },
+    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target}`, done, total),
+    log: hooks.log,
+  });
+  const out = new Map<string, MeasuredCost>();
+  for (const [arch, row] of rows) if (row.latency_median_ms !== null) out.set(arch, { latencyMs: row.latency_median_ms, energyJ: row.energy_j });
+  return out;
+}
+
+function saveModel(dir: string, target: string, snapshot: TargetModelSnapshot): string {
+  const tdir = runPaths(dir).targetDir(target);
+  mkdirSync(tdir, { recursive: true });
+  const file = join(tdir, `cost-model.round${snapshot.round}.json`);
+  writeJsonAtomic(file, snapshot);
+  return file;
 }
 
 /** The run's report.html; a failure to draw it is logged, and the run's results stand. */
@@ -232,115 +318,6 @@ async function writeReport(dir: string, hooks: OrchestrateHooks): Promise<string
   }
 }
 
-/** Deterministic pool: seeded sample of distinct NB201 cells, skipping cells whose output is disconnected. */
-function samplePool(config: OrchestrateConfig): string[] {
-  const rand = mulberry32(config.seed ^ 0x5eed);
-  const chosen = new Set<number>();
-  const target = Math.min(config.candidates, NB201_SPACE_SIZE - 341);
-  while (chosen.size < target) {
-    const code = Math.floor(rand() * NB201_SPACE_SIZE);
-    if (!chosen.has(code) && !isNb201Disconnected(cellFromCode(code))) chosen.add(code);
-  }
-  return [...chosen].map((c) => formatNb201(cellFromCode(c)));
-}
-
-async function measureTarget(
-  target: string,
-  candidates: Candidate[],
-  config: OrchestrateConfig,
-  store: Store,
-  scheduler: Scheduler,
-  hooks: OrchestrateHooks,
-): Promise<{ measured: Map<string, number>; model: FittedCostModel | undefined }> {
-  const budget = config.budgets.find((b) => b.target === target && b.metric === 'latency');
-  const measured = new Map<string, number>();
-  const refresh = (): void => {
-    for (const m of store.measurements(config.runId, target)) if (m.latency_median_ms !== null) measured.set(m.arch, m.latency_median_ms);
-  };
-  refresh();
-  const byMacs = [...candidates].sort((a, b) => a.metrics.macs - b.metrics.macs);
-  const firstSpread = Math.min(config.measure, Math.max(3, Math.ceil(config.measure / 3)));
-  const spread = Array.from({ length: firstSpread }, (_, i) => byMacs[Math.round((i * (byMacs.length - 1)) / Math.max(1, firstSpread - 1))]!.arch);
-  await measureBatch(target, [...new Set(spread)], config, store, scheduler, hooks, measured);
-  refresh();
-
-  const rounds = Math.max(1, config.rounds);
-  for (let round = 0; round < rounds && measured.size < config.measure; round++) {
-    const model = fitModel(candidates, measured);
-    const remaining = config.measure - measured.size;
-    const quota = Math.ceil(remaining / (rounds - round));
-    const feasible = candidates
-      .filter((c) => !measured.has(c.arch))
-      .filter((c) => !budget || !model || model.predict(c.metrics, c.arch) <= budget.max * 1.1)
-      .sort((a, b) => b.score! - a.score!);
-    const picks = feasible.slice(0, quota).map((c) => c.arch);
-    if (picks.length === 0) break;
-    await measureBatch(target, picks, config, store, scheduler, hooks, measured);
-    refresh();
-  }
-  return { measured, model: fitModel(candidates, measured) };
-}
-
-/** Measurements from which the cross-validated models of host/cost take over from the analytic start model. */
-const AUTO_MODEL_MIN_SAMPLES = 6;
-
-/**
- * The best cost model the measurements so far support: with few measurements the analytic log-linear model
- * (initialCostModel.ts); from AUTO_MODEL_MIN_SAMPLES on, host/cost's AutoCostModel, which picks the model and the
- * execution rule by cross-validation on the measured candidates (with the device's lookup table as a feature
- * source when one exists). Refitted after every measurement round.
- */
-function fitModel(candidates: Candidate[], measured: Map<string, number>): FittedCostModel | undefined {
-  const byArch = new Map(candidates.map((c) => [c.arch, c.metrics]));
-  const pairs = [...measured].filter(([a, v]) => byArch.has(a) && v > 0);
-  if (pairs.length >= AUTO_MODEL_MIN_SAMPLES) {
-    try {
-      const graphs = new Map<string, Graph>();
-      const graphOf = (arch: string): Graph => {
-        let g = graphs.get(arch);
-        if (!g) graphs.set(arch, (g = buildNb201Network(arch)));
-        return g;
-      };
-      const auto = new AutoCostModel({ seed: 0 });
-      auto.fit(pairs.map(([arch, value]) => ({ graph: graphOf(arch), value })));
-      return { name: `${auto.selected.name} (auto, ${pairs.length} samples)`, predict: (_m, arch) => auto.predict(graphOf(arch)).value };
-    } catch {
-      // Degenerate samples (e.g. all equal): the analytic model below still gives a usable ranking.
-    }
-  }
-  return fitInitialCostModel(pairs.map(([arch, value]) => ({ metrics: byArch.get(arch)!, value })));
-}
-
-/** Measures the candidates not measured yet on `target` (measureJobs.ts: deduplicated, resumable jobs). */
-async function measureBatch(
-  target: string,
-  archs: string[],
-  config: OrchestrateConfig,
-  store: Store,
-  scheduler: Scheduler,
-  hooks: OrchestrateHooks,
-  measured: Map<string, number>,
-): Promise<void> {
-  const models = archs
-    .filter((arch) => !measured.has(arch))
-    .map((arch) => {
-      const graph = buildNb201Network(arch);
-      return {
-        label: arch,
-        bytes: exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true }),
-        inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' as const }],
-      };
-    });
-  await measureModels(store, scheduler, models, {
-    runId: config.runId,
-    target,
-    kind: 'measure',
-    settings: { ...config.measurement },
-    progress: (done, total) => hooks.progress?.(`measuring on ${target}`, done, total),
-    log: hooks.log,
-  });
-}
-
 function paretoFront<T extends { score: number; latencyMs: number }>(points: T[]): T[] {
   const sorted = [...points].sort((a, b) => a.latencyMs - b.latencyMs || b.score - a.score);
   const front: T[] = [];
@@ -354,71 +331,105 @@ function paretoFront<T extends { score: number; latencyMs: number }>(points: T[]
   return front;
 }
 
-function summariseTarget(
-  target: string,
-  candidates: Candidate[],
-  measured: Map<string, number>,
-  model: FittedCostModel | undefined,
+function summarise(
+  result: ClosedLoopResult,
   config: OrchestrateConfig,
+  entry: SpaceEntry<unknown>,
+  server: HostServer,
+  dir: string,
+  overheads: Record<string, number[]>,
+  replayTargets: string[],
+  wallTimeS: number,
+): RunSummary {
+  const targets = result.targets.map((t) => summariseTarget(t, result, config, entry, server, dir, overheads[t.target] ?? [], replayTargets.includes(t.target)));
+  return {
+    summaryVersion: SUMMARY_VERSION,
+    runId: config.runId,
+    space: config.space,
+    spaceDescription: entry.description,
+    algo: config.algo,
+    proxy: config.proxy,
+    budgets: config.budgets.map((b) => b.text),
+    candidatesScored: result.scored,
+    candidatesFailed: result.scored - result.candidates.length,
+    rounds: result.rounds,
+    stopReason: result.stopReason,
+    wallTimeS,
+    isReplay: replayTargets.length > 0,
+    targets,
+    commonFeasible: config.targets.length > 1 ? result.commonFeasible.slice(0, 20).map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(Object.entries(c.measured).map(([t, m]) => [t, { latencyMs: m.latencyMs, energyJ: m.energyJ }])) })) : [],
+  };
+}
+
+function summariseTarget(
+  t: TargetOutcome,
+  result: ClosedLoopResult,
+  config: OrchestrateConfig,
+  entry: SpaceEntry<unknown>,
   server: HostServer,
   dir: string,
   overheads: number[],
+  isReplay: boolean,
 ): TargetSummary {
-  const budget = config.budgets.find((b) => b.target === target && b.metric === 'latency') ?? null;
-  const everyPoint = candidates.map((c) => {
-    const predicted = model?.predict(c.metrics, c.arch);
+  const metricOf = (m: MeasuredCost | undefined): number | null => (m ? (t.metric === 'latencyMs' ? m.latencyMs : m.energyJ) : null);
+  const everyPoint = result.candidates.map((c) => {
+    const p = t.model.predict(c.arch);
+    const m = t.measured.get(c.arch);
     return {
       arch: c.arch,
-      score: c.score!,
-      predictedMs: predicted !== undefined && Number.isFinite(predicted) ? predicted : null,
-      measuredMs: measured.get(c.arch) ?? null,
+      score: c.score,
+      predictedMs: t.metric === 'latencyMs' && p ? p.value : null,
+      measuredMs: m ? m.latencyMs : null,
+      ...(t.metric === 'energyJ' ? { predictedJ: p ? p.value : null, measuredJ: m ? m.energyJ : null } : {}),
     };
   });
   const points = everyPoint
-    .map((p) => ({ arch: p.arch, score: p.score, latencyMs: p.measuredMs ?? p.predictedMs ?? NaN, measured: p.measuredMs !== null }))
+    .map((p) => ({ arch: p.arch, score: p.score, latencyMs: p.measuredMs ?? p.predictedMs ?? Number.NaN, measured: p.measuredMs !== null }))
     .filter((p) => Number.isFinite(p.latencyMs));
-  // Model error on the measured candidates (in-sample: the model was fitted on them; leave-one-out would be
-  // stricter and is what the cost-model benchmark reports).
-  const errors = [...measured].map(([arch, v]) => {
-    const c = candidates.find((x) => x.arch === arch);
-    return c && model ? Math.abs(model.predict(c.metrics, c.arch) - v) / v : NaN;
-  }).filter(Number.isFinite);
-  const eligible = candidates
-    .filter((c) => measured.has(c.arch) && (!budget || measured.get(c.arch)! <= budget.max))
-    .sort((a, b) => b.score! - a.score!);
+  const last = t.learning.filter((l) => l.errors.n > 0).at(-1);
   let best: TargetSummary['best'] = null;
-  if (eligible.length) {
-    const c = eligible[0]!;
-    const tdir = runPaths(dir).targetDir(target);
+  if (t.best) {
+    const tdir = runPaths(dir).targetDir(t.target);
     mkdirSync(tdir, { recursive: true });
-    const graph = buildNb201Network(c.arch);
-    const file = join(tdir, 'best.onnx');
-    writeFileSync(file, exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true }));
+    const graph = entry.deviceGraph(entry.space.parse(t.best.arch));
+    writeFileSync(join(tdir, 'best.onnx'), exportInference(graph, initWeights(graph, config.seed), { batch: 1, foldBatchNorm: true }));
+    const metrics = entry.space.metrics(entry.space.parse(t.best.arch));
     best = {
-      arch: c.arch,
-      proxyScore: c.score!,
-      measuredLatencyMs: measured.get(c.arch)!,
-      onnx: join(target.replace(/[^A-Za-z0-9._-]/g, '_'), 'best.onnx'),
-      macs: c.metrics.macs,
-      params: c.metrics.params,
+      arch: t.best.arch,
+      proxyScore: t.best.score,
+      measuredLatencyMs: t.best.measured.latencyMs,
+      measuredEnergyJ: t.best.measured.energyJ,
+      predicted: t.best.predicted,
+      verifiedMedian: t.best.verified?.measuredMedian ?? null,
+      onnx: join(t.target.replace(/[^A-Za-z0-9._-]/g, '_'), 'best.onnx'),
+      macs: metrics.flops,
+      params: metrics.params,
     };
   }
-  const agents = [...server.agents.values()];
   const sortedOverheads = [...overheads].sort((a, b) => a - b);
   return {
-    target,
-    agents: agents.filter((a) => agentServesTarget(a.device, target)).map((a) => ({ id: a.id, name: a.device.name, profile: a.device.profile, cpu: a.device.cpu.model })),
-    budget,
+    target: t.target,
+    isReplay,
+    metric: t.metric,
+    agents: [...server.agents.values()]
+      .filter((a) => agentServesTarget(a.device, t.target))
+      .map((a) => ({ id: a.id, name: a.device.name, profile: a.device.profile, cpu: a.device.cpu.model, runtime: a.device.runtimes.filter((r) => r.isAvailable).map((r) => `${r.runtime} ${r.version}`).join(', ') })),
+    budget: t.budget,
     costModel: {
-      name: model?.name ?? 'none',
-      mapePercent: errors.length ? (100 * errors.reduce((s, e) => s + e, 0)) / errors.length : null,
-      within10: errors.length ? errors.filter((e) => e <= 0.1).length / errors.length : null,
-      n: measured.size,
+      name: t.model.name,
+      // The last round's out-of-sample error: the model before that round's refit, on what the round measured.
+      mapePercent: last?.errors.mapePercent ?? null,
+      within10: last?.errors.within10 ?? null,
+      n: t.model.samples.size,
+      lut: t.lutPath,
     },
-    measured: measured.size,
+    learningCurve: t.learning.map((l) => ({ round: l.round, model: l.model, samplesBefore: l.samplesBefore, measured: l.measured, ...l.errors, modelFile: l.modelFile ? l.modelFile.slice(dir.length + 1) : null })),
+    measured: t.measured.size,
     paretoFront: paretoFront(points),
     points: everyPoint,
+    verification: t.verifications.map((v) => ({ arch: v.arch, predicted: v.predicted, measuredMedian: v.measuredMedian, roundValues: v.roundValues, meetsBudget: v.meetsBudget })),
     best,
+    bestMeasuredValue: t.best ? metricOf(t.best.measured) : null,
     dispatchOverheadMs: { median: sortedOverheads.length ? sortedOverheads[Math.floor(sortedOverheads.length / 2)]! : null, n: sortedOverheads.length },
   };
 }

@@ -56,3 +56,46 @@ export function parseProxyList(spec: string): string[] {
   if (new Set(names).size !== names.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `proxy combination '${spec}' repeats a proxy`);
   return names;
 }
+
+/**
+ * A per-architecture score for combined proxies in searches that need one number per candidate (evolution,
+ * NSGA-II): each proxy's value is placed among a fixed reference sample's values of that proxy, as a continuous
+ * rank r_p (1..n at the sorted reference values, linear between them, and extended linearly beyond both ends with
+ * the slope of the two outermost points, so candidates better than every reference still differ). The score is
+ * Σ_p r_p ('rank-sum') or Σ_p ln(max(r_p, 0.5)/n) ('log-rank'). It is a function of the candidate alone once the
+ * reference is fixed, so a search's comparisons stay consistent. Failed values rank below everything (-Infinity).
+ */
+export function referenceRankScorer(reference: readonly (readonly number[])[], how: RankAggregation = 'rank-sum'): (values: readonly number[]) => number {
+  const sorted = reference.map((col) => col.filter(Number.isFinite).sort((a, b) => a - b));
+  sorted.forEach((col, p) => {
+    if (col.length < 2) throw new ZeronasError('ZN_BAD_ARGUMENT', `reference rank scorer: proxy ${p} has ${col.length} finite reference value(s); at least 2 needed`);
+  });
+  const rankOf = (col: readonly number[], v: number): number => {
+    const n = col.length;
+    const slope = (i: number, j: number): number => (col[j]! > col[i]! ? (j - i) / (col[j]! - col[i]!) : 0);
+    if (v <= col[0]!) return 1 - (col[0]! - v) * slope(0, 1);
+    if (v >= col[n - 1]!) return n + (v - col[n - 1]!) * slope(n - 2, n - 1);
+    let lo = 0;
+    let hi = n - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (col[mid]! <= v) lo = mid;
+      else hi = mid;
+    }
+    // Ties in the reference: the value sits at the mean rank of its equals.
+    let first = lo;
+    while (first > 0 && col[first - 1] === col[lo]) first--;
+    if (col[lo] === v) return (first + lo) / 2 + 1;
+    return lo + 1 + (v - col[lo]!) / (col[hi]! - col[lo]!);
+  };
+  return (values) => {
+    let total = 0;
+    for (let p = 0; p < sorted.length; p++) {
+      const v = values[p];
+      if (v === undefined || !Number.isFinite(v)) return Number.NEGATIVE_INFINITY;
+      const r = rankOf(sorted[p]!, v);
+      total += how === 'log-rank' ? Math.log(Math.max(r, 0.5) / sorted[p]!.length) : r;
+    }
+    return total;
+  };
+}

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ZeronasError } from '../../shared/errors.js';
-import type { Budget } from '../orchestrator/budget.js';
+import type { Budget } from '../budgets/budget.js';
 import type { OrchestrateConfig, TargetSummary } from '../orchestrator/orchestrate.js';
 import { readJson, runPaths } from '../orchestrator/runFolder.js';
 import { kendallTauB, spearman } from '../stats/rank.js';
@@ -157,7 +157,7 @@ export function loadReportData(runDir: string, options: { truth?: TruthOption } 
       candidatesFailed: summary.candidatesFailed,
       settings: {
         measure: config.measure ?? NaN,
-        candidates: config.candidates ?? summary.candidatesScored,
+        candidates: config.maxScored ?? summary.candidatesScored,
         rounds: config.rounds ?? NaN,
         seed: config.seed ?? NaN,
         targets: summary.targets.map((t) => t.target),

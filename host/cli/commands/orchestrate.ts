@@ -3,15 +3,26 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ZeronasError } from '../../../shared/errors.js';
 import { printJson, type OutputOptions } from '../output.js';
+import { SPACE_NAMES } from '../../spaces/index.js';
+import { SEARCH_ALGOS } from '../../search/index.js';
+import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
 
 export interface OrchestrateArgs extends OutputOptions {
   targets?: string;
   space: string;
+  algo: string;
   proxy: string;
+  aggregate: string;
   budget: string[];
   measure: number;
-  candidates: number;
+  maxScored: number;
   rounds: number;
+  verifyRounds: number;
+  iterations?: number;
+  population?: number;
+  lut: string[];
+  resolution?: number;
+  scoreResolution?: number;
   data?: string;
   out?: string;
   resume?: string;
@@ -35,12 +46,25 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   builder: (y) =>
     y
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, or local' })
-      .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
-      .option('proxy', { type: 'string', default: 'zico', describe: 'Zero-shot proxy that ranks candidates (see zeronas score --help)' })
-      .option('budget', { type: 'string', array: true, default: [], describe: 'Per-target budget, e.g. pi3b:latency<=15ms (repeatable)' })
-      .option('measure', { type: 'number', default: 12, describe: 'Candidates to measure per target' })
-      .option('candidates', { type: 'number', default: 100, describe: 'Candidates sampled and scored by the proxy' })
-      .option('rounds', { type: 'number', default: 2, describe: 'Measure-refit rounds after the first spread' })
+      .option('space', { type: 'string', default: 'nb201', choices: [...SPACE_NAMES], describe: 'Search space: nb201 (NAS-Bench-201 cells), idw (ZiCo ImageNet space), flash (FLASH DenseNet-type)' })
+      .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
+      .option('proxy', { type: 'string', default: 'zico', describe: "Zero-shot proxy that ranks candidates (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
+      .option('aggregate', { type: 'string', default: 'rank-sum', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks, or AZ-NAS sum of ln(rank/n)' })
+      .option('budget', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: 'Budget (repeatable): <target>:latency<=15ms, <target>:energy<=2mJ (needs an energy meter on the agents), flops<=450M, params<=1.5M, layers<=14',
+      })
+      .option('measure', { type: 'number', default: 12, describe: 'Architectures measured per target in the loop (verification re-measurements come on top)' })
+      .option('max-scored', { type: 'number', default: 100, alias: 'candidates', describe: 'Most distinct architectures the proxy scores in the whole run (cached across rounds)' })
+      .option('rounds', { type: 'number', default: 4, describe: 'Most search-measure-refit rounds (the loop stops earlier when every best is stable)' })
+      .option('verify-rounds', { type: 'number', default: 3, describe: 'Re-measurements of each returned architecture; its median must meet the budget' })
+      .option('iterations', { type: 'number', describe: 'Search length per round (evolution iterations, NSGA-II generations, SHGO iterations; default from --max-scored)' })
+      .option('population', { type: 'number', describe: 'Evolution / NSGA-II population (default max(10, max-scored/5) for evolution)' })
+      .option('lut', { type: 'string', array: true, default: [], describe: '<target>=<lut.json>: lookup table seeding that target\'s latency model (default devices/<target>/luts/<space>-cifar10.json when present)' })
+      .option('resolution', { type: 'number', describe: 'idw: input size the devices run and FLOPs budgets count (default 224; e.g. 96 for quick runs)' })
+      .option('score-resolution', { type: 'number', describe: 'idw: input size the proxies score (default 32)' })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder for data-driven proxies (default: bundled sample)' })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<id>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this folder; other options are read from it' })
@@ -57,6 +81,8 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('truth', { type: 'string', describe: "Ground-truth CSV keyed by arch_str: the report plots proxy score against it" })
       .option('truth-column', { type: 'string', default: 'cifar10_test_acc', describe: 'Column of --truth to compare with' })
       .example('$0 orchestrate --targets local --budget local:latency<=3ms', 'The embedded default: a loopback agent on this machine')
+      .example("$0 orchestrate --targets local --space flash --algo flash --budget 'local:latency<=1ms'", "FLASH's co-optimisation against this machine's fitted model")
+      .example("$0 orchestrate --targets local --space idw --resolution 96 --budget 'flops<=100M'", 'The ImageNet-type space at a reduced resolution')
       .example('$0 orchestrate --targets pi3b,browser --budget pi3b:latency<=15ms --measure 20', 'A Raspberry Pi 3B and a phone browser')
       .example('$0 orchestrate --resume runs/20261129-101500-ab12', 'Continue after a crash or Ctrl-C') as never,
   handler: async (args) => {
@@ -70,8 +96,11 @@ export function validateOrchestrateArgs(args: OrchestrateArgs): void {
   if (!args.resume && !args.targets) throw new ZeronasError('ZN_BAD_ARGUMENT', 'give --targets (e.g. --targets local) or --resume <run folder>');
   for (const [name, v, min] of [
     ['measure', args.measure, 1],
-    ['candidates', args.candidates, 2],
-    ['rounds', args.rounds, 0],
+    ['max-scored', args.maxScored, 2],
+    ['rounds', args.rounds, 1],
+    ['verify-rounds', args.verifyRounds, 1],
+    ['iterations', args.iterations ?? 1, 1],
+    ['population', args.population ?? 2, 2],
     ['batch-size', args.batchSize, 2],
     ['batches', args.batches, 1],
   ] as const) {

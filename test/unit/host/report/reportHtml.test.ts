@@ -18,7 +18,7 @@ function data(): ReportData {
       {
         target: 'pi3b',
         budget: { target: 'pi3b', metric: 'latency', max: 15, text: 'pi3b:latency<=15ms' },
-        costModel: { name: 'log-linear', mapePercent: 5, within10: 1, n: 2 },
+        costModel: { name: 'log-linear', mapePercent: 5, within10: 1, n: 2, lut: null },
         measured: 2,
         points: [
           { arch: ARCH, score: 10, predictedMs: 10.5, measuredMs: 10 },
@@ -27,7 +27,7 @@ function data(): ReportData {
         ],
         paretoFront: [{ arch: ARCH, score: 10, latencyMs: 10, measured: true }],
         errors: { n: 2, mapePercent: 5, within10: 1, maxErrorPercent: 5 },
-        best: { arch: ARCH, proxyScore: 10, measuredLatencyMs: 10, onnx: 'pi3b/best.onnx', macs: 1e8, params: 1e6, onnxBytes: 4_000_000 },
+        best: { arch: ARCH, proxyScore: 10, measuredLatencyMs: 10, measuredEnergyJ: null, predicted: 10.5, verifiedMedian: 10.2, onnx: 'pi3b/best.onnx', macs: 1e8, params: 1e6, onnxBytes: 4_000_000 },
         agents: [{ id: 'a', name: 'kitchen-pi', profile: 'pi3b', cpu: 'Cortex-A53' }],
       },
     ],

@@ -1,0 +1,458 @@
+/**
+ * The closed loop of `orchestrate`: search against each target's live cost model, measure what matters, refit,
+ * search again (issue "One closed loop").
+ *
+ *   round 0   per target without any prediction: measure a spread of architectures (quantiles of FLOPs among a
+ *             seeded random sample; nothing scored), so a first model exists;
+ *   round r   1. run the search (host/search/runSearch, any algorithm and space) with one cost function per target
+ *                backed by that target's TargetCostModel, under every budget;
+ *             2. per target, choose what to measure among every architecture scored so far: the best-scoring ones
+ *                predicted within its budget, plus those whose prediction ± uncertainty straddles the budget;
+ *             3. measure them on all of the target's agents (the caller's `measure`: the scheduler spreads jobs over
+ *                the target's agents); record the previous model's error on them (the learning curve); refit;
+ *   stop      when every target's best measured architecture within budget is unchanged for a round, or its
+ *             measurement budget is spent, or after `maxRounds`;
+ *   verify    per target, re-measure the best in `verifyRounds` rounds; if the median misses the budget the next
+ *             feasible one is verified; with several targets, each target's pick is also measured on the others so
+ *             that one network for all devices is found when one exists.
+ *
+ * Scores come through `score` (durably cached by the caller) and are memoised here, so no architecture is scored
+ * twice across rounds; at most `maxScored` distinct architectures are scored in the whole run (a search that would
+ * score more is stopped). The best architecture is chosen by proxy score among measured ones; with several proxies
+ * the score is the rank aggregation over every architecture scored so far (host/proxies/ensemble.ts), and searches
+ * that need one number per candidate (evolution, NSGA-II) rank against a reference sample scored first.
+ */
+import { ZeronasError } from '../../shared/errors.js';
+import { costField, type Budget } from '../budgets/budget.js';
+import { TargetCostModel, predictionErrors, type PredictionErrors, type TargetCostMetric, type TargetModelSnapshot } from '../cost/targetCostModel.js';
+import type { LookupTable } from '../cost/lookupTable.js';
+import type { Graph } from '../ir/graph.js';
+import { aggregateRanks, referenceRankScorer, type RankAggregation } from '../proxies/ensemble.js';
+import { runSearch, type SearchAlgo } from '../search/index.js';
+import { SeededRng } from '../search/rng.js';
+import { budgetFailure, type Budgets, type CostFn, type ScoreRecord } from '../search/types.js';
+import type { SpaceEntry } from '../spaces/index.js';
+import type { ArchMetrics } from '../spaces/searchSpace.js';
+
+export interface LoopTarget {
+  id: string;
+  /** The target's budget (latency or energy), if any. */
+  budget?: Budget;
+  /** A fresh lookup table of this target: seeds its latency model. */
+  lut?: LookupTable;
+  lutPath?: string;
+}
+
+export interface MeasuredCost {
+  latencyMs: number;
+  energyJ: number | null;
+}
+
+export interface ClosedLoopOptions {
+  space: SpaceEntry<unknown>;
+  spaceOptions?: { resolution?: number; scoreResolution?: number };
+  algo: SearchAlgo;
+  proxies: string[];
+  aggregate?: RankAggregation;
+  /** Scores one architecture with one proxy (the caller caches durably). */
+  score: (proxy: string, arch: unknown, graph: () => Graph) => Promise<ScoreRecord>;
+  /** flops/params/layers budgets. */
+  structural?: Budgets;
+  targets: LoopTarget[];
+  maxScored: number;
+  /** Measurements per target in the loop (verification not included). */
+  measurePerTarget: number;
+  maxRounds: number;
+  seed: number;
+  iterations?: number;
+  population?: number;
+  /** Re-measurement rounds of a returned architecture. */
+  verifyRounds: number;
+  /**
+   * Measures architectures (canonical texts) on a target; returns what succeeded. `kind` is 'measure' in the loop
+   * and `verify-<r>` for verification round r: jobs of one (kind, arch) are measured once, so a resumed run redoes
+   * nothing, and each verification round is a new measurement.
+   */
+  measure: (target: string, archs: string[], kind: string) => Promise<Map<string, MeasuredCost>>;
+  /** Saves a round's model snapshot; returns the file written. */
+  saveModel?: (target: string, snapshot: TargetModelSnapshot) => string;
+  log?: (line: string) => void;
+  progress?: (phase: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoopCandidate {
+  arch: string;
+  /** Raw value per proxy (NaN where that proxy failed). */
+  proxyScores: Record<string, number>;
+  /** The selection score (the proxy, or the rank aggregate over all scored candidates). */
+  score: number;
+  metrics: ArchMetrics;
+}
+
+export interface LearningPoint {
+  round: number;
+  /** The model that predicted this round's measurements, and how many samples it had. */
+  model: string;
+  samplesBefore: number;
+  measured: number;
+  errors: PredictionErrors;
+  modelFile?: string;
+}
+
+export interface Verification {
+  arch: string;
+  predicted: number | null;
+  /** Median over the verification rounds, in the budget's metric unit (ms or J). */
+  measuredMedian: number | null;
+  roundValues: number[];
+  meetsBudget: boolean;
+}
+
+export interface TargetOutcome {
+  target: string;
+  metric: TargetCostMetric;
+  budget: Budget | null;
+  lutPath: string | null;
+  model: TargetCostModel;
+  measured: Map<string, MeasuredCost>;
+  learning: LearningPoint[];
+  verifications: Verification[];
+  /** The verified pick (or, without a budget, the best measured), null when nothing met the budget. */
+  best: { arch: string; score: number; measured: MeasuredCost; predicted: number | null; verified: Verification | null } | null;
+}
+
+export interface ClosedLoopResult {
+  candidates: LoopCandidate[];
+  targets: TargetOutcome[];
+  rounds: number;
+  scored: number;
+  stopReason: string;
+  /** Architectures measured on every target within every budget, best score first. */
+  commonFeasible: { arch: string; score: number; measured: Record<string, MeasuredCost> }[];
+}
+
+const valueOf = (m: MeasuredCost, metric: TargetCostMetric): number | null => (metric === 'latencyMs' ? m.latencyMs : m.energyJ);
+
+export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  if (o.proxies.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'the closed loop needs at least one proxy');
+  const { space } = o.space;
+  const log = o.log ?? (() => undefined);
+  const graphs = new Map<string, Graph>();
+  const deviceGraph = (text: string): Graph => {
+    let g = graphs.get(text);
+    if (!g) graphs.set(text, (g = o.space.deviceGraph(space.parse(text))));
+    return g;
+  };
+
+  // Scores, memoised across rounds; at most maxScored distinct architectures.
+  const scores = new Map<string, { arch: unknown; values: Record<string, number> }>();
+  let abortRound: AbortController | undefined;
+  // The scoring budget is spread over the rounds (half in the first, all of it by the last), so later rounds search
+  // again under better models instead of only re-reading the first round's candidates.
+  let allowance = o.maxScored;
+  const scoreOne = async (proxy: string, arch: unknown): Promise<ScoreRecord> => {
+    const text = space.format(arch);
+    let entry = scores.get(text);
+    if (entry && proxy in entry.values) {
+      const v = entry.values[proxy]!;
+      return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, reason: `${proxy} could not be computed` };
+    }
+    if (!entry) {
+      if (scores.size >= allowance) {
+        abortRound?.abort();
+        return { ok: false, reason: `scoring budget of this round (${allowance} of ${o.maxScored} architectures) spent` };
+      }
+      entry = { arch, values: {} };
+      scores.set(text, entry);
+      o.progress?.(`scoring (${o.proxies.join('+')})`, scores.size, o.maxScored);
+    }
+    const r = await o.score(proxy, arch, () => o.space.scoringGraph(arch));
+    entry.values[proxy] = r.ok ? r.value : Number.NaN;
+    return r;
+  };
+  const scoreAll = async (arch: unknown): Promise<number[]> => {
+    const out: number[] = [];
+    for (const p of o.proxies) {
+      const r = await scoreOne(p, arch);
+      out.push(r.ok ? r.value : Number.NaN);
+    }
+    return out;
+  };
+
+  const targets = o.targets.map((t) => {
+    const metric = (t.budget ? costField(t.budget.metric) : 'latencyMs') as TargetCostMetric;
+    return {
+      spec: t,
+      metric,
+      model: new TargetCostModel({ metric, graphOf: deviceGraph, ...(t.lut && metric === 'latencyMs' ? { lut: t.lut } : {}) }),
+      measured: new Map<string, MeasuredCost>(),
+      learning: [] as LearningPoint[],
+      spent: 0,
+      lastBest: undefined as string | undefined,
+      stable: false,
+    };
+  });
+
+  const record = async (t: (typeof targets)[number], archs: string[], round: number): Promise<void> => {
+    if (archs.length === 0) return;
+    const before = new Map(archs.map((a) => [a, t.model.predict(a)?.value ?? Number.NaN]));
+    const samplesBefore = t.model.samples.size;
+    const modelBefore = t.model.name;
+    const got = await o.measure(t.spec.id, archs, 'measure');
+    t.spent += archs.length;
+    const pairs: { predicted: number; measured: number }[] = [];
+    for (const [arch, m] of got) {
+      t.measured.set(arch, m);
+      const v = valueOf(m, t.metric);
+      if (v === null) continue;
+      t.model.observe(arch, v);
+      pairs.push({ predicted: before.get(arch) ?? Number.NaN, measured: v });
+    }
+    const missing = archs.length - got.size;
+    if (missing) log(`${t.spec.id}: ${missing} of ${archs.length} measurement(s) failed (see the lines above)`);
+    t.model.refit();
+    const point: LearningPoint = { round, model: modelBefore, samplesBefore, measured: got.size, errors: predictionErrors(pairs) };
+    if (o.saveModel) {
+      point.modelFile = o.saveModel(t.spec.id, t.model.snapshot({ target: t.spec.id, space: o.space.name, spaceOptions: o.spaceOptions ?? {}, round, lut: t.spec.lutPath ?? null, errors: point.errors }));
+    }
+    t.learning.push(point);
+    const e = point.errors;
+    log(
+      `${t.spec.id} round ${round}: measured ${got.size}; previous model (${modelBefore}) ` +
+        (e.n ? `MAPE ${e.mapePercent!.toFixed(1)}%, within ±10% ${(100 * e.within10!).toFixed(0)}%${e.spearman === null ? '' : `, Spearman ${e.spearman.toFixed(3)}`}` : 'had no prediction') +
+        `; now ${t.model.name}`,
+    );
+  };
+
+  // Round 0: a spread of sizes for targets whose model cannot predict yet, plus calibration of lookup tables.
+  const spreadCount = Math.min(o.measurePerTarget, Math.max(3, Math.ceil(o.measurePerTarget / 6)));
+  const spread = spreadSample(o, spreadCount);
+  for (const t of targets) {
+    const fresh = spread.filter((a) => !t.measured.has(a));
+    await record(t, fresh, 0);
+  }
+
+  // Reference sample for per-candidate combined scores (evolution, NSGA-II with several proxies).
+  let combined: ((values: readonly number[]) => number) | undefined;
+  if (o.proxies.length > 1 && o.algo !== 'sample') {
+    const refSize = Math.max(8, Math.min(64, Math.floor(o.maxScored / 8)));
+    const rng = new SeededRng(o.seed ^ 0x2ef);
+    const ref: number[][] = o.proxies.map(() => []);
+    for (let draws = 0; ref[0]!.length < refSize && draws < refSize * 50; draws++) {
+      const a = space.sample(rng);
+      if (space.isDegenerate?.(a) || budgetFailure(space.metrics(a), {}, o.structural ?? {})) continue;
+      if (scores.has(space.format(a))) continue;
+      const v = await scoreAll(a);
+      v.forEach((x, p) => ref[p]!.push(x));
+    }
+    combined = referenceRankScorer(ref, o.aggregate ?? 'rank-sum');
+    log(`combined score of ${o.proxies.join('+')}: ranks against a reference sample of ${ref[0]!.length} architectures (scored, and candidates too)`);
+  }
+
+  const candidates = (): LoopCandidate[] => {
+    const rows = [...scores].filter(([, e]) => o.proxies.every((p) => p in e.values));
+    const columns = o.proxies.map((p) => rows.map(([, e]) => e.values[p]!));
+    const agg = o.proxies.length === 1 ? columns[0]! : aggregateRanks(columns, o.aggregate ?? 'rank-sum');
+    return rows
+      .map(([text, e], i) => ({ arch: text, proxyScores: { ...e.values }, score: agg[i]!, metrics: space.metrics(e.arch) }))
+      .filter((c) => o.proxies.every((p) => Number.isFinite(c.proxyScores[p])) && Number.isFinite(c.score))
+      .sort((a, b) => b.score - a.score);
+  };
+  const bestMeasured = (t: (typeof targets)[number], pool: LoopCandidate[]): LoopCandidate | undefined =>
+    pool.find((c) => {
+      const m = t.measured.get(c.arch);
+      const v = m ? valueOf(m, t.metric) : null;
+      return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
+    });
+
+  const searchBudgets: Budgets = { ...(o.structural ?? {}) };
+  for (const t of targets) if (t.spec.budget) searchBudgets.targets = { ...searchBudgets.targets, [t.spec.id]: { [t.metric]: t.spec.budget.max } };
+  let round = 0;
+  let stopReason = `reached --rounds ${o.maxRounds}`;
+  while (round < o.maxRounds) {
+    if (o.signal?.aborted) {
+      stopReason = 'interrupted';
+      break;
+    }
+    round++;
+    allowance = o.maxRounds > 1 ? Math.ceil((o.maxScored * (1 + (round - 1) / (o.maxRounds - 1))) / 2) : o.maxScored;
+    // 1. Search against the current models.
+    const costs: Record<string, CostFn<unknown>> = {};
+    for (const t of targets) {
+      costs[t.spec.id] = (a) => {
+        const p = t.model.predict(space.format(a));
+        return p ? { [t.metric]: p.value } : {};
+      };
+    }
+    abortRound = new AbortController();
+    const forward = (): void => abortRound?.abort();
+    o.signal?.addEventListener('abort', forward);
+    const before = scores.size;
+    try {
+      await runSearch<unknown>({
+        space,
+        algo: o.algo,
+        iterations: iterationsFor(o),
+        seed: o.seed,
+        budgets: searchBudgets,
+        costs,
+        signal: abortRound.signal,
+        score: async (a) => {
+          const v = await scoreAll(a);
+          if (combined) return combined(v);
+          return Number.isFinite(v[0]!) ? v[0]! : { ok: false, reason: `${o.proxies[0]} could not be computed` };
+        },
+        ...(o.algo === 'sample' && o.proxies.length > 1
+          ? { sample: { proxies: Object.fromEntries(o.proxies.map((p) => [p, (a: unknown) => scoreOne(p, a)])), aggregate: o.aggregate ?? 'rank-sum' } }
+          : {}),
+        ...(o.population ? { evolution: { populationSize: o.population }, nsga2: { populationSize: o.population } } : o.algo === 'evolution' ? { evolution: { populationSize: Math.max(10, Math.min(512, Math.round(o.maxScored / 5))) } } : {}),
+      });
+    } finally {
+      o.signal?.removeEventListener('abort', forward);
+    }
+    const pool = candidates();
+    log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}); ${pool.length} usable`);
+
+    // 2-3. Per target: choose, measure, refit.
+    let measuredAny = false;
+    for (const t of targets) {
+      const left = o.measurePerTarget - t.spent;
+      if (left <= 0) continue;
+      const quota = Math.min(left, Math.max(1, Math.ceil(left / Math.max(1, o.maxRounds - round + 1))));
+      const picks = chooseMeasurements(pool, t, quota);
+      if (picks.length) measuredAny = true;
+      await record(t, picks, round);
+      const best = bestMeasured(t, candidates())?.arch;
+      t.stable = round > 1 && best !== undefined && best === t.lastBest;
+      t.lastBest = best;
+    }
+    if (targets.every((t) => t.spent >= o.measurePerTarget)) {
+      stopReason = 'measurement budget (--measure) spent on every target';
+      break;
+    }
+    if (targets.every((t) => t.stable)) {
+      stopReason = `every target's best measured architecture unchanged for a round (round ${round})`;
+      break;
+    }
+    if (!measuredAny && scores.size >= o.maxScored) {
+      stopReason = 'nothing new to measure and the scoring budget is spent';
+      break;
+    }
+  }
+  log(`loop stopped after round ${round}: ${stopReason}`);
+
+  // Verification, then the cross-target pick.
+  const pool = candidates();
+  const outcomes: TargetOutcome[] = [];
+  for (const t of targets) {
+    const verifications: Verification[] = [];
+    let best: TargetOutcome['best'] = null;
+    const ranked = pool.filter((c) => {
+      const m = t.measured.get(c.arch);
+      const v = m ? valueOf(m, t.metric) : null;
+      return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
+    });
+    for (const c of ranked.slice(0, 3)) {
+      const v = await verify(o, t.spec.id, t.metric, t.spec.budget, c.arch, t.model.predict(c.arch)?.value ?? null);
+      verifications.push(v);
+      log(`${t.spec.id}: verified ${c.arch}: median ${v.measuredMedian === null ? "n/a" : v.measuredMedian.toPrecision(4)} over ${v.roundValues.length} round(s) -> ${v.meetsBudget ? 'meets' : 'misses'} the budget`);
+      if (v.meetsBudget) {
+        best = { arch: c.arch, score: c.score, measured: t.measured.get(c.arch)!, predicted: v.predicted, verified: v };
+        break;
+      }
+    }
+    outcomes.push({ target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: t.spec.lutPath ?? null, model: t.model, measured: t.measured, learning: t.learning, verifications, best });
+  }
+  if (targets.length > 1) {
+    for (const t of targets) {
+      const others = outcomes.map((x) => x.best?.arch).filter((a): a is string => a !== undefined && !t.measured.has(a));
+      if (others.length) {
+        const got = await o.measure(t.spec.id, [...new Set(others)], 'measure');
+        for (const [a, m] of got) t.measured.set(a, m);
+      }
+    }
+  }
+  const commonFeasible = pool
+    .filter((c) =>
+      targets.every((t) => {
+        const m = t.measured.get(c.arch);
+        const v = m ? valueOf(m, t.metric) : null;
+        return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
+      }),
+    )
+    .map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(targets.map((t) => [t.spec.id, t.measured.get(c.arch)!])) }));
+  return { candidates: pool, targets: outcomes, rounds: round, scored: scores.size, stopReason, commonFeasible };
+}
+
+/** Seeded spread of sizes: `count` architectures at FLOPs quantiles of a random sample (not scored). */
+function spreadSample(o: ClosedLoopOptions, count: number): string[] {
+  const { space } = o.space;
+  const rng = new SeededRng(o.seed ^ 0x5eed);
+  const drawn = new Map<string, number>();
+  for (let i = 0; i < 4000 && drawn.size < 256; i++) {
+    const a = space.sample(rng);
+    if (space.isDegenerate?.(a)) continue;
+    const m = space.metrics(a);
+    if (budgetFailure(m, {}, o.structural ?? {})) continue;
+    drawn.set(space.format(a), m.flops);
+  }
+  const bySize = [...drawn].sort((a, b) => a[1] - b[1]).map(([text]) => text);
+  if (bySize.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'no architecture of the space meets the flops/params/layers budgets in 4,000 draws');
+  const picks = Array.from({ length: Math.min(count, bySize.length) }, (_, i) => bySize[Math.round((i * (bySize.length - 1)) / Math.max(1, count - 1))]!);
+  return [...new Set(picks)];
+}
+
+/**
+ * What to measure on one target: the best-scoring candidates predicted within its budget (two thirds of the
+ * quota), then those whose prediction ± uncertainty straddles the budget (where the model's mistakes change the
+ * answer), then more of the first kind. Without a budget: the best-scoring candidates.
+ */
+function chooseMeasurements(
+  pool: LoopCandidate[],
+  t: { model: TargetCostModel; measured: Map<string, MeasuredCost>; spec: LoopTarget },
+  quota: number,
+): string[] {
+  const open = pool.filter((c) => !t.measured.has(c.arch));
+  const budget = t.spec.budget;
+  if (!budget) return open.slice(0, quota).map((c) => c.arch);
+  const inside: string[] = [];
+  const straddle: string[] = [];
+  for (const c of open) {
+    const p = t.model.predict(c.arch);
+    if (!p) continue;
+    if (p.value <= budget.max) inside.push(c.arch);
+    else if (p.value - p.uncertainty <= budget.max) straddle.push(c.arch);
+  }
+  const picks = inside.slice(0, Math.ceil((2 * quota) / 3));
+  for (const a of straddle) if (picks.length < quota) picks.push(a);
+  for (const a of inside) if (picks.length < quota && !picks.includes(a)) picks.push(a);
+  return picks;
+}
+
+function iterationsFor(o: ClosedLoopOptions): number {
+  if (o.iterations !== undefined) return o.iterations;
+  switch (o.algo) {
+    case 'sample':
+      return o.maxScored;
+    case 'evolution':
+      return 20 * o.maxScored;
+    case 'nsga2':
+      return 200;
+    case 'flash':
+      return 3;
+  }
+}
+
+async function verify(o: ClosedLoopOptions, target: string, metric: TargetCostMetric, budget: Budget | undefined, arch: string, predicted: number | null): Promise<Verification> {
+  const values: number[] = [];
+  for (let r = 0; r < o.verifyRounds; r++) {
+    const got = await o.measure(target, [arch], `verify-${r}`);
+    const m = got.get(arch);
+    const v = m ? valueOf(m, metric) : null;
+    if (v !== null) values.push(v);
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const med = sorted.length ? (sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2) : null;
+  return { arch, predicted, measuredMedian: med, roundValues: values, meetsBudget: med !== null && (!budget || med <= budget.max) };
+}
