@@ -3,22 +3,25 @@
  * (`--host` <- ZERONAS_HOST, as written by scripts/install-agent.sh into /etc/zeronas/agent.env; prefer the
  * environment for the token, the command line is visible in `ps`). This file is the agent's one error boundary:
  * `code: message` on stderr and exit code 1 (2 for usage errors). SIGTERM/SIGINT shut down cleanly.
+ * `--replay <csv>:<column>` starts a replay agent instead (agent/replay/): it answers from a published table and
+ * runs nothing; for benchmarks and tests only, and labelled `replay` in everything it reports.
  */
 import os from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { ZeronasError } from '../shared/errors.js';
-import { ENERGY_METHODS, type EnergyMethod, type JobOfferMessage } from '../shared/protocol/messages.js';
+import type { EnergyMethod, JobOfferMessage } from '../shared/protocol/messages.js';
 import { MAX_MODEL_BYTES } from '../shared/protocol/limits.js';
 import { deviceProfiles, getDeviceProfile, recogniseProfile, type DeviceProfile } from '../devices/index.js';
-import { AgentClient } from './client.js';
+import { AgentClient, type JobStarter } from './client.js';
 import { describeDevice } from './deviceInfo.js';
 import { resolveJobSettings } from './jobSettings.js';
 import { ModelCache } from './modelCache.js';
 import { startMeasurement } from './measureWorker.js';
+import { createReplayAgent, defaultReplayName, parseReplaySpec, REPLAY_PROFILE_ID, type ReplayConfig } from './replay/index.js';
 import { NODE_RUNTIME_IDS, probeRuntimes, type NodeRuntimeId } from './runtimes/index.js';
 import { INA_CHIPS, type InaChip } from './sensors/ina2xx.js';
-import { DEFAULT_ENERGY_CONFIG, probeAllMeters, toAvailability, type EnergyConfig } from './sensors/index.js';
+import { DEFAULT_ENERGY_CONFIG, METER_METHODS, probeAllMeters, toAvailability, type EnergyConfig } from './sensors/index.js';
 import { probeBattery } from './sensors/battery.js';
 
 export interface AgentConfig {
@@ -33,6 +36,8 @@ export interface AgentConfig {
   energy: EnergyConfig;
   sysRoot: string;
   reconnectMaxMs: number;
+  /** --replay: answer from a published table instead of measuring (benchmarks and tests only); null otherwise. */
+  replay: ReplayConfig | null;
 }
 
 export class UsageError extends Error {}
@@ -46,13 +51,13 @@ export function buildAgentParser(argv: string[]) {
     .env('ZERONAS')
     .option('host', { type: 'string', demandOption: true, describe: 'Host URL (ws:// or wss://), e.g. ws://192.168.1.10:8765/agent' })
     .option('token', { type: 'string', demandOption: true, describe: 'Token issued by the host (prefer the ZERONAS_TOKEN environment variable)' })
-    .option('name', { type: 'string', default: os.hostname(), describe: 'Name shown on the host (e.g. kitchen-pi)' })
-    .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: 'Device profile (default: recognised from the hardware)' })
+    .option('name', { type: 'string', describe: 'Name shown on the host (e.g. kitchen-pi; default: the hostname, or replay-<column> with --replay)' })
+    .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: "Device profile (default: recognised from the hardware; 'replay' only with --replay)" })
     .option('runtime', { type: 'string', choices: ['auto', ...NODE_RUNTIME_IDS], default: 'auto', describe: "Runtime for jobs that do not name one ('auto': ort-node, else ort-wasm)" })
     .option('cache-dir', { type: 'string', default: join(os.homedir(), '.cache', 'zeronas', 'models'), describe: 'Model cache directory' })
     .option('cache-max-mb', { type: 'number', default: 2048, describe: 'Model cache size cap (MiB); least recently used models are evicted' })
     .option('max-model-mb', { type: 'number', default: 256, describe: `Largest model this agent accepts (MiB, at most ${MAX_MODEL_BYTES / MIB})` })
-    .option('energy', { type: 'string', choices: ['auto', 'none', ...ENERGY_METHODS], default: 'auto', describe: 'Energy meter (auto: first available in the device profile order)' })
+    .option('energy', { type: 'string', choices: ['auto', 'none', ...METER_METHODS], default: 'auto', describe: 'Energy meter (auto: first available in the device profile order)' })
     .option('energy-cmd', { type: 'string', describe: "External meter command printing joules or watts with a unit, e.g. '12.3 J' or '4.2 W'" })
     .option('energy-cmd-rails', { type: 'string', describe: 'Comma-separated rails the external meter covers (e.g. "USB-C input")' })
     .option('energy-sample-ms', { type: 'number', default: DEFAULT_ENERGY_CONFIG.samplePeriodMs, describe: 'Sampling period of sampled meters (ms)' })
@@ -63,6 +68,13 @@ export function buildAgentParser(argv: string[]) {
     .option('sys-root', { type: 'string', default: '/', hidden: true, describe: 'Prefix for /proc and /sys reads (tests)' })
     .option('vcgencmd', { type: 'string', default: 'vcgencmd', hidden: true, describe: 'Path of vcgencmd (tests)' })
     .option('reconnect-max-ms', { type: 'number', default: 30_000, describe: 'Longest wait between reconnect attempts (ms)' })
+    .option('replay', {
+      type: 'string',
+      describe: 'BENCHMARKS/TESTS ONLY: answer jobs from a published table instead of measuring, <csv>:<column> keyed by arch_str (split on the last colon), e.g. hwnasbench_nb201.csv:cifar10_raspi4_latency (ms); every result is labelled replay',
+    })
+    .option('replay-noise', { type: 'string', describe: 'With --replay: column whose log-ratio to the replayed one (centred at its median) is drawn as noise, e.g. cifar100_raspi4_latency' })
+    .option('replay-energy', { type: 'string', describe: 'With --replay: column replayed as energy per inference (mJ), e.g. cifar10_edgegpu_energy' })
+    .option('replay-seed', { type: 'number', describe: 'With --replay-noise: seed of the noise draws (with the arch string and job id; default 0)' })
     .strict()
     .help()
     .alias('h', 'help')
@@ -88,11 +100,14 @@ export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
   if (!Number.isInteger(address) || address < 0x03 || address > 0x77) throw new UsageError(`--ina-address '${String(args['ina-address'])}' is not a 7-bit I2C address (0x03-0x77)`);
   const energyMode = String(args.energy) as EnergyConfig['mode'];
   if (energyMode === 'external-command' && !args['energy-cmd']) throw new UsageError('--energy external-command needs --energy-cmd');
+  const replay = resolveReplayConfig(args);
+  const device = args.device ? String(args.device) : null;
+  if (!replay && device === REPLAY_PROFILE_ID) throw new UsageError(`--device ${REPLAY_PROFILE_ID} is only for replay agents; give --replay <csv>:<column>`);
   return {
     hostUrl: host,
     token: String(args.token),
-    name: String(args.name),
-    device: args.device ? String(args.device) : null,
+    name: args.name !== undefined ? String(args.name) : replay ? defaultReplayName(replay.column) : os.hostname(),
+    device: replay ? REPLAY_PROFILE_ID : device,
     runtime: String(args.runtime) as AgentConfig['runtime'],
     cacheDir: String(args['cache-dir']),
     cacheMaxBytes: Math.floor(positive('cache-max-mb') * MIB),
@@ -116,6 +131,42 @@ export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
     },
     sysRoot: String(args['sys-root']),
     reconnectMaxMs: positive('reconnect-max-ms'),
+    replay,
+  };
+}
+
+/** --replay and its companions; each companion without --replay, and each measuring option with it, is a usage error. */
+function resolveReplayConfig(args: Record<string, unknown>): ReplayConfig | null {
+  const companions = ['replay-noise', 'replay-energy', 'replay-seed'].filter((k) => args[k] !== undefined);
+  if (args.replay === undefined) {
+    if (companions.length) throw new UsageError(`--${companions[0]} needs --replay <csv>:<column>`);
+    return null;
+  }
+  let spec: { path: string; column: string };
+  try {
+    spec = parseReplaySpec(String(args.replay));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const conflicts = [
+    args.device !== undefined && args.device !== REPLAY_PROFILE_ID ? `--device ${String(args.device)}` : null,
+    args.runtime !== undefined && args.runtime !== 'auto' ? `--runtime ${String(args.runtime)}` : null,
+    args.energy !== undefined && args.energy !== 'auto' ? `--energy ${String(args.energy)}` : null,
+    args['energy-cmd'] !== undefined ? '--energy-cmd' : null,
+    args['ina-chip'] !== undefined ? '--ina-chip' : null,
+  ].filter((c): c is string => c !== null);
+  if (conflicts.length) {
+    throw new UsageError(`${conflicts.join(', ')} cannot be combined with --replay: a replay agent measures nothing (use --replay-energy <column> for energy)`);
+  }
+  if (args['replay-seed'] !== undefined && args['replay-noise'] === undefined) throw new UsageError('--replay-seed needs --replay-noise <column> (without noise there is nothing to draw)');
+  const seed = args['replay-seed'] === undefined ? 0 : Number(args['replay-seed']);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) throw new UsageError(`--replay-seed must be an integer in [0, 2^32-1], got '${String(args['replay-seed'])}'`);
+  return {
+    path: spec.path,
+    column: spec.column,
+    noiseColumn: args['replay-noise'] !== undefined ? String(args['replay-noise']) : null,
+    energyColumn: args['replay-energy'] !== undefined ? String(args['replay-energy']) : null,
+    seed,
   };
 }
 
@@ -123,7 +174,26 @@ const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 };
 
+/** A replay agent: no runtime probe, no meters, no model cache, no measurement process (agent/replay/). */
+function runReplayAgent(config: AgentConfig, replay: ReplayConfig): AgentClient {
+  const agent = createReplayAgent(replay, { name: config.name, log });
+  for (const line of agent.summary) log(line);
+  const client = new AgentClient({
+    hostUrl: config.hostUrl,
+    token: config.token,
+    descriptor: agent.descriptor,
+    cache: null,
+    maxModelBytes: config.maxModelBytes,
+    prepareJob: agent.prepareJob,
+    log,
+    reconnectMaxMs: config.reconnectMaxMs,
+  });
+  client.start();
+  return client;
+}
+
 export async function runAgent(config: AgentConfig): Promise<AgentClient> {
+  if (config.replay) return runReplayAgent(config, config.replay);
   const runtimes = await probeRuntimes();
   const meters = await probeAllMeters(config.energy);
   const hasBattery = (await probeBattery({ root: config.energy.powerSupplyRoot, samplePeriodMs: 1000 })).rails.length > 0;
@@ -138,13 +208,13 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   const cache = new ModelCache(config.cacheDir, config.cacheMaxBytes);
   const energyPreference: EnergyMethod[] = profile?.energy.preferred ?? [];
 
-  const prepareJob = (offer: JobOfferMessage) => {
+  const prepareJob = (offer: JobOfferMessage): JobStarter => {
     const resolved = resolveJobSettings(offer.settings, { profile, device: current, defaultRuntime: config.runtime });
-    return (modelPath: string) =>
+    return (modelPath) =>
       startMeasurement(
         {
           jobId: offer.jobId,
-          modelPath,
+          modelPath: modelPath ?? cache.pathOf(offer.model.sha256),
           model: { sha256: offer.model.sha256, sizeBytes: offer.model.sizeBytes },
           inputs: offer.inputs,
           settings: resolved.settings,

@@ -3,7 +3,8 @@
  * `hello`, heartbeats (message + ws ping) and drops a silent socket after HEARTBEAT_TIMEOUT_MS; reconnects with
  * exponential backoff and full jitter. Runs one job at a time: offers while busy are rejected with ZN_AGENT_BUSY.
  * Every frame is decoded by the codec; a malformed one is answered with a typed `error` and logged, never thrown.
- * Results produced while disconnected are kept and sent after the next `welcome`.
+ * Results produced while disconnected are kept and sent after the next `welcome`. An agent without a model cache
+ * (a replay agent, agent/replay/) never needs model bytes: it accepts every offer with needsModel=false.
  */
 import WebSocket from 'ws';
 import { ZeronasError } from '../shared/errors.js';
@@ -35,10 +36,14 @@ export interface AgentClientOptions {
   hostUrl: string;
   token: string;
   descriptor: () => Promise<DeviceDescriptor>;
-  cache: ModelCache;
+  /** Models on disk by sha256; null for an agent that answers without the model bytes (replay agents). */
+  cache: ModelCache | null;
   maxModelBytes: number;
-  /** Checks and resolves an offer; throws a ZeronasError to reject it. Returns a starter for the measurement. */
-  prepareJob: (offer: JobOfferMessage) => (modelPath: string) => MeasurementHandle;
+  /**
+   * Checks and resolves an offer; throws a ZeronasError to reject it. Returns a starter for the measurement, which
+   * gets the cached model's path (null when the agent has no cache).
+   */
+  prepareJob: (offer: JobOfferMessage) => JobStarter;
   log: (line: string) => void;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
@@ -51,13 +56,15 @@ export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, r
   return delay / 2 + random() * (delay / 2);
 }
 
+export type JobStarter = (modelPath: string | null) => MeasurementHandle;
+
 interface CurrentJob {
   offer: JobOfferMessage;
   phase: 'transfer' | 'measuring';
   transfer: ModelTransfer | null;
   transferTimer: ReturnType<typeof setTimeout> | null;
   handle: MeasurementHandle | null;
-  starter: (modelPath: string) => MeasurementHandle;
+  starter: JobStarter;
 }
 
 export class AgentClient {
@@ -127,7 +134,7 @@ export class AgentClient {
 
   private async sendHello(): Promise<void> {
     const device = await this.options.descriptor();
-    const cached = (await this.options.cache.list()).map((e) => e.sha256).slice(0, 10_000);
+    const cached = this.options.cache ? (await this.options.cache.list()).map((e) => e.sha256).slice(0, 10_000) : [];
     this.send({
       v: PROTOCOL_VERSION,
       type: 'hello',
@@ -236,7 +243,7 @@ export class AgentClient {
         details: { sizeBytes: offer.model.sizeBytes, maxModelBytes: this.options.maxModelBytes },
       });
     }
-    let starter: (modelPath: string) => MeasurementHandle;
+    let starter: JobStarter;
     try {
       starter = this.options.prepareJob(offer);
     } catch (err) {
@@ -245,7 +252,13 @@ export class AgentClient {
     }
     const job: CurrentJob = { offer, phase: 'transfer', transfer: null, transferTimer: null, handle: null, starter };
     this.current = job;
-    void this.options.cache.has(offer.model.sha256).then((isCached) => {
+    const cache = this.options.cache;
+    if (!cache) {
+      this.send({ v: PROTOCOL_VERSION, type: 'job-accept', jobId: offer.jobId, needsModel: false });
+      this.runJob(job);
+      return;
+    }
+    void cache.has(offer.model.sha256).then((isCached) => {
       if (this.current !== job) return;
       if (isCached) {
         this.send({ v: PROTOCOL_VERSION, type: 'job-accept', jobId: offer.jobId, needsModel: false });
@@ -286,7 +299,8 @@ export class AgentClient {
     if (job.transferTimer) clearTimeout(job.transferTimer);
     job.transfer = null;
     const bytes = complete;
-    void this.options.cache.write(job.offer.model.sha256, bytes).then(
+    // A transfer is only ever started by an agent with a cache.
+    void this.options.cache!.write(job.offer.model.sha256, bytes).then(
       () => this.runJob(job),
       (err: ZeronasError) => this.failJob(job, { code: err.code ?? 'ZN_IO', message: err.message }),
     );
@@ -296,7 +310,7 @@ export class AgentClient {
     if (this.current !== job) return;
     job.phase = 'measuring';
     this.options.log(`job '${job.offer.jobId}': measuring`);
-    const handle = job.starter(this.options.cache.pathOf(job.offer.model.sha256));
+    const handle = job.starter(this.options.cache ? this.options.cache.pathOf(job.offer.model.sha256) : null);
     job.handle = handle;
     void handle.done.then((outcome) => this.finishJob(job, outcome));
   }

@@ -2,7 +2,8 @@
  * Device profiles: how an agent is recognised as a target, the measurement settings recommended for it, and the
  * energy meters to prefer. One JSON file per profile, validated here against one schema; the registry is a typed
  * object literal (no side-effect registration). Recognition: an explicit `--device` wins; otherwise the matching
- * profile with the lowest `priority` number (Pi models first, by /proc/device-tree/model).
+ * profile with the lowest `priority` number (Pi models first, by /proc/device-tree/model). A profile marked
+ * `isExplicitOnly` (the `replay` profile of `zeronas-agent --replay`) is never recognised, only chosen explicitly.
  */
 import { z } from 'zod';
 import { ZeronasError } from '../shared/errors.js';
@@ -15,11 +16,14 @@ import x86Desktop from './x86-desktop.json' with { type: 'json' };
 import arm64Laptop from './arm64-laptop.json' with { type: 'json' };
 import browserWasm from './browser-wasm.json' with { type: 'json' };
 import browserWebgpu from './browser-webgpu.json' with { type: 'json' };
+import replay from './replay.json' with { type: 'json' };
 
 export const deviceProfileSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   title: z.string(),
   environment: z.enum(['node', 'browser']),
+  /** Never recognised from the hardware, only chosen explicitly (the replay profile: `zeronas-agent --replay`). */
+  isExplicitOnly: z.boolean().optional(),
   match: z.object({
     /** Lower wins when several profiles match. */
     priority: z.number().int(),
@@ -64,6 +68,7 @@ const raw = {
   'arm64-laptop': arm64Laptop,
   'browser-wasm': browserWasm,
   'browser-webgpu': browserWebgpu,
+  replay,
 } as const;
 export type DeviceProfileId = keyof typeof raw;
 
@@ -96,6 +101,7 @@ export interface DeviceFacts {
 export function recogniseProfile(facts: DeviceFacts): DeviceProfile | null {
   const matches = Object.values(deviceProfiles).filter((p) => {
     const m = p.match;
+    if (p.isExplicitOnly) return false;
     if (p.environment !== facts.environment) return false;
     if (m.piModel !== undefined && !(facts.piModel !== null && new RegExp(m.piModel).test(facts.piModel))) return false;
     if (m.arch !== undefined && !m.arch.includes(facts.arch)) return false;

@@ -14,9 +14,14 @@ import { probeRapl, RAPL_ROOT } from './rapl.js';
 
 export { toAvailability, type MeterProbe } from './energyMeter.js';
 
+/** Methods with a real meter behind them: every energy method except `replay` (a table column, agent/replay/). */
+export type MeterMethod = Exclude<EnergyMethod, 'replay'>;
+const isMeterMethod = (m: EnergyMethod): m is MeterMethod => m !== 'replay';
+export const METER_METHODS: readonly MeterMethod[] = ENERGY_METHODS.filter(isMeterMethod);
+
 export interface EnergyConfig {
   /** 'auto': first available in profile order; 'none': never measure energy; or one method. */
-  mode: 'auto' | 'none' | EnergyMethod;
+  mode: 'auto' | 'none' | MeterMethod;
   command: string | null;
   commandRails: string[];
   ina: { chip: InaChip | null; bus: number; address: number; shuntOhms: number };
@@ -40,7 +45,7 @@ export const DEFAULT_ENERGY_CONFIG: EnergyConfig = {
   vcgencmd: 'vcgencmd',
 };
 
-async function probeOne(method: EnergyMethod, config: EnergyConfig): Promise<MeterProbe> {
+async function probeOne(method: MeterMethod, config: EnergyConfig): Promise<MeterProbe> {
   switch (method) {
     case 'rapl':
       return probeRapl({ root: config.raplRoot });
@@ -63,7 +68,7 @@ async function probeOne(method: EnergyMethod, config: EnergyConfig): Promise<Met
 
 export async function probeAllMeters(config: EnergyConfig): Promise<MeterProbe[]> {
   const out: MeterProbe[] = [];
-  for (const method of ENERGY_METHODS) out.push(await probeOne(method, config));
+  for (const method of METER_METHODS) out.push(await probeOne(method, config));
   return out;
 }
 
@@ -74,7 +79,7 @@ export async function chooseMeter(config: EnergyConfig, preference: readonly Ene
     const probe = await probeOne(config.mode, config);
     return probe.isAvailable ? { isAvailable: true, meter: probe.meter } : { isAvailable: false, reason: `${config.mode}: ${probe.reason}` };
   }
-  const order = [...(config.command ? (['external-command'] as const) : []), ...preference, ...ENERGY_METHODS.filter((m) => !preference.includes(m))];
+  const order = [...(config.command ? (['external-command'] as const) : []), ...preference.filter(isMeterMethod), ...METER_METHODS.filter((m) => !preference.includes(m))];
   const reasons: string[] = [];
   for (const method of new Set(order)) {
     const probe = await probeOne(method, config);

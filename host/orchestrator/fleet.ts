@@ -26,6 +26,9 @@ export function attachHint(target: string, hostUrl: string): string {
   }
   const profile = TARGET_ALIASES[target] ?? target;
   if (profile.startsWith('browser')) return `open ${hostUrl.replace(/^ws/, 'http')}/agent on the device (pairing code printed above)`;
+  if (profile === 'replay') {
+    return `npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --replay <csv>:<column>   (answers from a published table: benchmarks only, not a measurement)`;
+  }
   return `on the device: npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
 }
 

@@ -39,7 +39,10 @@
  *     out of sequence). The receiver logs it and carries on; only auth (1008), version (4001) and frame size (1009)
  *     close the connection.
  *
- * Agents run ONNX inference and nothing else: no field of this protocol is ever executed as code.
+ * Agents run ONNX inference and nothing else: no field of this protocol is ever executed as code. A replay agent
+ * (`zeronas-agent --replay`, for benchmarks and tests) runs nothing at all: it accepts offers with needsModel=false
+ * and answers from a published table keyed by `model.label`, with runtime, execution provider, device profile and
+ * energy method all reported as `replay`.
  */
 import { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.js';
@@ -61,12 +64,14 @@ const nonNegative = z.number().finite().nonnegative();
 const errorCode = z.string().regex(/^ZN_[A-Z0-9_]{1,60}$/, 'expected a ZN_* error code');
 
 /** Runtimes an agent can report. `ort-node`: onnxruntime-node; `ort-wasm`: onnxruntime-web inside Node;
- *  `ort-web`: onnxruntime-web in a browser page. */
-export const RUNTIME_IDS = ['ort-node', 'ort-wasm', 'ort-web'] as const;
+ *  `ort-web`: onnxruntime-web in a browser page; `replay`: nothing ran, the answer was looked up in a published
+ *  table (`zeronas-agent --replay`, agent/replay/; benchmarks and tests only, never a real measurement). */
+export const RUNTIME_IDS = ['ort-node', 'ort-wasm', 'ort-web', 'replay'] as const;
 export const runtimeId = z.enum(RUNTIME_IDS);
 export type RuntimeId = z.infer<typeof runtimeId>;
 
-export const ENERGY_METHODS = ['rapl', 'ina219', 'ina226', 'ina260', 'pi5-pmic', 'battery', 'external-command'] as const;
+/** Energy meters. `replay`: the value of a published table's energy column (`--replay-energy`), never a meter. */
+export const ENERGY_METHODS = ['rapl', 'ina219', 'ina226', 'ina260', 'pi5-pmic', 'battery', 'external-command', 'replay'] as const;
 export const energyMethod = z.enum(ENERGY_METHODS);
 export type EnergyMethod = z.infer<typeof energyMethod>;
 
@@ -246,7 +251,8 @@ export type ResolvedMeasurementSettings = z.infer<typeof resolvedMeasurementSett
 export const modelRef = z.object({
   sha256: sha256Hex,
   sizeBytes: z.number().int().positive().max(MAX_MODEL_BYTES),
-  /** Free label for logs (e.g. the nb201 arch string); never interpreted. */
+  /** Free label for logs (the host puts the job's arch string here). Only replay agents interpret it: it is the key
+   *  they look the answer up by (agent/replay/); every other agent only logs it. */
   label: text.optional(),
 });
 

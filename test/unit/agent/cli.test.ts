@@ -30,6 +30,44 @@ describe('zeronas-agent options', () => {
   });
 });
 
+describe('zeronas-agent --replay options', () => {
+  const base = ['--host', 'ws://x', '--token', 'T'];
+
+  it("splits --replay 'C:/t.csv:cifar10_raspi4_latency' on the last ':' and names the agent replay-<column>", async () => {
+    const c = await config([...base, '--replay', 'C:/t.csv:cifar10_raspi4_latency', '--replay-noise', 'cifar100_raspi4_latency', '--replay-seed', '7']);
+    expect(c.replay).toEqual({ path: 'C:/t.csv', column: 'cifar10_raspi4_latency', noiseColumn: 'cifar100_raspi4_latency', energyColumn: null, seed: 7 });
+    expect(c.name).toBe('replay-cifar10_raspi4_latency');
+    expect(c.device).toBe('replay');
+    expect((await config([...base, '--replay', 't.csv:c', '--name', 'bench'])).name).toBe('bench');
+    expect((await config(base)).replay).toBeNull();
+  });
+
+  it("rejects --replay 't.csv' without a column", async () => {
+    await expect(config([...base, '--replay', 't.csv'])).rejects.toThrow(/--replay 't\.csv' must be <csv>:<column>/);
+  });
+
+  it('rejects --replay-noise without --replay', async () => {
+    await expect(config([...base, '--replay-noise', 'cifar100_raspi4_latency'])).rejects.toThrow(/--replay-noise needs --replay/);
+  });
+
+  it('rejects --device pi4 and --energy rapl with --replay (a replay agent measures nothing)', async () => {
+    await expect(config([...base, '--replay', 't.csv:c', '--device', 'pi4', '--energy', 'rapl'])).rejects.toThrow(/--device pi4, --energy rapl cannot be combined with --replay/);
+  });
+
+  it('rejects --device replay without --replay', async () => {
+    await expect(config([...base, '--device', 'replay'])).rejects.toThrow(/--device replay is only for replay agents/);
+  });
+
+  it('rejects --replay-seed -1, and --replay-seed without --replay-noise', async () => {
+    await expect(config([...base, '--replay', 't.csv:c', '--replay-noise', 'n', '--replay-seed', '-1'])).rejects.toThrow(/--replay-seed must be an integer/);
+    await expect(config([...base, '--replay', 't.csv:c', '--replay-seed', '3'])).rejects.toThrow(/--replay-seed needs --replay-noise/);
+  });
+
+  it("does not offer 'replay' as an --energy meter", async () => {
+    await expect(config([...base, '--energy', 'replay'])).rejects.toThrow(/Invalid values/);
+  });
+});
+
 describe('reconnect backoff', () => {
   it('doubles from 500 ms, caps at 30 s, jitter in [delay/2, delay]', () => {
     expect(backoffDelayMs(0, 500, 30_000, () => 1)).toBe(500);

@@ -65,6 +65,19 @@ describe('device profiles', () => {
     expect(recogniseProfile({ environment: 'browser', arch: 'wasm', piModel: null, hasBattery: false, executionProvider: 'webgpu' })?.id).toBe('browser-webgpu');
   });
 
+  it('never recognises the replay profile: it is chosen only explicitly (--replay)', () => {
+    for (const environment of ['node', 'browser'] as const) {
+      for (const arch of ['x64', 'arm64', 'arm', 'replay', 'riscv64']) {
+        for (const hasBattery of [false, true]) {
+          for (const piModel of [null, 'Raspberry Pi 4 Model B Rev 1.4']) {
+            expect(recogniseProfile({ environment, arch, piModel, hasBattery })?.id).not.toBe('replay');
+          }
+        }
+      }
+    }
+    expect(getDeviceProfile('replay')).toMatchObject({ id: 'replay', isExplicitOnly: true, runtimes: ['replay'] });
+  });
+
   it("unknown profile 'pi9' is ZN_BAD_ARGUMENT listing the known ones", () => {
     expect(() => getDeviceProfile('pi9')).toThrow(expect.objectContaining({ code: 'ZN_BAD_ARGUMENT', message: expect.stringMatching(/'pi9'.*pi3b/) }));
   });
