@@ -16,34 +16,18 @@ import { buildIdwNetwork, createIdwSpace } from '../spaces/idw.js';
 import { createFlashSpace } from '../spaces/flash.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { readCsv } from '../util/csv.js';
-import { parseBudget } from '../budgets/budget.js';
+import { parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
+import { loadTargetModelCost } from '../cost/targetModelFile.js';
 import { writeJsonAtomic } from '../orchestrator/runFolder.js';
 import type { SearchArgs } from './commands/search.js';
 import { createProgress } from './progress.js';
 import { printJson, table } from './output.js';
 
-const UNITS: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9 };
-
-function parseBudgets(texts: string[]): Budgets {
-  const b: Budgets = {};
-  for (const t of texts) {
-    const m = /^(flops|params|layers)\s*<=\s*([0-9.]+)\s*([kKMG]?)$/.exec(t.trim());
-    if (m) {
-      b[m[1] as 'flops' | 'params' | 'layers'] = Number(m[2]) * UNITS[m[3]!]!;
-      continue;
-    }
-    const tb = parseBudget(t);
-    const key = tb.metric === 'latency' ? 'latencyMs' : 'energyJ';
-    b.targets = { ...b.targets, [tb.target]: { ...b.targets?.[tb.target], [key]: tb.max } as CostVector };
-  }
-  return b;
-}
-
 async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise<Record<string, CostFn<A>>> {
   const costs: Record<string, CostFn<A>> = {};
   for (const spec of specs) {
-    const m = /^([A-Za-z0-9._:-]+)=(table|lut):(.+)$/.exec(spec);
-    if (!m) throw new ZeronasError('ZN_BAD_ARGUMENT', `--cost '${spec}' is malformed; expected <target>=table:<csv>:<column> or <target>=lut:<file>`);
+    const m = /^([A-Za-z0-9._:-]+)=(table|lut|model):(.+)$/.exec(spec);
+    if (!m) throw new ZeronasError('ZN_BAD_ARGUMENT', `--cost '${spec}' is malformed; expected <target>=table:<csv>:<column>, <target>=lut:<file> or <target>=model:<cost-model.round<r>.json>`);
     const [, target, kind, rest] = m as unknown as [string, string, string, string];
     if (kind === 'table') {
       const i = rest.lastIndexOf(':');
@@ -57,6 +41,8 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
         if (v === undefined) throw new ZeronasError('ZN_BAD_DATA', `--cost table '${path}' has no row for ${space.format(a)}`);
         return { latencyMs: v };
       };
+    } else if (kind === 'model') {
+      costs[target] = await loadTargetModelCost(rest, space);
     } else {
       const lut = await loadLookupTable(rest);
       costs[target] = (a) => ({ latencyMs: predictFromLut(lut, space.toGraph(a)).valueMs });
@@ -66,7 +52,7 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
 }
 
 export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
-  const budgets = parseBudgets(args.budget);
+  const budgets = toSearchBudgets(args.budget.map(parseAnyBudget));
   const space = (args.space === 'idw' ? createIdwSpace({ resolution: 224 }) : args.space === 'flash' ? createFlashSpace() : createNb201Space()) as SearchSpace<unknown>;
   const scoringGraph = (a: unknown): Graph =>
     args.space === 'idw' ? buildIdwNetwork(a as never, { residual: false, inputSize: args.scoreResolution, numClasses: 1000 }) : space.toGraph(a, { forScoring: true });
@@ -77,6 +63,20 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const computers = await Promise.all(
     proxyNames.map((p) => createProxyComputer(p, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed })),
   );
+  const costs = await costFunctions(args.cost, space);
+  for (const [target, limits] of Object.entries(budgets.targets ?? {})) {
+    const f = costs[target] as (CostFn<unknown> & { metric?: string }) | undefined;
+    if (!f) {
+      throw new ZeronasError(
+        'ZN_BAD_ARGUMENT',
+        `a budget names target '${target}' but no --cost gives its cost; add --cost ${target}=model:runs/<id>/${target}/cost-model.round<r>.json (saved by orchestrate), ${target}=lut:<lut.json> or ${target}=table:<csv>:<column>`,
+        { target },
+      );
+    }
+    for (const metric of Object.keys(limits)) {
+      if (f.metric && f.metric !== metric) throw new ZeronasError('ZN_BAD_ARGUMENT', `the budget on '${target}' bounds ${metric}, but its --cost model predicts ${f.metric}`, { target });
+    }
+  }
   const progress = createProgress(args);
   const abort = new AbortController();
   const scored = new Set<string>();
@@ -91,7 +91,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     iterations: sampling ? (args.maxScored ?? 500) : args.iterations,
     seed: args.seed,
     budgets,
-    costs: await costFunctions(args.cost, space),
+    costs,
     signal: abort.signal,
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),

@@ -364,6 +364,7 @@ export function createFlashSpace(options: FlashSpaceOptions = {}): SearchSpace<F
     format: formatFlash,
     parse: parseFlash,
     toGraph: (arch) => buildFlashNetwork(arch, options),
+    snap: (arch) => flashFromVector(flashToVector(arch).map((v, knob) => snapKnob(v, rangeOf(knob))), cells),
     metrics(arch): ArchMetrics {
       const f = flashFeatures(arch, options);
       return { params: f.params, flops: f.macs, layers: f.layers };

@@ -67,6 +67,11 @@ export interface SearchSpace<A> {
    * predicts a constant). Optional; searches that sample blindly skip these before scoring.
    */
   isDegenerate?(arch: A): boolean;
+  /**
+   * The nearest architecture of the space for a genotype off its lattice (FLASH's continuous optimiser proposes
+   * real-valued knobs). Optional; cost models that read a graph price the snapped architecture.
+   */
+  snap?(arch: A): A;
   /** Analytic budget metrics, without building a graph where the space has closed forms. */
   metrics(arch: A): ArchMetrics;
   /** Mutation counts ZiCo's evolution uses: bootstrap (population ≤ 10) and from the population (§C). */

@@ -301,7 +301,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     const costs: Record<string, CostFn<unknown>> = {};
     for (const t of targets) {
       costs[t.spec.id] = (a) => {
-        const p = predictOn(t, space.format(a));
+        const p = predictOn(t, space.format(space.snap ? space.snap(a) : a));
         return p ? { [t.metric]: p.value } : {};
       };
     }
@@ -309,8 +309,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     const forward = (): void => abortRound?.abort();
     o.signal?.addEventListener('abort', forward);
     const before = scores.size;
+    const searchStarted = performance.now();
     try {
-      await runSearch<unknown>({
+      const outcome = await runSearch<unknown>({
         space,
         algo: o.algo,
         iterations: iterationsFor(o),
@@ -328,11 +329,19 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
           : {}),
         ...(o.population ? { evolution: { populationSize: o.population }, nsga2: { populationSize: o.population } } : o.algo === 'evolution' ? { evolution: { populationSize: Math.max(10, Math.min(512, Math.round(o.maxScored / 5))) } } : {}),
       });
+      // The search's answers join the candidates even when it ranked them by something else than the proxy (FLASH
+      // ranks by its fitted accuracy predictor): they are scored like the rest (within the scoring budget).
+      const answers = [...outcome.feasible.slice(0, 10), ...Object.values(outcome.fronts).flatMap((f) => f.slice(0, 5))];
+      for (const r of answers) {
+        if (abortRound.signal.aborted && !scores.has(r.arch)) continue;
+        await scoreAll(space.parse(r.arch));
+      }
     } finally {
       o.signal?.removeEventListener('abort', forward);
     }
     const pool = candidates();
-    log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}); ${pool.length} usable`);
+    const searchS = (performance.now() - searchStarted) / 1000;
+    log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}; ${pool.length} usable) in ${searchS.toFixed(1)} s`);
 
     // 2-3. Per target: choose, measure, refit.
     let measuredAny = false;

@@ -55,7 +55,7 @@ describe('browser agent in headless Chromium', () => {
     const runDir = join(root, 'run');
     host = startProcess(
       'zeronas.js',
-      ['orchestrate', '--targets', 'browser', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '8', '--measure', '3', '--rounds', '1', '--out', runDir, '--min-runs', '5', '--min-time-ms', '30', '--wait-agents', '90'],
+      ['orchestrate', '--targets', 'browser', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '8', '--measure', '3', '--rounds', '1', '--out', runDir, '--min-runs', '5', '--min-time-ms', '30', '--wait-agents', '90'],
       { ZERONAS_CONFIG_DIR: join(root, 'config') },
     );
     const first = await host.waitFor(new RegExp(`browser: (http://127\\.0\\.0\\.1:\\d+)/agent\\?code=(${CODE})`));

@@ -30,7 +30,7 @@ describe('live dashboard in headless Chromium', () => {
     const runDir = join(root, 'run');
     host = startProcess(
       'zeronas.js',
-      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '12', '--measure', '5', '--rounds', '1', '--min-runs', '60', '--min-time-ms', '1200', '--out', runDir],
+      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '12', '--measure', '5', '--rounds', '1', '--min-runs', '60', '--min-time-ms', '1200', '--out', runDir],
       { ZERONAS_CONFIG_DIR: join(root, 'config') },
     );
     const [, base, printedToken] = (await host.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/)) as unknown as [string, string, string];

@@ -41,7 +41,7 @@ describe('run report (report.html) in headless Chromium', () => {
     const runDir = join(root, 'run');
     const env = { ZERONAS_CONFIG_DIR: join(root, 'config') };
     const run = await runCli(
-      ['orchestrate', '--targets', 'local', '--budget', 'local:latency<=1000ms', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '16', '--measure', '5', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--truth', TRUTH, '--out', runDir],
+      ['orchestrate', '--targets', 'local', '--budget', 'local:latency<=1000ms', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '16', '--measure', '5', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--truth', TRUTH, '--out', runDir],
       { env, timeoutMs: 120_000 },
     );
     expect(run.code, run.stderr.slice(-3000)).toBe(0);

@@ -22,7 +22,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
   it('--targets local completes the loop: scores, measurements, Pareto front, best ONNX, summary.json', async () => {
     const dirs = tempDirs();
     const r = await runCli(
-      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '16', '--measure', '5', '--rounds', '1', '--out', dirs.run, '--budget', 'local:latency<=1000ms', '--json', ...FAST_MEASURE],
+      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '16', '--measure', '5', '--rounds', '1', '--out', dirs.run, '--budget', 'local:latency<=1000ms', '--json', ...FAST_MEASURE],
       { env: { ZERONAS_CONFIG_DIR: dirs.config }, timeoutMs: 240_000 },
     );
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
@@ -37,9 +37,15 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     expect(summary.candidatesScored).toBe(16);
     // Every measurement carries its conditions.
     const db = new Database(join(dirs.run, 'store.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT result_json FROM measurements').all() as { result_json: string }[];
+    const rows = db.prepare('SELECT result_json FROM measurements WHERE run_id = ?').all(summary.runId) as { result_json: string }[];
+    const verifyRuns = db.prepare("SELECT DISTINCT run_id FROM measurements WHERE run_id LIKE '%.verify-%'").all() as { run_id: string }[];
     db.close();
     expect(rows).toHaveLength(5);
+    // The returned architecture was re-measured in 3 verification rounds, and their median met the budget.
+    expect(verifyRuns).toHaveLength(3);
+    expect(t.verification[0].roundValues).toHaveLength(3);
+    expect(t.verification[0].meetsBudget).toBe(true);
+    expect(t.best.verifiedMedian).toBeLessThanOrEqual(1000);
     const m = JSON.parse(rows[0]!.result_json);
     expect(m.runtime.executionProvider).toBeTruthy();
     expect(m.device.fingerprint).toMatch(/^[0-9a-f]{64}$/);
@@ -49,7 +55,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
 
   it('an agent killed mid-job gets its job re-run on another agent, with no duplicate and no loss', async () => {
     const dirs = tempDirs();
-    const host = startProcess('zeronas.js', ['orchestrate', '--targets', 'x86-desktop', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '10', '--measure', '6', '--rounds', '1', '--out', dirs.run, '--min-runs', '200', '--min-time-ms', '1500'], { ZERONAS_CONFIG_DIR: dirs.config });
+    const host = startProcess('zeronas.js', ['orchestrate', '--targets', 'x86-desktop', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '10', '--measure', '6', '--rounds', '1', '--out', dirs.run, '--min-runs', '200', '--min-time-ms', '1500'], { ZERONAS_CONFIG_DIR: dirs.config });
     procs.push(host);
     const [, port] = (await host.waitFor(/host listening on ws:\/\/127\.0\.0\.1:(\d+)/)) as unknown as [string, string];
     const url = `ws://127.0.0.1:${port}/agent`;
@@ -79,7 +85,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     const dirs = tempDirs();
     const port = await freePort();
     const args = ['--port', String(port), '--listen', '127.0.0.1'];
-    const host1 = startProcess('zeronas.js', ['orchestrate', '--targets', 'x86-desktop', ...args, '--proxy', 'params', '--candidates', '10', '--measure', '6', '--rounds', '1', '--out', dirs.run, ...FAST_MEASURE], { ZERONAS_CONFIG_DIR: dirs.config });
+    const host1 = startProcess('zeronas.js', ['orchestrate', '--targets', 'x86-desktop', ...args, '--proxy', 'params', '--max-scored', '10', '--measure', '6', '--rounds', '1', '--out', dirs.run, ...FAST_MEASURE], { ZERONAS_CONFIG_DIR: dirs.config });
     procs.push(host1);
     await host1.waitFor(/host listening/);
     const hostToken = readFileSync(join(dirs.config, 'token'), 'utf8').trim();
@@ -103,7 +109,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
 
   it('refuses an agent with a bad token', async () => {
     const dirs = tempDirs();
-    const host = startProcess('zeronas.js', ['orchestrate', '--targets', 'name:intruder', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '4', '--measure', '2', '--wait-agents', '8', '--out', dirs.run], { ZERONAS_CONFIG_DIR: dirs.config });
+    const host = startProcess('zeronas.js', ['orchestrate', '--targets', 'name:intruder', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '4', '--measure', '2', '--wait-agents', '8', '--out', dirs.run], { ZERONAS_CONFIG_DIR: dirs.config });
     procs.push(host);
     const [, port] = (await host.waitFor(/host listening on ws:\/\/127\.0\.0\.1:(\d+)/)) as unknown as [string, string];
     const agent = startProcess('zeronas-agent.js', ['--host', `ws://127.0.0.1:${port}/agent`, '--name', 'intruder', '--cache-dir', join(dirs.cache, 'i')], agentEnv('not-the-token'));
@@ -118,8 +124,9 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
 
 function countMeasurements(path: string): { total: number; distinctArchs: number; allDone: boolean } {
   const db = new Database(path, { readonly: true });
+  // Verification rounds are runs of their own (<run>.verify-<r>): one measurement per (run, arch) each.
   const total = (db.prepare('SELECT COUNT(*) AS n FROM measurements').get() as { n: number }).n;
-  const distinctArchs = (db.prepare('SELECT COUNT(DISTINCT arch) AS n FROM measurements').get() as { n: number }).n;
+  const distinctArchs = (db.prepare("SELECT COUNT(*) AS n FROM (SELECT DISTINCT run_id, arch FROM measurements)").get() as { n: number }).n;
   const notDone = (db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state != 'done'").get() as { n: number }).n;
   db.close();
   return { total, distinctArchs, allDone: notDone === 0 };

@@ -191,7 +191,7 @@ describe('TLS (orchestrate --tls-cert/--tls-key, self-signed certificate)', () =
     const run = join(dir, 'run');
     const hostProc: Proc = startProcess('zeronas.js', [
       'orchestrate', '--targets', 'x86-desktop', '--port', '0', '--listen', '127.0.0.1', '--tls-cert', cert, '--tls-key', key,
-      '--proxy', 'params', '--candidates', '4', '--measure', '2', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--out', run,
+      '--proxy', 'params', '--max-scored', '4', '--measure', '2', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--out', run,
     ], { ZERONAS_CONFIG_DIR: config });
     cleanups.push(() => hostProc.kill('SIGKILL'));
     const [, port] = await hostProc.waitFor(/host listening on wss:\/\/127\.0\.0\.1:(\d+)/);

@@ -152,7 +152,7 @@ describe('fault injection (real agents over loopback)', () => {
     const root = mkdtempSync(join(tmpdir(), 'zeronas-out-'));
     const out = outFor(root);
     const r = await runCli(
-      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--candidates', '4', '--measure', '2', '--out', out, '--json'],
+      ['orchestrate', '--targets', 'local', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '4', '--measure', '2', '--out', out, '--json'],
       { env: { ZERONAS_CONFIG_DIR: join(root, 'config') }, timeoutMs: 60_000 },
     );
     expect(r.code, r.stderr).toBe(1);
