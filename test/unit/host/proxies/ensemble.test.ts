@@ -39,3 +39,23 @@ describe('rank aggregation of proxies', () => {
     expect(() => parseProxyList('zico+zico')).toThrow(/repeats/);
   });
 });
+
+describe('referenceRankScorer: a per-candidate combined score against a fixed reference', () => {
+  it('places values at their rank among the reference, linear between and beyond', async () => {
+    const { referenceRankScorer } = await import('../../../../host/proxies/ensemble.js');
+    const score = referenceRankScorer([[10, 20, 30, 40], [1, 2, 3, 4]]);
+    expect(score([20, 3])).toBe(2 + 3);
+    expect(score([25, 3.5])).toBe(2.5 + 3.5);
+    expect(score([50, 4])).toBe(5 + 4); // beyond the best reference: slope of the top two
+    expect(score([10, Number.NaN])).toBe(Number.NEGATIVE_INFINITY);
+    const logRank = referenceRankScorer([[10, 20, 30, 40]], 'log-rank');
+    expect(logRank([40])).toBeCloseTo(Math.log(1), 12);
+    expect(logRank([20])).toBeCloseTo(Math.log(2 / 4), 12);
+  });
+  it('ties in the reference share their mean rank; a constant proxy needs two distinct values to extrapolate', async () => {
+    const { referenceRankScorer } = await import('../../../../host/proxies/ensemble.js');
+    const score = referenceRankScorer([[1, 2, 2, 3]]);
+    expect(score([2])).toBe(2.5);
+    expect(() => referenceRankScorer([[1]])).toThrow(expect.objectContaining({ code: 'ZN_BAD_ARGUMENT' }));
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The closed loop with its two edges replaced by recorded inputs: proxy scores are the NB201 cell's parameter count
+ * (host metrics, no data), and a target's "device" is a fixed latency function of the cell (so truth is known).
+ * The loop itself (rounds, models, selection, verification, scoring budget) is the real code.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseBudget } from '../../../../host/budgets/budget.js';
+import { openSpace } from '../../../../host/spaces/index.js';
+import { runClosedLoop, type ClosedLoopOptions, type MeasuredCost } from '../../../../host/workflows/closedLoop.js';
+import { analyticMetrics } from '../../../../host/metrics/analytic.js';
+
+const entry = openSpace('nb201');
+/** A device whose latency is affine in MACs: 0.2 ms + 5 ms per 100 M MACs. */
+const truthMs = (arch: string): number => 0.2 + (5 * analyticMetrics(entry.deviceGraph(entry.space.parse(arch))).macs) / 1e8;
+
+function options(over: Partial<ClosedLoopOptions> = {}): ClosedLoopOptions & { scoredCalls: Map<string, number>; measuredCalls: string[] } {
+  const scoredCalls = new Map<string, number>();
+  const measuredCalls: string[] = [];
+  return {
+    space: entry,
+    algo: 'sample',
+    proxies: ['params'],
+    score: async (_p, arch) => {
+      const text = entry.space.format(arch);
+      scoredCalls.set(text, (scoredCalls.get(text) ?? 0) + 1);
+      return { ok: true, value: entry.space.metrics(arch).params };
+    },
+    targets: [{ id: 'dev', budget: parseBudget('dev:latency<=4ms') }],
+    maxScored: 120,
+    measurePerTarget: 12,
+    maxRounds: 3,
+    verifyRounds: 3,
+    seed: 1,
+    measure: async (_t, archs, kind) => {
+      const out = new Map<string, MeasuredCost>();
+      for (const a of archs) {
+        measuredCalls.push(`${kind}:${a}`);
+        out.set(a, { latencyMs: truthMs(a), energyJ: null });
+      }
+      return out;
+    },
+    ...over,
+    scoredCalls,
+    measuredCalls,
+  };
+}
+
+describe('closed loop (recorded scores, a known device)', () => {
+  it('returns a cell within budget on truth, verified, scoring nothing twice and at most --max-scored cells', async () => {
+    const o = options();
+    const r = await runClosedLoop(o);
+    const t = r.targets[0]!;
+    expect(t.best).not.toBeNull();
+    expect(truthMs(t.best!.arch)).toBeLessThanOrEqual(4);
+    expect(t.best!.verified!.roundValues).toHaveLength(3);
+    expect(o.measuredCalls.filter((c) => c.startsWith('verify-'))).toHaveLength(3);
+    expect([...o.scoredCalls.values()].every((n) => n === 1)).toBe(true);
+    expect(r.scored).toBeLessThanOrEqual(120);
+    expect(t.measured.size).toBeLessThanOrEqual(12);
+    // The pick is the highest-scoring measured cell within budget.
+    const better = r.candidates.filter((c) => c.score > t.best!.score && t.measured.has(c.arch));
+    expect(better.every((c) => t.measured.get(c.arch)!.latencyMs > 4)).toBe(true);
+  });
+
+  it('records the learning curve: no prediction before the spread, a small round-1 error on a device inside the analytic model family', async () => {
+    const r = await runClosedLoop(options());
+    const curve = r.targets[0]!.learning;
+    expect(curve[0]!.round).toBe(0);
+    expect(curve[0]!.errors.n).toBe(0); // nothing predicted before the spread
+    const later = curve.filter((l) => l.errors.n > 0);
+    expect(later.length).toBeGreaterThan(0);
+    // An affine truth in MACs is inside the analytic model's family: the round-1 error is already small.
+    expect(later[0]!.errors.mapePercent!).toBeLessThan(25);
+  });
+
+  it('verifies the next candidate when the best misses the budget on re-measurement', async () => {
+    let verifyCalls = 0;
+    const o = options();
+    const measure = o.measure;
+    o.measure = async (t, archs, kind) => {
+      const got = await measure(t, archs, kind);
+      if (kind.startsWith('verify-') && verifyCalls++ < 3) for (const [a, m] of got) got.set(a, { ...m, latencyMs: 10 }); // the first pick is slow when re-measured
+      return got;
+    };
+    const r = await runClosedLoop(o);
+    const t = r.targets[0]!;
+    expect(t.verifications.length).toBeGreaterThanOrEqual(2);
+    expect(t.verifications[0]!.meetsBudget).toBe(false);
+    expect(t.best!.arch).toBe(t.verifications.at(-1)!.arch);
+    expect(t.best!.arch).not.toBe(t.verifications[0]!.arch);
+  });
+
+  it('perfect knowledge (oracle) picks the best-scoring scored cell within budget on truth', async () => {
+    const o = options({ targets: [{ id: 'dev', budget: parseBudget('dev:latency<=4ms'), oracle: truthMs }] });
+    const r = await runClosedLoop(o);
+    const best = r.candidates.find((c) => truthMs(c.arch) <= 4)!;
+    expect(r.targets[0]!.best!.arch).toBe(best.arch);
+    expect(o.measuredCalls).toHaveLength(0);
+  });
+});
