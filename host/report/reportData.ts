@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ZeronasError } from '../../shared/errors.js';
 import type { Budget } from '../budgets/budget.js';
-import type { OrchestrateConfig, TargetSummary } from '../orchestrator/orchestrate.js';
+import type { OrchestrateConfig } from '../orchestrator/orchestrate.js';
+import type { TargetSummary } from '../run/summary.js';
 import { readJson, runPaths } from '../orchestrator/runFolder.js';
 import { kendallTauB, spearman } from '../stats/rank.js';
 import { readCsv } from '../util/csv.js';
@@ -40,6 +41,11 @@ export interface ReportTarget {
   errors: LatencyErrors;
   best: (NonNullable<TargetSummary['best']> & { onnxBytes: number | null }) | null;
   agents: TargetSummary['agents'];
+  /** Empty for runs from before the closed loop (summary v1). */
+  learningCurve: TargetSummary['learningCurve'];
+  verification: TargetSummary['verification'];
+  isReplay: boolean;
+  metric: TargetSummary['metric'];
 }
 
 export interface DeviceRow {
@@ -117,7 +123,7 @@ interface Summary {
   candidatesScored: number;
   candidatesFailed: number;
   wallTimeS?: number;
-  targets: (TargetSummary & { points?: ReportPoint[] })[];
+  targets: (Omit<TargetSummary, 'points' | 'learningCurve' | 'verification' | 'isReplay' | 'metric'> & Partial<Pick<TargetSummary, 'learningCurve' | 'verification' | 'isReplay' | 'metric'>> & { points?: ReportPoint[] })[];
 }
 
 interface MeasurementRecord {
@@ -211,6 +217,10 @@ function reportTarget(t: Summary['targets'][number], measurements: MeasurementRe
     },
     best: t.best ? { ...t.best, onnxBytes: onnxPath && existsSync(onnxPath) ? statSync(onnxPath).size : null } : null,
     agents: t.agents,
+    learningCurve: t.learningCurve ?? [],
+    verification: t.verification ?? [],
+    isReplay: t.isReplay ?? false,
+    metric: t.metric ?? 'latencyMs',
   };
 }
 

@@ -106,7 +106,7 @@ function targetSection(t: ReportTarget): string {
 </div>`
     : `<p class="none" id="best-${slug}">No measured candidate met the budget${t.budget ? ` (${escapeHtml(t.budget.text)})` : ''}.</p>`;
   return `<section class="target" id="target-${slug}" data-target="${escapeHtml(t.target)}">
-<h2>Target <code>${escapeHtml(t.target)}</code></h2>
+<h2>Target <code>${escapeHtml(t.target)}</code>${t.isReplay ? ' <span class="replay">REPLAY: values from a published table, not measured in this run</span>' : ''}</h2>
 <p class="meta">${t.measured} candidates measured on ${t.agents.length} agent(s): ${t.agents.map((a) => escapeHtml(`${a.name} (${a.profile ?? 'no profile'})`)).join(', ') || 'none'}; cost model: ${escapeHtml(t.costModel.name)}.</p>
 <div class="charts">
   <figure>${paretoChart(t)}<figcaption>Every scored candidate: measured (filled) and predicted by the cost model (rings); the dashed line is the Pareto front, the outlined point the chosen architecture.</figcaption></figure>
@@ -123,7 +123,35 @@ function targetSection(t: ReportTarget): string {
   </figure>
 </div>
 ${best}
+${loopTables(t)}
 </section>`;
+}
+
+/** The closed loop's record of a target: each round's model error on what it measured, and the verification. */
+function loopTables(t: ReportTarget): string {
+  const slug = targetSlug(t.target);
+  const unit = t.metric === 'energyJ' ? 'mJ' : 'ms';
+  const show = (v: number | null): string => (v === null ? '-' : t.metric === 'energyJ' ? (v * 1e3).toFixed(3) : v.toFixed(3));
+  const curve = t.learningCurve.length
+    ? `<h3>Learning curve</h3>
+<table class="grid learning" id="learning-${slug}"><thead><tr><th>round</th><th>model that predicted</th><th>samples</th><th>measured</th><th>MAPE</th><th>within ±10%</th><th>Spearman</th><th>model file</th></tr></thead><tbody>${t.learningCurve
+        .map(
+          (l) =>
+            `<tr data-round="${l.round}"><td class="num">${l.round}</td><td>${escapeHtml(l.model)}</td><td class="num">${l.samplesBefore}</td><td class="num">${l.measured}</td><td class="num" data-field="mape">${pct(l.mapePercent)}</td><td class="num">${l.within10 === null ? '-' : `${(100 * l.within10).toFixed(0)}%`}</td><td class="num">${l.spearman === null ? '-' : l.spearman.toFixed(3)}</td><td>${l.modelFile ? `<code>${escapeHtml(l.modelFile)}</code>` : '-'}</td></tr>`,
+        )
+        .join('')}</tbody></table>
+<p class="meta">Each round's errors are those of the model before that round's refit, on the architectures the round measured (out of sample). Round 0 is the first spread of sizes.</p>`
+    : '';
+  const verification = t.verification.length
+    ? `<h3>Verification</h3>
+<table class="grid verification" id="verification-${slug}"><thead><tr><th>architecture</th><th>predicted (${unit})</th><th>re-measured (${unit}, each round)</th><th>median</th><th>budget</th></tr></thead><tbody>${t.verification
+        .map(
+          (v) =>
+            `<tr><td><code class="arch">${escapeHtml(v.arch)}</code></td><td class="num">${show(v.predicted)}</td><td class="num">${v.roundValues.map((x) => show(x)).join(', ')}</td><td class="num" data-field="median">${show(v.measuredMedian)}</td><td data-field="meets">${v.meetsBudget ? 'met' : 'missed'}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '';
+  return curve + verification;
 }
 
 const timeSeries = (points: TimePoint[]): { x: number; y: number; label: string }[] =>
@@ -201,9 +229,9 @@ function devicesSection(d: ReportData): string {
 
 function overviewTable(d: ReportData): string {
   const rows = d.targets.map(
-    (t) => `<tr data-target="${escapeHtml(t.target)}"><td><a href="#target-${targetSlug(t.target)}"><code>${escapeHtml(t.target)}</code></a></td><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td><td class="num" data-field="measured">${t.measured}</td><td>${escapeHtml(t.costModel.name)}</td><td class="num" data-field="mape">${pct(t.errors.mapePercent ?? t.costModel.mapePercent)}</td><td class="num">${(t.errors.within10 ?? t.costModel.within10) === null ? '-' : `${((t.errors.within10 ?? t.costModel.within10)! * 100).toFixed(0)}%`}</td><td><code class="arch">${t.best ? escapeHtml(t.best.arch) : 'none met the budget'}</code></td><td class="num" data-field="score">${t.best ? escapeHtml(formatNumber(t.best.proxyScore, 6)) : '-'}</td><td class="num" data-field="latency">${t.best ? `${t.best.measuredLatencyMs.toFixed(3)} ms` : '-'}</td></tr>`,
+    (t) => `<tr data-target="${escapeHtml(t.target)}"><td><a href="#target-${targetSlug(t.target)}"><code>${escapeHtml(t.target)}</code></a></td><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td><td class="num" data-field="measured">${t.measured}</td><td>${escapeHtml(t.costModel.name)}</td><td class="num" data-field="mape">${pct(t.errors.mapePercent ?? t.costModel.mapePercent)}</td><td class="num">${(t.errors.within10 ?? t.costModel.within10) === null ? '-' : `${((t.errors.within10 ?? t.costModel.within10)! * 100).toFixed(0)}%`}</td><td><code class="arch">${t.best ? escapeHtml(t.best.arch) : 'none met the budget'}</code></td><td class="num" data-field="score">${t.best ? escapeHtml(formatNumber(t.best.proxyScore, 6)) : '-'}</td><td class="num" data-field="latency">${t.best ? `${t.best.measuredLatencyMs.toFixed(3)} ms` : '-'}</td><td class="num" data-field="verified">${t.best?.verifiedMedian === null || t.best?.verifiedMedian === undefined ? '-' : t.metric === 'energyJ' ? `${(t.best.verifiedMedian * 1e3).toFixed(3)} mJ` : `${t.best.verifiedMedian.toFixed(3)} ms`}</td></tr>`,
   );
-  return `<table class="grid" id="overview"><thead><tr><th>target</th><th>budget</th><th>measured</th><th>cost model</th><th>MAPE</th><th>within ±10%</th><th>best architecture</th><th>score</th><th>latency</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="grid" id="overview"><thead><tr><th>target</th><th>budget</th><th>measured</th><th>cost model</th><th>MAPE</th><th>within ±10%</th><th>best architecture</th><th>score</th><th>latency</th><th>verified (median)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 const CSS = `

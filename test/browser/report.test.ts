@@ -30,7 +30,8 @@ interface Summary {
     costModel: { mapePercent: number };
     points: { arch: string; score: number; predictedMs: number | null; measuredMs: number | null }[];
     paretoFront: unknown[];
-    best: { arch: string; proxyScore: number; measuredLatencyMs: number; onnx: string };
+    best: { arch: string; proxyScore: number; measuredLatencyMs: number; onnx: string; verifiedMedian: number };
+    learningCurve: unknown[];
   }[];
 }
 
@@ -41,7 +42,7 @@ describe('run report (report.html) in headless Chromium', () => {
     const runDir = join(root, 'run');
     const env = { ZERONAS_CONFIG_DIR: join(root, 'config') };
     const run = await runCli(
-      ['orchestrate', '--targets', 'local', '--budget', 'local:latency<=1000ms', '--port', '0', '--listen', '127.0.0.1', '--proxy', 'params', '--max-scored', '16', '--measure', '5', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--truth', TRUTH, '--out', runDir],
+      ['orchestrate', '--targets', 'local', '--budget', 'local:latency<=1000ms', '--port', '0', '--listen', '127.0.0.1', '--algo', 'sample', '--proxy', 'params', '--max-scored', '16', '--measure', '5', '--rounds', '1', '--min-runs', '5', '--min-time-ms', '30', '--truth', TRUTH, '--out', runDir],
       { env, timeoutMs: 120_000 },
     );
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
@@ -63,6 +64,9 @@ describe('run report (report.html) in headless Chromium', () => {
     const measured = t.points.filter((p) => p.measuredMs !== null);
     const predictedOnly = t.points.filter((p) => p.measuredMs === null && p.predictedMs !== null);
     expect(measured).toHaveLength(5);
+    // The report's error panel is in sample: the final model on every measured candidate.
+    const inSample = measured.map((p) => Math.abs(p.predictedMs! - p.measuredMs!) / p.measuredMs!);
+    const inSampleMape = `${((100 * inSample.reduce((a, b) => a + b, 0)) / inSample.length).toFixed(1)}%`;
 
     // launch() starts from a fresh temporary profile of its own (a --user-data-dir argument is refused).
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -81,7 +85,8 @@ describe('run report (report.html) in headless Chromium', () => {
     // Overview table: measured count, MAPE and best latency as the summary has them.
     const overview = page.locator('#overview tr[data-target="local"]');
     expect(await overview.locator('[data-field="measured"]').innerText()).toBe('5');
-    expect(await overview.locator('[data-field="mape"]').innerText()).toBe(`${t.costModel.mapePercent.toFixed(1)}%`);
+    expect(await overview.locator('[data-field="mape"]').innerText()).toBe(inSampleMape);
+    expect(await overview.locator('[data-field="verified"]').innerText()).toBe(`${t.best.verifiedMedian.toFixed(3)} ms`);
     expect(await overview.locator('[data-field="latency"]').innerText()).toBe(`${t.best.measuredLatencyMs.toFixed(3)} ms`);
 
     // Pareto chart: one mark per candidate at its (latency, score), the budget line, the chosen one highlighted.
@@ -103,7 +108,10 @@ describe('run report (report.html) in headless Chromium', () => {
     expect(await latency.locator('.point.measured').count()).toBe(5);
     expect(await latency.locator('polygon.band').count()).toBe(1);
     expect(await page.locator('#errors-local [data-field="n"]').innerText()).toBe('5');
-    expect(await page.locator('#errors-local [data-field="mape"]').innerText()).toBe(`${t.costModel.mapePercent.toFixed(1)}%`);
+    expect(await page.locator('#errors-local [data-field="mape"]').innerText()).toBe(inSampleMape);
+    // The loop's record: a learning-curve row per round and the verification of the returned architecture.
+    expect(await page.locator('#learning-local tbody tr').count()).toBe(t.learningCurve.length);
+    expect(await page.locator('#verification-local [data-field="meets"]').last().innerText()).toBe('met');
 
     // Chosen architecture: its cell drawn with six labelled edges, metrics, and a link to an ONNX file that exists.
     const cell = page.locator('#cell-local svg.cell');
