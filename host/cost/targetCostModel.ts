@@ -4,9 +4,9 @@
  *   - nothing measured: the target's lookup table, raw (Σ count·median; uncalibrated, so its uncertainty is the
  *     whole value), else no prediction at all (the loop then measures a first spread);
  *   - 1 sample: the LUT sum (else MACs) scaled through that sample;
- *   - 2-5 samples: the LUT sum corrected end to end, y ≈ a + b·Σ (LutCostModel 'sum'), else the analytic log-linear
+ *   - 2-9 samples: the LUT sum corrected end to end, y ≈ a + b·Σ (LutCostModel 'sum'), else the analytic log-linear
  *     model on MACs/params/activations (initialCostModel.ts);
- *   - 6 or more: host/cost's AutoCostModel (cross-validated choice among the linear kernel-count models, the forest
+ *   - 10 or more: host/cost's AutoCostModel (cross-validated choice among the linear kernel-count models, the forest
  *     from 100 samples on, and the LUT correction when a table exists).
  * A snapshot (the training samples, the table's path and the chosen form) is saved each round; `loadTargetModel`
  * refits it, so `zeronas search --cost t=model:<file>` prices with exactly the model the loop used.
@@ -27,8 +27,12 @@ export const TARGET_MODEL_VERSION = 1;
 
 /** Smallest relative uncertainty: repeated measurements of one model on a quiet device differ by a few percent. */
 const NOISE_FLOOR = 0.05;
-/** From this many samples the cross-validated models of costModel.ts take over. */
-export const AUTO_MODEL_MIN_SAMPLES = 6;
+/**
+ * From this many samples the cross-validated models of costModel.ts take over. With fewer, the kernel-count models
+ * have about as many coefficients as samples and extrapolate wildly (seen: 6 samples, predictions of 0 for the next
+ * cells); 10 is the few-shot size the cost-model benchmark reports.
+ */
+export const AUTO_MODEL_MIN_SAMPLES = 10;
 
 export type TargetCostMetric = 'latencyMs' | 'energyJ';
 
@@ -117,7 +121,15 @@ export class TargetCostModel {
       try {
         const auto = new AutoCostModel({ seed: 0, ...(usesLut ? { lut } : {}) });
         auto.fit(pairs);
-        this.use(`${auto.selected.name} (auto, ${n} samples)`, (g) => auto.predict(g));
+        // A prediction that is not a positive number (a kernel-count model extrapolating) falls back to the analytic
+        // model rather than telling the search a network costs nothing.
+        const analytic = fitInitialCostModel(pairs.map((p) => ({ metrics: analyticMetrics(p.graph), value: p.value })));
+        this.use(`${auto.selected.name} (auto, ${n} samples)`, (g) => {
+          const p = auto.predict(g);
+          if (p.value > 0 && Number.isFinite(p.value)) return p;
+          const v = analytic ? analytic.predict(analyticMetrics(g), '') : Number.NaN;
+          return { value: v, uncertainty: Math.abs(v) };
+        });
         return;
       } catch {
         // Degenerate samples (all equal, one folded group): the small-sample forms below still rank.
