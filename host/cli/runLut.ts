@@ -11,14 +11,10 @@ import { LUT_FORMAT, LUT_FORMAT_VERSION, saveLookupTable, type LookupTable } fro
 import { initWeights } from '../ir/init.js';
 import { inputNode } from '../ir/graph.js';
 import { exportInference } from '../onnx/exportInference.js';
-import { waitForAgents } from '../orchestrator/fleet.js';
-import { startLocalAgent, type LocalAgent } from '../orchestrator/localAgent.js';
 import { measureModelsInRounds } from '../orchestrator/measureJobs.js';
 import { median } from '../cost/regression.js';
-import { ensureRunDir } from '../orchestrator/runFolder.js';
-import { Scheduler } from '../orchestrator/scheduler.js';
-import { HostServer } from '../orchestrator/server.js';
-import { Store } from '../orchestrator/store.js';
+import { ensureRunDir } from '../run/runFolder.js';
+import { HostSession } from '../fleet/hostSession.js';
 import { loadOrCreateToken } from '../orchestrator/token.js';
 import type { Nb201Dataset } from '../spaces/nb201.js';
 import type { LutArgs } from './commands/lut.js';
@@ -37,18 +33,11 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
   const progress = createProgress(args);
   const log = (line: string): void => progress.log(line);
-  const store = new Store(join(runDir, 'store.sqlite'));
-  const scheduler = new Scheduler(store, { leaseMs: 180_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
-  scheduler.resetAllLeases();
   const { token } = loadOrCreateToken();
-  const server = new HostServer({ host: args.listen, port: args.port, token, store, scheduler, log });
-  let agent: LocalAgent | undefined;
+  const session = await HostSession.open({ storePath: join(runDir, 'store.sqlite'), host: args.listen, port: args.port, token, log });
+  const { store, scheduler } = session;
   try {
-    await server.start();
-    log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
-    if (args.target === 'local') agent = startLocalAgent(`${server.url}/agent`, token, () => undefined);
-    await waitForAgents(server, [args.target], args.waitAgents * 1000, log);
-    server.setTargets([args.target]);
+    await session.attach([args.target], args.waitAgents * 1000);
     const kernels = enumerateSpaceKernels('nb201', { datasets: [args.dataset as Nb201Dataset] });
     log(`${kernels.length} kernels of ${args.space} (${args.dataset}) to measure on ${args.target}`);
     const models = kernels.map((k) => {
@@ -142,8 +131,6 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
     return lut;
   } finally {
     progress.stop();
-    await agent?.stop();
-    await server.close();
-    store.close();
+    await session.close();
   }
 }

@@ -9,11 +9,11 @@ import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from 
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { openSpace } from '../spaces/index.js';
-import { orchestrate, type OrchestrateConfig } from '../orchestrator/orchestrate.js';
+import { orchestrate, type OrchestrateConfig } from '../workflows/orchestrate.js';
 import type { RunSummary } from '../run/summary.js';
 import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
 import { renderQr } from '../orchestrator/pairingQr.js';
-import { newRunId, readJson, runPaths } from '../orchestrator/runFolder.js';
+import { newRunId, readJson, runPaths } from '../run/runFolder.js';
 import { loadOrCreateToken } from '../orchestrator/token.js';
 import { cachedProxyScorer } from '../orchestrator/proxyScoring.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';

@@ -18,7 +18,7 @@ import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { readCsv } from '../util/csv.js';
 import { parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
 import { loadTargetModelCost } from '../cost/targetModelFile.js';
-import { writeJsonAtomic } from '../orchestrator/runFolder.js';
+import { writeJsonAtomic } from '../run/runFolder.js';
 import type { SearchArgs } from './commands/search.js';
 import { createProgress } from './progress.js';
 import { printJson, table } from './output.js';

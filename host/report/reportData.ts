@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ZeronasError } from '../../shared/errors.js';
 import type { Budget } from '../budgets/budget.js';
-import type { OrchestrateConfig } from '../orchestrator/orchestrate.js';
+import type { OrchestrateConfig } from '../workflows/orchestrate.js';
 import type { TargetSummary } from '../run/summary.js';
-import { readJson, runPaths } from '../orchestrator/runFolder.js';
+import { readJson, runPaths } from '../run/runFolder.js';
 import { kendallTauB, spearman } from '../stats/rank.js';
 import { readCsv } from '../util/csv.js';
 

@@ -21,7 +21,7 @@ import { exportInference } from '../../host/onnx/exportInference.js';
 import { waitForAgents } from '../../host/orchestrator/fleet.js';
 import { startLocalAgent } from '../../host/orchestrator/localAgent.js';
 import { measureModelsInRounds } from '../../host/orchestrator/measureJobs.js';
-import { ensureRunDir } from '../../host/orchestrator/runFolder.js';
+import { ensureRunDir } from '../../host/run/runFolder.js';
 import { Scheduler } from '../../host/orchestrator/scheduler.js';
 import { HostServer } from '../../host/orchestrator/server.js';
 import { Store } from '../../host/orchestrator/store.js';

@@ -17,19 +17,19 @@ import type { TargetModelSnapshot } from '../cost/targetCostModel.js';
 import type { RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { deviceInputs, openSpace, type SpaceEntry } from '../spaces/index.js';
-import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost, type TargetOutcome } from '../workflows/closedLoop.js';
+import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost, type TargetOutcome } from './closedLoop.js';
 import { SUMMARY_VERSION, type RunSummary, type TargetSummary } from '../run/summary.js';
-import { HostServer, type ConnectedAgent, type MeasurementEvent } from './server.js';
-import { Scheduler } from './scheduler.js';
-import { Store } from './store.js';
-import { agentServesTarget, waitForAgents } from './fleet.js';
-import { measureModels } from './measureJobs.js';
-import { startLocalAgent, type LocalAgent } from './localAgent.js';
-import { ensureRunDir, runPaths, writeJsonAtomic } from './runFolder.js';
-import type { ProxyScorer } from './proxyScoring.js';
-import { PairingRegistry } from './pairing.js';
-import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from './browserRoutes.js';
-import { openDashboard, type Dashboard } from './dashboard.js';
+import { HostSession } from '../fleet/hostSession.js';
+import type { HostServer, ConnectedAgent, MeasurementEvent } from '../orchestrator/server.js';
+import type { Scheduler } from '../orchestrator/scheduler.js';
+import type { Store } from '../orchestrator/store.js';
+import { agentServesTarget } from '../orchestrator/fleet.js';
+import { measureModels } from '../orchestrator/measureJobs.js';
+import { ensureRunDir, runPaths, writeJsonAtomic } from '../run/runFolder.js';
+import type { ProxyScorer } from '../orchestrator/proxyScoring.js';
+import { PairingRegistry } from '../orchestrator/pairing.js';
+import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from '../orchestrator/browserRoutes.js';
+import { openDashboard, type Dashboard } from '../orchestrator/dashboard.js';
 
 export type { TargetSummary } from '../run/summary.js';
 
@@ -111,35 +111,26 @@ export async function orchestrate(
   };
   const dir = ensureRunDir(config.runDir);
   const paths = runPaths(dir);
-  const store = new Store(paths.store);
-  const scheduler = new Scheduler(store, { leaseMs: 180_000, backoffBaseMs: 1_000, backoffMaxMs: 30_000 });
-  // Leases held by a host that died are void; their jobs go back to the queue.
-  const voided = scheduler.resetAllLeases();
-  if (voided) hooks.log(`resume: ${voided} in-flight job(s) from the previous host returned to the queue`);
   writeJsonAtomic(paths.config, config);
-
   // Browser targets: pages pair with one-time codes and present the token they got (pairing.ts).
   const pairing = config.targets.some(isBrowserTarget) ? new PairingRegistry() : undefined;
-  const server = new HostServer({
+  const session = await HostSession.open({
+    storePath: paths.store,
     host: config.host,
     port: config.port,
     token: hooks.token,
-    store,
-    scheduler,
-    ...(config.tls ? { tls: config.tls } : {}),
-    ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}),
     log: (l) => hooks.log(l),
+    ...(hooks.debug ? { debug: hooks.debug } : { debug: hooks.log }),
+    server: { ...(config.tls ? { tls: config.tls } : {}), ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}) },
   });
+  const { server, store, scheduler } = session;
   const overheads: Record<string, number[]> = {};
   server.on('measurement', (e: MeasurementEvent) => {
     if (e.dispatchOverheadMs !== undefined && e.outcome === 'accepted') (overheads[e.target] ??= []).push(e.dispatchOverheadMs);
   });
-  let localAgent: LocalAgent | undefined;
   let pairingDesk: PairingDesk | undefined;
   try {
-    await server.start();
     hooks.onListening?.(server);
-    hooks.log(`host listening on ${server.url} (agents connect to ${server.url}/agent)`);
     dashboard = openDashboard(server, {
       token: hooks.token,
       store,
@@ -158,16 +149,14 @@ export async function orchestrate(
         announce: hooks.announcePairing ?? ((a) => hooks.log(`pairing code ${a.code.code}: ${a.urls.map((u) => u.url).join(' ; ')}`)),
       });
     }
-    if (config.targets.includes('local')) localAgent = startLocalAgent(`${server.url}/agent`, hooks.token, hooks.debug ?? hooks.log);
-    await waitForAgents(server, config.targets, config.waitAgentsMs, hooks.log);
-    const agentsOf = (target: string): ConnectedAgent[] => [...server.agents.values()].filter((a) => agentServesTarget(a.device, target));
+    await session.attach(config.targets, config.waitAgentsMs);
+    const agentsOf = (target: string): ConnectedAgent[] => session.agentsOf(target);
     checkEnergyMeters(budgets, agentsOf);
     const luts = await resolveLuts(config, agentsOf, hooks.log);
     const replayTargets = config.targets.filter((t) => agentsOf(t).some(isReplayAgent));
     for (const t of replayTargets) hooks.log(`target '${t}' is a REPLAY device: its "measurements" are a published table's values, not timings of this run`);
     hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
-    server.setTargets(config.targets);
     const scorers = new Map<string, ProxyScorer>();
     const result = await runClosedLoop({
       space: entry,
@@ -205,9 +194,7 @@ export async function orchestrate(
   } finally {
     dashboard?.stop();
     pairingDesk?.stop();
-    await localAgent?.stop();
-    await server.close();
-    store.close();
+    await session.close();
   }
 }
 
