@@ -150,7 +150,8 @@ export function loadReportData(runDir: string, options: { truth?: TruthOption } 
   const config = existsSync(paths.config) ? readJson<Partial<OrchestrateConfig>>(paths.config) : {};
   const db = openStore(paths.store);
   try {
-    const measurements = db ? (db.prepare('SELECT target, agent_id, arch, latency_median_ms, received_ms, result_json FROM measurements ORDER BY received_ms').all() as MeasurementRecord[]) : [];
+    // The loop's measurements (run id = the run's); verification rounds are runs of their own, shown from summary.json.
+    const measurements = db ? (db.prepare('SELECT target, agent_id, arch, latency_median_ms, received_ms, result_json FROM measurements WHERE run_id = ? ORDER BY received_ms').all(summary.runId) as MeasurementRecord[]) : [];
     const targets = summary.targets.map((t) => reportTarget(t, measurements, dir));
     const truthOption = options.truth ?? (config as { truth?: TruthOption }).truth;
     return {

@@ -2,8 +2,8 @@
  * The closed loop of `orchestrate`: search against each target's live cost model, measure what matters, refit,
  * search again (issue "One closed loop").
  *
- *   round 0   per target without any prediction: measure a spread of architectures (quantiles of FLOPs among a
- *             seeded random sample; nothing scored), so a first model exists;
+ *   round 0   measure a spread of architectures on every target (quantiles of FLOPs among a seeded random sample),
+ *             so a first model exists (or a lookup table is calibrated); they are scored like every candidate;
  *   round r   1. run the search (host/search/runSearch, any algorithm and space) with one cost function per target
  *                backed by that target's TargetCostModel, under every budget;
  *             2. per target, choose what to measure among every architecture scored so far: the best-scoring ones
@@ -252,6 +252,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     const fresh = spread.filter((a) => !t.measured.has(a));
     await record(t, fresh, 0);
   }
+  // Measured architectures are candidates too: the spread is scored (within the scoring budget).
+  if (targets.some((t) => !t.spec.oracle)) for (const a of spread) await scoreAll(space.parse(a));
 
   // Reference sample for per-candidate combined scores (evolution, NSGA-II with several proxies).
   let combined: ((values: readonly number[]) => number) | undefined;

@@ -14,7 +14,8 @@ import { REPO_ROOT, runCli } from '../helpers/runCli.js';
 const CHROMIUM = process.env.ZERONAS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
-const TRUTH = join(REPO_ROOT, 'test/fixtures/nb201_truth_seed0_pool16.csv');
+// Ground truth of every NB201 cell (the shared benchmark data beside the checkout): the loop decides which cells it scores.
+const TRUTH = join(REPO_ROOT, '../shared/data/nb201/nb201_accuracy.csv');
 
 let browser: Browser | undefined;
 afterAll(async () => {
