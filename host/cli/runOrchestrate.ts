@@ -46,9 +46,9 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     for (const spec of args.lut) {
       const i = spec.indexOf('=');
       const [target, file] = [spec.slice(0, i), spec.slice(i + 1)];
-      if (i <= 0 || !file) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' is malformed; expected <target>=<lut.json>`);
+      if (i <= 0 || !file) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' is malformed; expected <target>=<lut.json> or <target>=none`);
       if (!targets.includes(target)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' names target '${target}', which is not in --targets (${targets.join(', ')})`);
-      luts[target] = resolve(file);
+      luts[target] = file === 'none' ? 'none' : resolve(file);
     }
     config = {
       runId,

@@ -56,7 +56,7 @@ export interface OrchestrateConfig {
   verifyRounds: number;
   iterations?: number;
   population?: number;
-  /** Lookup tables given with --lut (target -> file); other targets use devices/<target>/luts/<space>-cifar10.json when it exists. */
+  /** Lookup tables given with --lut (target -> file, or 'none'); other targets use devices/<target>/luts/<space>-cifar10.json when it exists. */
   luts?: Record<string, string>;
   seed: number;
   data?: string;
@@ -225,6 +225,10 @@ async function resolveLuts(config: OrchestrateConfig, agentsOf: (t: string) => C
   const out = new Map<string, { table: LookupTable; path: string }>();
   for (const t of config.targets) {
     const given = config.luts?.[t];
+    if (given === 'none') {
+      log(`target '${t}': no lookup table (--lut ${t}=none)`);
+      continue;
+    }
     const path = given ?? resolve('devices', t.replace(/[^A-Za-z0-9._-]/g, '_'), 'luts', `${config.space}-cifar10.json`);
     if (!existsSync(path)) {
       if (given) throw new ZeronasError('ZN_IO', `--lut ${t}=${given}: the file does not exist`, { path: given });

@@ -167,8 +167,11 @@ async function runOne(seed: number, algo: SearchAlgo, isPerfect: boolean): Promi
 const rows: RunRow[] = [];
 console.log(`REPLAY benchmark: nb201, devices ${devices.join(', ')} replayed from ${HW}${isNoisy ? ' with CIFAR-100 vs CIFAR-10 noise' : ' (no noise)'}`);
 console.log(`budgets ${[...budgets.values()].map((b) => b.text).join(', ')}; proxy ${proxy}; <= ${maxScored} scored, <= ${measure} measurements per target, <= ${rounds} rounds`);
-for (const algo of algos) {
-  for (const seed of seeds) {
+const writeRows = (): void => {
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ isReplay: true, devices, budgets: [...budgets.values()], proxy, maxScored, measure, rounds, isNoisy, rows }, null, 2));
+};
+for (const seed of seeds) {
+  for (const algo of algos) {
     const loop = await runOne(seed, algo, false);
     const perfect = await runOne(seed, algo, true);
     rows.push(loop, perfect);
@@ -181,6 +184,7 @@ for (const algo of algos) {
       );
     }
     if (devices.length > 1) console.log(`  common pick: ${loop.common ? `${loop.common.arch} acc ${loop.common.acc} ${loop.common.meetsAll ? 'meets every budget' : 'MISSES a budget'}` : 'none'}`);
+    writeRows(); // partial results survive an interrupted run
   }
 }
 
@@ -214,7 +218,7 @@ for (const algo of algos) {
   }
 }
 if (jsonOut) {
-  writeFileSync(jsonOut, JSON.stringify({ isReplay: true, devices, budgets: [...budgets.values()], proxy, maxScored, measure, rounds, isNoisy, rows }, null, 2));
+  writeRows();
   console.log(`rows: ${jsonOut}`);
 }
 store.close();

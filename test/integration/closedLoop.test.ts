@@ -132,6 +132,27 @@ describe('energy budgets', () => {
   }, 600_000);
 });
 
+describe('lookup tables', () => {
+  it('a table measured on another device is stale: a warning naming both, and the model starts without it', async () => {
+    const dirs = tempDirs();
+    const stale = join(dirs.root, 'stale-lut.json');
+    writeFileSync(stale, JSON.stringify({
+      format: 'zeronas-lut', version: 1, device: { fingerprint: 'e'.repeat(64), name: 'another-pi' }, runtime: { name: 'ort-node', version: '1.30.0' },
+      executionProvider: 'cpu', threads: 4, measurement: { warmupRuns: 1, repeats: 5, batch: 1, foldBatchNorm: true }, execution: 'all', createdAt: '2026-12-01T00:00:00Z', entries: {},
+    }));
+    const r = await runCli(
+      ['orchestrate', '--targets', 'local', '--lut', `local=${stale}`, '--algo', 'sample', '--proxy', 'params', '--budget', 'local:latency<=1000ms', '--max-scored', '6', '--measure', '3', '--rounds', '1', '--verify-rounds', '1',
+        '--port', '0', '--listen', '127.0.0.1', '--out', dirs.run, ...FAST_MEASURE],
+      { env: { ZERONAS_CONFIG_DIR: dirs.config }, timeoutMs: 300_000 },
+    );
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stderr).toMatch(/warning ZN_LUT_STALE: lookup table .*stale-lut\.json not used for target 'local': agent 'local': lookup table measured on device 'eeee/);
+    const t = readSummary(dirs.run).targets[0]!;
+    expect(t.costModel.lut).toBeNull();
+    expect(t.learningCurve[0]!.model).toBe('none (no measurement yet)');
+  }, 400_000);
+});
+
 describe('spaces and algorithms against a live agent', () => {
   it('--space flash --algo flash: FLASH co-optimises against the local agent\'s fitted model', async () => {
     const dirs = tempDirs();

@@ -65,3 +65,32 @@ describe('TargetCostModel: starts from what is known, refits from measurements',
     expect(e.spearman).toBeCloseTo(1, 12);
   });
 });
+
+describe('TargetCostModel seeded by a lookup table', () => {
+  it('predicts from the raw table sum before any measurement (uncertainty = the value), then calibrates a + b·sum', async () => {
+    const { enumerateSpaceKernels } = await import('../../../../host/cost/kernelKeys.js');
+    const { LUT_FORMAT, LUT_FORMAT_VERSION, predictFromLut } = await import('../../../../host/cost/lookupTable.js');
+    // A synthetic table: every NB201 kernel at 0.01 ms per 1 M MACs-ish (its key's hash), n = 5.
+    const entries: Record<string, { medianMs: number; p90Ms: number; n: number }> = {};
+    for (const k of enumerateSpaceKernels('nb201', { datasets: ['cifar10'], executions: ['all'] })) {
+      const h = [...k.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 997, 7);
+      entries[k.key] = { medianMs: 0.01 + h / 1e4, p90Ms: 0.02 + h / 1e4, n: 5 };
+    }
+    const lut = {
+      format: LUT_FORMAT, version: LUT_FORMAT_VERSION, device: { fingerprint: 'f'.repeat(64) }, runtime: { name: 'ort-node', version: '1.30.0' },
+      executionProvider: 'cpu', threads: 1, measurement: { warmupRuns: 1, repeats: 5, batch: 1, foldBatchNorm: true }, execution: 'all' as const, createdAt: '2026-12-06', entries,
+    };
+    const m = new TargetCostModel({ metric: 'latencyMs', graphOf, lut });
+    const raw = predictFromLut(lut, graphOf(CELLS[0]!)).valueMs;
+    expect(m.name).toBe('lookup table, uncalibrated sum');
+    expect(m.predict(CELLS[0]!)).toEqual({ value: raw, uncertainty: raw });
+    // The device runs 0.5 ms of fixed overhead plus 2x the table sum: two samples calibrate it exactly.
+    const device2 = (a: string): number => 0.5 + 2 * predictFromLut(lut, graphOf(a)).valueMs;
+    for (const c of CELLS.slice(1, 3)) m.observe(c, device2(c));
+    m.refit();
+    expect(m.name).toMatch(/lookup table, a \+ b·sum \(2 samples\)/);
+    expect(m.predict(CELLS[0]!)!.value).toBeCloseTo(device2(CELLS[0]!), 3);
+    // An energy model does not use a latency table.
+    expect(new TargetCostModel({ metric: 'energyJ', graphOf, lut }).predict(CELLS[0]!)).toBeUndefined();
+  });
+});
