@@ -137,6 +137,12 @@ export interface ClosedLoopResult {
   commonFeasible: { arch: string; score: number; measured: Record<string, MeasuredCost> }[];
 }
 
+/**
+ * Candidates verified per target before the loop gives up and returns none: each costs `verifyRounds`
+ * measurements, and a fifth miss in a row says the budget sits inside the device's noise.
+ */
+const MAX_VERIFIED = 5;
+
 const valueOf = (m: MeasuredCost, metric: TargetCostMetric): number | null => (metric === 'latencyMs' ? m.latencyMs : m.energyJ);
 
 export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult> {
@@ -397,7 +403,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       const v = m ? valueOf(m, t.metric) : null;
       return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
     });
-    for (const c of ranked.slice(0, 3)) {
+    for (const c of ranked.slice(0, MAX_VERIFIED)) {
       const v = await verify(o, t.spec.id, t.metric, t.spec.budget, c.arch, t.model.predict(c.arch)?.value ?? null);
       verifications.push(v);
       log(`${t.spec.id}: verified ${c.arch}: median ${v.measuredMedian === null ? "n/a" : v.measuredMedian.toPrecision(4)} over ${v.roundValues.length} round(s) -> ${v.meetsBudget ? 'meets' : 'misses'} the budget`);

@@ -157,7 +157,7 @@ describe('spaces and algorithms against a live agent', () => {
   it('--space flash --algo flash: FLASH co-optimises against the local agent\'s fitted model', async () => {
     const dirs = tempDirs();
     const r = await runCli(
-      ['orchestrate', '--targets', 'local', '--space', 'flash', '--algo', 'flash', '--proxy', 'params', '--budget', 'local:latency<=200ms', '--max-scored', '40', '--measure', '5', '--rounds', '2', '--verify-rounds', '1',
+      ['orchestrate', '--targets', 'local', '--space', 'flash', '--algo', 'flash', '--proxy', 'params', '--budget', 'local:latency<=200ms', '--max-scored', '30', '--measure', '4', '--rounds', '1', '--verify-rounds', '1',
         '--port', '0', '--listen', '127.0.0.1', '--out', dirs.run, ...FAST_MEASURE],
       { env: { ZERONAS_CONFIG_DIR: dirs.config }, timeoutMs: 500_000 },
     );
