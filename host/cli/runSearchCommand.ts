@@ -9,7 +9,7 @@ import type { Graph } from '../ir/graph.js';
 import { loadLookupTable, predictFromLut } from '../cost/lookupTable.js';
 import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js';
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
-import type { Budgets, CostFn, CostVector } from '../search/types.js';
+import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { createNb201Space } from '../spaces/nb201Space.js';
 import { buildIdwNetwork, createIdwSpace } from '../spaces/idw.js';

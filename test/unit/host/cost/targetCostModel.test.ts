@@ -69,17 +69,17 @@ describe('TargetCostModel: starts from what is known, refits from measurements',
 describe('TargetCostModel seeded by a lookup table', () => {
   it('predicts from the raw table sum before any measurement (uncertainty = the value), then calibrates a + b·sum', async () => {
     const { enumerateSpaceKernels } = await import('../../../../host/cost/kernelKeys.js');
-    const { LUT_FORMAT, LUT_FORMAT_VERSION, predictFromLut } = await import('../../../../host/cost/lookupTable.js');
+    const { parseLookupTable, predictFromLut } = await import('../../../../host/cost/lookupTable.js');
     // A synthetic table: every NB201 kernel at 0.01 ms per 1 M MACs-ish (its key's hash), n = 5.
     const entries: Record<string, { medianMs: number; p90Ms: number; n: number }> = {};
     for (const k of enumerateSpaceKernels('nb201', { datasets: ['cifar10'], executions: ['all'] })) {
       const h = [...k.key].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 997, 7);
       entries[k.key] = { medianMs: 0.01 + h / 1e4, p90Ms: 0.02 + h / 1e4, n: 5 };
     }
-    const lut = {
-      format: LUT_FORMAT, version: LUT_FORMAT_VERSION, device: { fingerprint: 'f'.repeat(64) }, runtime: { name: 'ort-node', version: '1.30.0' },
-      executionProvider: 'cpu', threads: 1, measurement: { warmupRuns: 1, repeats: 5, batch: 1, foldBatchNorm: true }, execution: 'all' as const, createdAt: '2026-12-06', entries,
-    };
+    const lut = parseLookupTable({
+      format: 'zeronas-lut', version: 1, device: { fingerprint: 'f'.repeat(64) }, runtime: { name: 'ort-node', version: '1.30.0' },
+      executionProvider: 'cpu', threads: 1, measurement: { warmupRuns: 1, repeats: 5, batch: 1, foldBatchNorm: true }, execution: 'all', createdAt: '2026-12-06', entries,
+    });
     const m = new TargetCostModel({ metric: 'latencyMs', graphOf, lut });
     const raw = predictFromLut(lut, graphOf(CELLS[0]!)).valueMs;
     expect(m.name).toBe('lookup table, uncalibrated sum');
