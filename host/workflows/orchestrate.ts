@@ -18,7 +18,7 @@ import type { RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { deviceInputs, openSpace, type SpaceEntry } from '../spaces/index.js';
 import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost, type TargetOutcome } from './closedLoop.js';
-import { SUMMARY_VERSION, type RunSummary, type TargetSummary } from '../run/summary.js';
+import { runSummarySchema, SUMMARY_VERSION, type RunSummary, type TargetSummary } from '../run/summary.js';
 import { HostSession } from '../fleet/hostSession.js';
 import type { HostServer, ConnectedAgent, MeasurementEvent } from '../orchestrator/server.js';
 import type { Scheduler } from '../orchestrator/scheduler.js';
@@ -188,7 +188,8 @@ export async function orchestrate(
       progress: hooks.progress!,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
-    const summary = summarise(result, config, entry, server, dir, overheads, replayTargets, (Date.now() - started) / 1000);
+    // Checked against the run contract before it is written: a field out of shape is a bug to see here, not in a report.
+    const summary = runSummarySchema.parse(summarise(result, config, entry, server, dir, overheads, replayTargets, (Date.now() - started) / 1000));
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
