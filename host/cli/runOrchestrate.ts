@@ -9,6 +9,8 @@ import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from 
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { openSpace } from '../spaces/index.js';
+import { checkTargetName } from '../orchestrator/fleet.js';
+import { deviceProfiles } from '../../devices/index.js';
 import { orchestrate, type OrchestrateConfig } from '../workflows/orchestrate.js';
 import type { RunSummary } from '../run/summary.js';
 import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
@@ -31,6 +33,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     const runId = newRunId();
     const targets = args.targets!.split(',').map((t) => t.trim()).filter(Boolean);
     if (new Set(targets).size !== targets.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `--targets lists a target twice: '${args.targets}'`);
+    for (const t of targets) checkTargetName(t, Object.keys(deviceProfiles));
     const budgets = args.budget.map(parseAnyBudget);
     checkBudgetTargets(budgets, targets);
     toSearchBudgets(budgets); // refuses two budgets on one quantity before anything starts

@@ -12,6 +12,19 @@ export const TARGET_ALIASES: Record<string, string> = { browser: 'browser-wasm',
 /** The name the embedded loopback agent registers under; `--targets local` matches it. */
 export const LOCAL_AGENT_NAME = 'local';
 
+/**
+ * Refuses a target no agent could ever serve (`pi9`), naming the forms a target takes; otherwise the run would wait
+ * for an agent that cannot exist.
+ */
+export function checkTargetName(target: string, profiles: readonly string[]): void {
+  if (target === 'local' || /^name:[A-Za-z0-9._-]+$/.test(target) || target in TARGET_ALIASES || profiles.includes(target)) return;
+  throw new ZeronasError(
+    'ZN_BAD_ARGUMENT',
+    `unknown target '${target}'; a target is a device profile (${profiles.join(', ')}), an alias (${Object.keys(TARGET_ALIASES).join(', ')}), local (an agent on this machine) or name:<agent name>`,
+    { target },
+  );
+}
+
 export function agentServesTarget(device: Pick<DeviceDescriptor, 'name' | 'profile'>, target: string): boolean {
   if (target.startsWith('name:')) return device.name === target.slice(5);
   if (target === 'local') return device.name === LOCAL_AGENT_NAME;

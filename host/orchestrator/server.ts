@@ -139,9 +139,21 @@ export class HostServer extends EventEmitter {
       },
     });
     this.wss.on('connection', (ws) => this.onConnection(ws));
+    // ws re-emits the HTTP server's errors; without a listener a port in use would crash the process with a stack.
+    this.wss.on('error', (err) => {
+      if (this.http.listening) this.log(`server error: ${err.message}`); // before listening, start() reports it
+    });
     await new Promise<void>((resolve, reject) => {
-      this.http.once('error', (err) =>
-        reject(new ZeronasError('ZN_IO', `cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`, {}, err)),
+      this.http.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new ZeronasError(
+            'ZN_IO',
+            `cannot listen on ${this.options.host}:${this.options.port}: ${err.message}` +
+              (err.code === 'EADDRINUSE' ? `; another program (or another zeronas host) uses port ${this.options.port}: pass --port <free port>, or --port 0 for any` : ''),
+            { port: this.options.port },
+            err,
+          ),
+        ),
       );
       this.http.listen(this.options.port, this.options.host, () => resolve());
     });

@@ -6,7 +6,7 @@
  * durable scheduler, and writes summary.json (host/run/summary.ts), each target's best ONNX and report.html.
  * Everything durable lives in the run folder's store, so `--resume` redoes no finished score or measurement.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { initWeights } from '../ir/init.js';
@@ -111,18 +111,26 @@ export async function orchestrate(
   };
   const dir = ensureRunDir(config.runDir);
   const paths = runPaths(dir);
+  const isNewRun = !existsSync(paths.config);
   writeJsonAtomic(paths.config, config);
   // Browser targets: pages pair with one-time codes and present the token they got (pairing.ts).
   const pairing = config.targets.some(isBrowserTarget) ? new PairingRegistry() : undefined;
-  const session = await HostSession.open({
-    storePath: paths.store,
-    host: config.host,
-    port: config.port,
-    token: hooks.token,
-    log: (l) => hooks.log(l),
-    ...(hooks.debug ? { debug: hooks.debug } : { debug: hooks.log }),
-    server: { ...(config.tls ? { tls: config.tls } : {}), ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}) },
-  });
+  let session: HostSession;
+  try {
+    session = await HostSession.open({
+      storePath: paths.store,
+      host: config.host,
+      port: config.port,
+      token: hooks.token,
+      log: (l) => hooks.log(l),
+      ...(hooks.debug ? { debug: hooks.debug } : { debug: hooks.log }),
+      server: { ...(config.tls ? { tls: config.tls } : {}), ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}) },
+    });
+  } catch (err) {
+    // A run that never started leaves no folder behind (a resumed one keeps everything).
+    if (isNewRun) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const { server, store, scheduler } = session;
   const overheads: Record<string, number[]> = {};
   server.on('measurement', (e: MeasurementEvent) => {

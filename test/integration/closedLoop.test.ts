@@ -132,6 +132,33 @@ describe('energy budgets', () => {
   }, 600_000);
 });
 
+describe('refused at start, with nothing left behind', () => {
+  it("an unknown target ('pi9') is refused before anything starts (ZN_BAD_ARGUMENT), naming the forms a target takes", async () => {
+    const dirs = tempDirs();
+    const r = await runCli(['orchestrate', '--targets', 'pi9', '--out', dirs.run], { env: { ZERONAS_CONFIG_DIR: dirs.config } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ZN_BAD_ARGUMENT: unknown target 'pi9'; a target is a device profile \(pi3b, /);
+    expect(existsSync(dirs.run)).toBe(false);
+  });
+
+  it('a port in use is a ZN_IO error naming the port and what to do, without a stack trace or a run folder', async () => {
+    const dirs = tempDirs();
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await runCli(['orchestrate', '--targets', 'local', '--listen', '127.0.0.1', '--port', String(port), '--out', dirs.run], { env: { ZERONAS_CONFIG_DIR: dirs.config } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`ZN_IO: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*pass --port <free port>, or --port 0`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(dirs.run)).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
 describe('lookup tables', () => {
   it('a table measured on another device is stale: a warning naming both, and the model starts without it', async () => {
     const dirs = tempDirs();
