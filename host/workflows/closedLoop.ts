@@ -159,8 +159,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   // Scores, memoised across rounds; at most maxScored distinct architectures.
   const scores = new Map<string, { arch: unknown; values: Record<string, number> }>();
   let abortRound: AbortController | undefined;
-  // The scoring budget is spread over the rounds (half in the first, all of it by the last), so later rounds search
-  // again under better models instead of only re-reading the first round's candidates.
+  // The scoring budget is spread over the rounds (scoringAllowance), so later rounds search again under better models
+  // instead of only re-reading the first round's candidates.
   let allowance = o.maxScored;
   const scoreOne = async (proxy: string, arch: unknown): Promise<ScoreRecord> => {
     const text = space.format(arch);
@@ -304,7 +304,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       break;
     }
     round++;
-    allowance = o.maxRounds > 1 ? Math.ceil((o.maxScored * (1 + (round - 1) / (o.maxRounds - 1))) / 2) : o.maxScored;
+    allowance = scoringAllowance(o.maxScored, round, o.maxRounds);
     // 1. Search against the current models.
     const costs: Record<string, CostFn<unknown>> = {};
     for (const t of targets) {
@@ -352,6 +352,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}; ${pool.length} usable) in ${searchS.toFixed(1)} s`);
 
     // 2-3. Per target: choose, measure, refit.
+    const hadFullBudget = scoringAllowance(o.maxScored, round - 1, o.maxRounds) >= o.maxScored;
     let measuredAny = false;
     for (const t of targets) {
       const left = o.measurePerTarget - t.spent;
@@ -361,7 +362,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       if (picks.length) measuredAny = true;
       await record(t, picks, round);
       const best = bestMeasured(t, candidates())?.arch;
-      t.stable = round > 1 && best !== undefined && best === t.lastBest;
+      // Stable: the best is the one of the previous round, and the search had its whole scoring budget already then
+      // (an early round's search saw only part of the space it may score, so an unchanged best means little).
+      t.stable = round > 1 && best !== undefined && best === t.lastBest && hadFullBudget;
       t.lastBest = best;
     }
     if (targets.every((t) => t.spent >= o.measurePerTarget)) {
@@ -433,6 +436,18 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     )
     .map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(targets.map((t) => [t.spec.id, t.measured.get(c.arch)!])) }));
   return { candidates: pool, targets: outcomes, rounds: round, scored: scores.size, stopReason, commonFeasible };
+}
+
+/**
+ * Distinct architectures the search may have scored by the end of `round`: half the budget in round 1, rising
+ * linearly to all of it by round R−1, so the last round measures with the final model what the full search found
+ * (R = 1: all at once; R = 2: half, then all).
+ */
+export function scoringAllowance(maxScored: number, round: number, maxRounds: number): number {
+  if (round < 1) return 0;
+  if (maxRounds <= 1) return maxScored;
+  const full = Math.max(1, maxRounds - 2);
+  return Math.ceil(maxScored * Math.min(1, 0.5 + (0.5 * (round - 1)) / full));
 }
 
 /** Seeded spread of sizes: `count` architectures at FLOPs quantiles of a random sample (not scored). */
