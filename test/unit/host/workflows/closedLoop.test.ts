@@ -98,3 +98,13 @@ describe('closed loop (recorded scores, a known device)', () => {
     expect(o.measuredCalls).toHaveLength(0);
   });
 });
+
+describe('scoringAllowance', () => {
+  it('half the scoring budget in round 1, all of it by round R-1', async () => {
+    const { scoringAllowance } = await import('../../../../host/workflows/closedLoop.js');
+    expect([1, 2, 3, 4].map((r) => scoringAllowance(500, r, 4))).toEqual([250, 375, 500, 500]);
+    expect([1, 2].map((r) => scoringAllowance(100, r, 2))).toEqual([50, 100]);
+    expect(scoringAllowance(100, 1, 1)).toBe(100);
+    expect(scoringAllowance(100, 0, 4)).toBe(0);
+  });
+});
