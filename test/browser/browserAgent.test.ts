@@ -159,7 +159,9 @@ describe('browser agent in headless Chromium', () => {
     const rows = db.prepare('SELECT job_id, agent_id, result_json FROM measurements ORDER BY id').all() as { job_id: number; agent_id: string; result_json: string }[];
     const agents = db.prepare('SELECT id, descriptor_json FROM agents').all() as { id: string; descriptor_json: string }[];
     db.close();
-    expect(jobs.length).toBe(3);
+    // 3 measurements in the loop, then the returned architecture re-measured in 3 verification rounds.
+    expect(jobs.length).toBe(3 + 3);
+    expect(summary.targets[0].verification.at(-1).roundValues).toHaveLength(3);
     expect(jobs.every((j) => j.state === 'done')).toBe(true);
     expect(rows.map((r) => r.job_id).sort()).toEqual(jobs.map((j) => j.id).sort()); // each job measured exactly once
     expect(rows.every((r) => r.agent_id.startsWith('page-b@'))).toBe(true);

@@ -211,9 +211,11 @@ describe('TLS (orchestrate --tls-cert/--tls-key, self-signed certificate)', () =
     expect(await hostProc.exited, hostProc.output().slice(-3000)).toBe(0);
     expect(agent.output()).toMatch(/connected to wss:\/\/127\.0\.0\.1/);
     const db = new Database(join(run, 'store.sqlite'), { readonly: true });
-    const rows = db.prepare('SELECT agent_id FROM measurements').all() as { agent_id: string }[];
+    const rows = db.prepare('SELECT agent_id, run_id FROM measurements').all() as { agent_id: string; run_id: string }[];
     db.close();
-    expect(rows.length).toBe(2);
+    // 2 measurements in the loop, then 3 verification rounds of the returned architecture (runs <id>.verify-<r>).
+    expect(rows.filter((r) => !r.run_id.includes('.verify-')).length).toBe(2);
+    expect(rows.length).toBe(2 + 3);
     expect(rows.every((r) => r.agent_id.startsWith('tls-agent@'))).toBe(true);
   });
 });
