@@ -6,8 +6,9 @@
  *             so a first model exists (or a lookup table is calibrated); they are scored like every candidate;
  *   round r   1. run the search (host/search/runSearch, any algorithm and space) with one cost function per target
  *                backed by that target's TargetCostModel, under every budget;
- *             2. per target, choose what to measure among every architecture scored so far: the best-scoring ones
- *                predicted within its budget, plus those whose prediction ± uncertainty straddles the budget;
+ *             2. per target, choose what to measure among every architecture scored so far: in score order, those
+ *                predicted within its budget or whose prediction ± uncertainty straddles it (uncertainty: the
+ *                model's, widened to the last round's out-of-sample error);
  *             3. measure them on all of the target's agents (the caller's `measure`: the scheduler spreads jobs over
  *                the target's agents); record the previous model's error on them (the learning curve); refit;
  *   stop      when every target's best measured architecture within budget is unchanged for a round, or its
@@ -31,6 +32,7 @@ import { aggregateRanks, referenceRankScorer, type RankAggregation } from '../pr
 import { runSearch, type SearchAlgo } from '../search/index.js';
 import { SeededRng } from '../search/rng.js';
 import { budgetFailure, type Budgets, type CostFn, type ScoreRecord } from '../search/types.js';
+import { median } from '../cost/regression.js';
 import type { SpaceEntry } from '../spaces/index.js';
 import type { ArchMetrics } from '../spaces/searchSpace.js';
 
@@ -200,6 +202,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       measured: new Map<string, MeasuredCost>(),
       learning: [] as LearningPoint[],
       spent: 0,
+      /** Robust relative spread of the last round's out-of-sample errors (0 until a round had two). */
+      outOfSampleSpread: 0,
       lastBest: undefined as string | undefined,
       stable: false,
     };
@@ -236,6 +240,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     }
     const missing = archs.length - got.size;
     if (missing) log(`${t.spec.id}: ${missing} of ${archs.length} measurement(s) failed (see the lines above)`);
+    const rel = pairs.filter((p) => Number.isFinite(p.predicted) && p.measured > 0).map((p) => Math.abs(p.predicted - p.measured) / p.measured);
+    if (rel.length >= 2) t.outOfSampleSpread = 1.4826 * median(rel);
     t.model.refit();
     const point: LearningPoint = { round, model: modelBefore, samplesBefore, measured: got.size, errors: predictionErrors(pairs) };
     if (o.saveModel) {
@@ -358,7 +364,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       const left = o.measurePerTarget - t.spent;
       if (left <= 0) continue;
       const quota = Math.min(left, Math.max(1, Math.ceil(left / Math.max(1, o.maxRounds - round + 1))));
-      const picks = chooseMeasurements(pool, t, quota, (a) => predictOn(t, a));
+      const picks = chooseMeasurements(pool, t, quota, (a) => {
+        const p = predictOn(t, a);
+        // The model's own spread is in sample; the last round's out-of-sample errors keep it honest.
+        return p ? { value: p.value, uncertainty: Math.max(p.uncertainty, t.outOfSampleSpread * p.value) } : undefined;
+      });
       if (picks.length) measuredAny = true;
       await record(t, picks, round);
       const best = bestMeasured(t, candidates())?.arch;
@@ -469,9 +479,10 @@ function spreadSample(o: ClosedLoopOptions, count: number): string[] {
 }
 
 /**
- * What to measure on one target: the best-scoring candidates predicted within its budget (two thirds of the
- * quota), then those whose prediction ± uncertainty straddles the budget (where the model's mistakes change the
- * answer), then more of the first kind. Without a budget: the best-scoring candidates.
+ * What to measure on one target: the best-scoring candidates that may be within its budget, in score order: those
+ * predicted within it, and those whose prediction minus its uncertainty is (the prediction ± uncertainty straddles
+ * the budget, so the model's error decides). The best feasible architecture is among the best-scoring plausible
+ * ones, so measurements go there first. Without a budget: the best-scoring candidates.
  */
 function chooseMeasurements(
   pool: LoopCandidate[],
@@ -482,17 +493,12 @@ function chooseMeasurements(
   const open = pool.filter((c) => !t.measured.has(c.arch));
   const budget = t.spec.budget;
   if (!budget) return open.slice(0, quota).map((c) => c.arch);
-  const inside: string[] = [];
-  const straddle: string[] = [];
+  const picks: string[] = [];
   for (const c of open) {
+    if (picks.length >= quota) break;
     const p = predict(c.arch);
-    if (!p) continue;
-    if (p.value <= budget.max) inside.push(c.arch);
-    else if (p.value - p.uncertainty <= budget.max) straddle.push(c.arch);
+    if (p && p.value - p.uncertainty <= budget.max) picks.push(c.arch);
   }
-  const picks = inside.slice(0, Math.ceil((2 * quota) / 3));
-  for (const a of straddle) if (picks.length < quota) picks.push(a);
-  for (const a of inside) if (picks.length < quota && !picks.includes(a)) picks.push(a);
   return picks;
 }
 
