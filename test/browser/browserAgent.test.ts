@@ -15,9 +15,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startProcess, type Proc } from '../helpers/processes.js';
 import { REPO_ROOT } from '../helpers/runCli.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.ZERONAS_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 const CODE = '[0-9A-Z]{4}-[0-9A-Z]{4}';
 

@@ -10,9 +10,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startProcess, type Proc } from '../helpers/processes.js';
 import { parseRunSummary } from '../../host/run/summary.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.ZERONAS_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CODE = '[0-9A-Z]{4}-[0-9A-Z]{4}';
 
 let host: Proc | undefined;

@@ -10,9 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/runCli.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js';
 
-const CHROMIUM = process.env.ZERONAS_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 // Ground truth of every NB201 cell (the shared benchmark data beside the checkout): the loop decides which cells it scores.
 const TRUTH = join(REPO_ROOT, '../shared/data/nb201/nb201_accuracy.csv');
