@@ -256,7 +256,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     );
   };
 
-  // Round 0: a spread of sizes for targets whose model cannot predict yet, plus calibration of lookup tables.
+  // Round 0: a spread of sizes on every measured target: the first model, or the calibration of its lookup table.
   const spreadCount = Math.min(o.measurePerTarget, Math.max(3, Math.ceil(o.measurePerTarget / 6)));
   const spread = spreadSample(o, spreadCount);
   for (const t of targets) {
