@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/runCli.js';
 
@@ -23,5 +26,24 @@ describe('zeronas search', () => {
     const r = await runCli(['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'zico+params', '--iterations', '5']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--proxy 'zico+params' combines proxies by rank");
+  });
+
+  it('refuses a target budget without a cost source, saying how to give one (it used to report "none met" and exit 0)', async () => {
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--budget', 'local:latency<=2ms', '--max-scored', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ZN_BAD_ARGUMENT: a budget names target 'local' but no --cost gives its cost; add --cost local=model:runs\/<id>\/local\/cost-model\.round<r>\.json/);
+  });
+
+  it('refuses an uncalibrated lookup table as a cost, naming the calibration step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-search-lut-'));
+    const lut = join(dir, 'pi.json');
+    writeFileSync(lut, JSON.stringify({
+      format: 'zeronas-lut', version: 1, device: { fingerprint: 'e'.repeat(64) }, runtime: { name: 'ort-node', version: '1.30.0' }, executionProvider: 'cpu', threads: 4,
+      measurement: { warmupRuns: 1, repeats: 5, batch: 1, foldBatchNorm: true }, execution: 'all', createdAt: '2026-12-06T00:00:00Z', entries: {},
+    }));
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--cost', `pi=lut:${lut}`, '--budget', 'pi:latency<=20ms', '--max-scored', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--cost pi=lut:${lut}: a lookup table has no calibration to end-to-end latency`);
+    expect(r.stderr).toContain(`zeronas orchestrate --targets pi --lut pi=${lut}, then pass --cost pi=model:runs/<id>/pi/cost-model.round<r>.json`);
   });
 });

@@ -38,7 +38,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('population', { type: 'number', describe: 'Population size (evolution default 512 as ZiCo; NSGA-II 40)' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of the search (and of weight init / batches)' })
       .option('budget', { type: 'string', array: true, default: [], describe: 'flops<=450M, params<=5M, layers<=14, <target>:latency<=<x>ms or <target>:energy<=<x>mJ (a target budget needs --cost for that target; repeatable)' })
-      .option('cost', { type: 'string', array: true, default: [], describe: '<target>=model:<cost-model.round<r>.json> (a model orchestrate saved), <target>=table:<csv>:<column> or <target>=lut:<lut.json> (nb201): cost of a target (repeatable)' })
+      .option('cost', { type: 'string', array: true, default: [], describe: '<target>=model:<cost-model.round<r>.json> (a model orchestrate saved, e.g. calibrated from a lookup table) or <target>=table:<csv>:<column>: cost of a target (repeatable)' })
       .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures (sample: how many to score, default 500)' })
       .option('score-resolution', { type: 'number', default: 32, describe: 'idw: input size of the graphs the proxy scores (budgets still count FLOPs at 224)' })
       .option('data', { type: 'string', describe: 'Dataset for data-driven proxies (default: bundled CIFAR-10 sample)' })
