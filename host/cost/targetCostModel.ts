@@ -94,8 +94,12 @@ export class TargetCostModel {
     return this.modelName;
   }
 
-  get hasLut(): boolean {
-    return this.options.lut !== undefined;
+  /** The model a snapshot describes, refitted on its samples (the same code, so the same predictions). */
+  static fromSnapshot(snapshot: TargetModelSnapshot, graphOf: (arch: string) => Graph, lut?: LookupTable): TargetCostModel {
+    const model = new TargetCostModel({ metric: snapshot.metric, graphOf, ...(lut ? { lut } : {}) });
+    for (const s of snapshot.samples) model.observe(s.arch, s.value);
+    model.refit();
+    return model;
   }
 
   /** Adds (or replaces) a measured value; call refit() after a batch. */

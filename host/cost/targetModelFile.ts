@@ -21,10 +21,7 @@ export async function loadTargetModel(path: string): Promise<{ snapshot: TargetM
   const snapshot = parseTargetModelSnapshot(raw, path);
   const entry = openSpace(snapshot.space, snapshot.spaceOptions);
   const lut = snapshot.lut ? await loadLookupTable(snapshot.lut) : undefined;
-  const model = new TargetCostModel({ metric: snapshot.metric, graphOf: (a) => entry.deviceGraph(entry.space.parse(a)), ...(lut ? { lut } : {}) });
-  for (const s of snapshot.samples) model.observe(s.arch, s.value);
-  model.refit();
-  return { snapshot, model };
+  return { snapshot, model: TargetCostModel.fromSnapshot(snapshot, (a) => entry.deviceGraph(entry.space.parse(a)), lut) };
 }
 
 /** A search cost function from a saved model; refuses a model of another space. */

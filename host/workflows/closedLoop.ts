@@ -293,12 +293,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       .filter((c) => o.proxies.every((p) => Number.isFinite(c.proxyScores[p])) && Number.isFinite(c.score))
       .sort((a, b) => b.score - a.score);
   };
-  const bestMeasured = (t: (typeof targets)[number], pool: LoopCandidate[]): LoopCandidate | undefined =>
-    pool.find((c) => {
-      const m = t.measured.get(c.arch);
-      const v = m ? valueOf(m, t.metric) : null;
-      return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
-    });
+  /** Measured on `t` and within its budget on that measurement. */
+  const isMeasuredWithin = (t: (typeof targets)[number], arch: string): boolean => {
+    const m = t.measured.get(arch);
+    const v = m ? valueOf(m, t.metric) : null;
+    return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
+  };
+  const bestMeasured = (t: (typeof targets)[number], pool: LoopCandidate[]): LoopCandidate | undefined => pool.find((c) => isMeasuredWithin(t, c.arch));
 
   const searchBudgets: Budgets = { ...(o.structural ?? {}) };
   for (const t of targets) if (t.spec.budget) searchBudgets.targets = { ...searchBudgets.targets, [t.spec.id]: { [t.metric]: t.spec.budget.max } };
@@ -411,11 +412,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       outcomes.push({ target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: null, model: t.model, measured: t.measured, learning: t.learning, verifications, best });
       continue;
     }
-    const ranked = pool.filter((c) => {
-      const m = t.measured.get(c.arch);
-      const v = m ? valueOf(m, t.metric) : null;
-      return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
-    });
+    const ranked = pool.filter((c) => isMeasuredWithin(t, c.arch));
     for (const c of ranked.slice(0, MAX_VERIFIED)) {
       const v = await verify(o, t.spec.id, t.metric, t.spec.budget, c.arch, t.model.predict(c.arch)?.value ?? null);
       verifications.push(v);
@@ -437,13 +434,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     }
   }
   const commonFeasible = pool
-    .filter((c) =>
-      targets.every((t) => {
-        const m = t.measured.get(c.arch);
-        const v = m ? valueOf(m, t.metric) : null;
-        return v !== null && (!t.spec.budget || v <= t.spec.budget.max);
-      }),
-    )
+    .filter((c) => targets.every((t) => isMeasuredWithin(t, c.arch)))
     .map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(targets.map((t) => [t.spec.id, t.measured.get(c.arch)!])) }));
   return { candidates: pool, targets: outcomes, rounds: round, scored: scores.size, stopReason, commonFeasible };
 }
@@ -524,7 +515,6 @@ async function verify(o: ClosedLoopOptions, target: string, metric: TargetCostMe
     const v = m ? valueOf(m, metric) : null;
     if (v !== null) values.push(v);
   }
-  const sorted = [...values].sort((a, b) => a - b);
-  const med = sorted.length ? (sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2) : null;
+  const med = values.length ? median(values) : null;
   return { arch, predicted, measuredMedian: med, roundValues: values, meetsBudget: med !== null && (!budget || med <= budget.max) };
 }

@@ -95,7 +95,8 @@ export async function orchestrate(
   const started = Date.now();
   const entry = openSpace(config.space, config.spaceOptions ?? {});
   const budgets = config.budgets;
-  const searchBudgets = toSearchBudgets(budgets);
+  // flops/params/layers; the target budgets go to each target of the loop.
+  const structural = toSearchBudgets(budgets.filter((b) => !isTargetBudget(b)));
   // The dashboard sees every log line and progress update the CLI sees.
   let dashboard: Dashboard | undefined;
   const hooks: OrchestrateHooks = {
@@ -172,7 +173,7 @@ export async function orchestrate(
       algo: config.algo,
       proxies: config.proxy.split('+'),
       ...(config.aggregate ? { aggregate: config.aggregate } : {}),
-      structural: { ...(searchBudgets.flops !== undefined ? { flops: searchBudgets.flops } : {}), ...(searchBudgets.params !== undefined ? { params: searchBudgets.params } : {}), ...(searchBudgets.layers !== undefined ? { layers: searchBudgets.layers } : {}) },
+      structural,
       targets: config.targets.map((id): LoopTarget => {
         const budget = budgets.find((b): b is Budget => isTargetBudget(b) && b.target === id);
         const lut = luts.get(id);
@@ -207,7 +208,7 @@ export async function orchestrate(
   }
 }
 
-const isReplayAgent = (a: ConnectedAgent): boolean => a.device.runtimes.some((r) => (r.runtime as string) === 'replay' && r.isAvailable);
+const isReplayAgent = (a: ConnectedAgent): boolean => a.device.runtimes.some((r) => r.runtime === 'replay' && r.isAvailable);
 
 /** An energy budget needs a meter on every agent of its target; refused at start, naming the target. */
 function checkEnergyMeters(budgets: AnyBudget[], agentsOf: (t: string) => ConnectedAgent[]): void {

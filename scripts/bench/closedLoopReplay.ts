@@ -16,12 +16,12 @@
  * Proxy scores are cached in --score-cache (SQLite, default runs/bench/replay-score-cache.sqlite) with proxy seed 0
  * for every search seed, so reruns and the perfect-knowledge baseline score nothing twice.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadReplayTable, replayAnswer, type ReplayTable } from '../../agent/replay/index.js';
 import type { Budget } from '../../host/budgets/budget.js';
 import { median } from '../../host/cost/regression.js';
-import { predictionErrors, type TargetModelSnapshot } from '../../host/cost/targetCostModel.js';
+import { predictionErrors, TargetCostModel, type TargetModelSnapshot } from '../../host/cost/targetCostModel.js';
 import { cachedProxyScorer } from '../../host/orchestrator/proxyScoring.js';
 import { Store } from '../../host/orchestrator/store.js';
 import { parseProxyList } from '../../host/proxies/ensemble.js';
@@ -30,8 +30,6 @@ import type { SearchAlgo } from '../../host/search/index.js';
 import { openSpace } from '../../host/spaces/index.js';
 import { readCsv } from '../../host/util/csv.js';
 import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost } from '../../host/workflows/closedLoop.js';
-import { readFileSync } from 'node:fs';
-import { TargetCostModel } from '../../host/cost/targetCostModel.js';
 
 const HW = resolve('../shared/data/hw/hwnasbench_nb201.csv');
 const ACC = resolve('../shared/data/nb201/nb201_accuracy.csv');
@@ -139,9 +137,7 @@ async function runOne(seed: number, algo: SearchAlgo, isPerfect: boolean): Promi
   for (const d of devices) {
     // Each round's model (refitted from its snapshot) against truth over every cell the search scored.
     learning[d] = (snapshots.get(d) ?? []).map((snap) => {
-      const m = new TargetCostModel({ metric: 'latencyMs', graphOf: (a) => entry.deviceGraph(entry.space.parse(a)) });
-      for (const s of snap.samples) m.observe(s.arch, s.value);
-      m.refit();
+      const m = TargetCostModel.fromSnapshot(snap, (a) => entry.deviceGraph(entry.space.parse(a)));
       const e = predictionErrors(scoredArchs.map((a) => ({ predicted: m.predict(a)?.value ?? Number.NaN, measured: tables.get(d)!.latency.values.get(a) ?? Number.NaN })));
       return { round: snap.round, samples: snap.samples.length, mape: e.mapePercent, within10: e.within10, spearman: e.spearman };
     });
