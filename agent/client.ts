@@ -28,6 +28,7 @@ import type {
 import { PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import type { ModelCache } from './modelCache.js';
 import { ModelTransfer } from './modelTransfer.js';
+import { externalDataRefusal } from './onnxExternalData.js';
 import type { MeasurementHandle, MeasureOutcome } from './measureWorker.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -299,6 +300,10 @@ export class AgentClient {
     if (job.transferTimer) clearTimeout(job.transferTimer);
     job.transfer = null;
     const bytes = complete;
+    // Complete and sha256-verified: a model with external data (or one that cannot be read) is refused here, before
+    // it is cached or reaches onnxruntime (onnxExternalData.ts says why).
+    const refusal = externalDataRefusal(bytes);
+    if (refusal) return this.failJob(job, refusal);
     // A transfer is only ever started by an agent with a cache.
     void this.options.cache!.write(job.offer.model.sha256, bytes).then(
       () => this.runJob(job),

@@ -1,7 +1,9 @@
 /**
  * Child-process entry of one measurement (started by measureWorker.ts). Reads the model from the cache file, builds
  * the Node pieces the shared procedure needs (runtime, performance.now clock, conditions probe, energy meter), runs
- * shared/measure/measureModel.ts, sends back one outcome and exits. Any error becomes a typed failure.
+ * shared/measure/measureModel.ts, sends back one outcome and exits. Any error becomes a typed failure. A model with
+ * external data is refused before the runtime sees it (onnxExternalData.ts; this covers models cached before that
+ * check existed). The child runs in an empty private directory (measureWorker.ts): every path it gets is absolute.
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +12,7 @@ import { ZeronasError } from '../shared/errors.js';
 import { measureModel } from '../shared/measure/measureModel.js';
 import type { EnergyMethod, InputSpec, Measurement, ResolvedMeasurementSettings } from '../shared/protocol/messages.js';
 import { readConditions } from './deviceInfo.js';
+import { externalDataRefusal } from './onnxExternalData.js';
 import { createRuntime, type NodeRuntimeId } from './runtimes/index.js';
 import { chooseMeter, type EnergyConfig } from './sensors/index.js';
 import type { MeasureOutcome } from './measureWorker.js';
@@ -41,6 +44,9 @@ function reply(message: ChildReply): Promise<void> {
 async function run(job: ChildJob): Promise<MeasureOutcome> {
   try {
     const modelBytes = new Uint8Array(await readFile(job.modelPath));
+    void reply({ type: 'log', line: `working directory ${process.cwd()}` });
+    const refusal = externalDataRefusal(modelBytes);
+    if (refusal) return { status: 'failed', error: refusal };
     const energy = job.settings.energy === 'off' ? ({ isAvailable: false, reason: 'turned off' } as const) : await chooseMeter(job.energy, job.energyPreference);
     const measurement = await measureModel({
       runtime: createRuntime(job.runtime),

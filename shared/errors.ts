@@ -27,6 +27,8 @@ export type ZeronasErrorCode =
   | 'ZN_MODEL_HASH'
   | 'ZN_MODEL_LOAD'
   | 'ZN_MODEL_RUN'
+  /** A model whose tensors keep their data in files (ONNX external data); agents refuse it (issue 19). */
+  | 'ZN_MODEL_EXTERNAL_DATA'
   | 'ZN_RUNTIME_UNAVAILABLE'
   | 'ZN_JOB_TIMEOUT'
   | 'ZN_JOB_CRASHED'

@@ -34,8 +34,8 @@ export interface TextReader {
 }
 export const fsReader: TextReader = { readText: (path) => readFile(path, 'utf8') };
 
-/** Runs a command and returns stdout; injectable for tests. */
-export type CommandRunner = (command: string, args: readonly string[], timeoutMs: number) => Promise<string>;
+/** Runs a command (in `cwd`, default the process's own) and returns stdout; injectable for tests. */
+export type CommandRunner = (command: string, args: readonly string[], timeoutMs: number, cwd?: string) => Promise<string>;
 
 export interface MonotonicClock {
   nowMs(): number;

@@ -53,11 +53,13 @@ export async function probeExternalCommand(options: {
   pollMs?: number;
   run?: CommandRunner;
   timeoutMs?: number;
+  /** Working directory of the command (default: the process's own). */
+  cwd?: string;
 }): Promise<MeterProbe> {
   const run = options.run ?? execRunner;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const rails = options.rails?.length ? options.rails : [`as defined by: ${options.command.slice(0, 200)}`];
-  const read = async (): Promise<ExternalReading> => parseExternalReading(await run('/bin/sh', ['-c', options.command], timeoutMs));
+  const read = async (): Promise<ExternalReading> => parseExternalReading(await run('/bin/sh', ['-c', options.command], timeoutMs, options.cwd));
   let first: ExternalReading;
   try {
     first = await read();

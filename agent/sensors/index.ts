@@ -24,6 +24,8 @@ export interface EnergyConfig {
   mode: 'auto' | 'none' | MeterMethod;
   command: string | null;
   commandRails: string[];
+  /** Working directory of `command` (default: the process's own); set by measureWorker.ts, whose child runs elsewhere. */
+  commandCwd?: string;
   ina: { chip: InaChip | null; bus: number; address: number; shuntOhms: number };
   samplePeriodMs: number;
   /** Filesystem roots, overridable for tests and containers. */
@@ -62,7 +64,7 @@ async function probeOne(method: MeterMethod, config: EnergyConfig): Promise<Mete
       return probeBattery({ root: config.powerSupplyRoot, samplePeriodMs: Math.max(config.samplePeriodMs, 500) });
     case 'external-command':
       if (!config.command) return { method, isAvailable: false, rails: [], reason: 'no --energy-cmd given' };
-      return probeExternalCommand({ command: config.command, rails: config.commandRails, samplePeriodMs: config.samplePeriodMs });
+      return probeExternalCommand({ command: config.command, rails: config.commandRails, samplePeriodMs: config.samplePeriodMs, cwd: config.commandCwd });
   }
 }
 
