@@ -5,6 +5,7 @@
  * external data is refused before the runtime sees it (onnxExternalData.ts; this covers models cached before that
  * check existed). The child runs in an empty private directory (measureWorker.ts): every path it gets is absolute.
  */
+import { rmdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +31,8 @@ export interface ChildJob {
   energyPreference: EnergyMethod[];
   sysRoot: string;
   vcgencmd: string;
+  /** The empty private directory this child runs in (set by measureWorker.ts); removed on exit if still empty. */
+  workDir?: string;
 }
 
 export type ChildReply = { type: 'log'; line: string } | { type: 'outcome'; outcome: MeasureOutcome };
@@ -71,6 +74,18 @@ async function run(job: ChildJob): Promise<MeasureOutcome> {
 }
 
 process.once('message', (job: ChildJob) => {
+  // The agent removes the directory when this process ends; this covers an agent killed first (SIGKILL, OOM).
+  // rmdir removes only an empty directory.
+  if (job.workDir) {
+    const dir = job.workDir;
+    process.once('exit', () => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // already gone, or not empty: the agent's own cleanup decides
+      }
+    });
+  }
   void run(job).then(async (outcome) => {
     await reply({ type: 'outcome', outcome });
     process.exit(0);

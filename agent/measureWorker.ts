@@ -4,8 +4,8 @@
  * ZN_JOB_TIMEOUT or ZN_JOB_CRASHED; the agent process itself never runs a model. A fresh process per job also
  * gives every measurement the same starting state (no arena or cache left by the previous model).
  *
- * The child runs in a fresh empty directory (mkdtemp under os.tmpdir(), mode 0700), removed when the child ends or,
- * at the latest, when the agent exits: onnxruntime resolves a model's relative external-data locations against the
+ * The child runs in a fresh empty directory (mkdtemp under os.tmpdir(), mode 0700), removed when the child ends, when
+ * the agent exits, or by the child itself when the agent was killed first: onnxruntime resolves a model's relative external-data locations against the
  * working directory, and the agent's own (e.g. /opt/zeronas, next to agent.env) must not be reachable that way
  * (issue #19; models with external data are also refused outright, onnxExternalData.ts). So every path in the job is
  * made absolute here, the operator's --energy-cmd still runs in the agent's directory, and tsx gets its tsconfig
@@ -163,7 +163,7 @@ export function startMeasurement(job: ChildJob, options: { log: (line: string) =
       },
     });
   });
-  child.send(withAbsolutePaths(job));
+  child.send({ ...withAbsolutePaths(job), workDir });
 
   return {
     done,

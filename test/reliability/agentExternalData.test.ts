@@ -151,10 +151,12 @@ describe('a Node agent offered ONNX models with external data by a hostile host'
     expect(readFileSync(join(agentHome, 'agent.env'))).toEqual(CANARY);
   });
 
-  it('leaves no measurement directory behind when it shuts down', async () => {
-    const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
-    agent.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(readdirSync(agentTmp).filter((f) => f.startsWith('zeronas-measure-'))).toEqual([]);
+  it('leaves no measurement directory behind when it is killed mid-job (SIGKILL: the orphaned child removes it)', async () => {
+    conn.offer('killed-mid-job', addModel(N), { inputs: INPUTS, settings: { ...FAST, minTotalMs: 600_000, maxTotalMs: 600_000, timeoutMs: 600_000 } });
+    await until(() => workDirOf('killed-mid-job') !== undefined, "the measurement child's working directory in the agent log");
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => agent.once('exit', (_code, signal) => resolve(signal)));
+    agent.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    await until(() => readdirSync(agentTmp).filter((f) => f.startsWith('zeronas-measure-')).length === 0, 'removal of every measurement directory');
   });
 });
