@@ -10,6 +10,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { ZeronasError } from '../shared/errors.js';
+import { printable } from '../shared/printable.js';
 import type { EnergyMethod, JobOfferMessage } from '../shared/protocol/messages.js';
 import { MAX_MODEL_BYTES } from '../shared/protocol/limits.js';
 import { deviceProfiles, getDeviceProfile, recogniseProfile, type DeviceProfile } from '../devices/index.js';
@@ -170,8 +171,10 @@ function resolveReplayConfig(args: Record<string, unknown>): ReplayConfig | null
   };
 }
 
+// Lines carry host-supplied text (error messages, job ids): printable() keeps a hostile host from forging lines or
+// sending escape sequences to the terminal or journal.
 const log = (line: string): void => {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  process.stderr.write(`${new Date().toISOString()} ${printable(line)}\n`);
 };
 
 /** A replay agent: no runtime probe, no meters, no model cache, no measurement process (agent/replay/). */

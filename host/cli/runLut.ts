@@ -20,6 +20,7 @@ import type { Nb201Dataset } from '../spaces/nb201.js';
 import type { LutArgs } from './commands/lut.js';
 import { printJson } from './output.js';
 import { createProgress } from './progress.js';
+import { printable } from '../../shared/printable.js';
 
 export async function runLut(args: LutArgs): Promise<LookupTable> {
   if (!Number.isInteger(args.rounds) || args.rounds < 1) {
@@ -32,7 +33,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   const out = resolve(args.out ?? join('devices', targetSlug, 'luts', `${args.space}-${args.dataset}.json`));
   const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
   const progress = createProgress(args);
-  const log = (line: string): void => progress.log(line);
+  const log = (line: string): void => progress.log(printable(line));
   const { token } = loadOrCreateToken();
   const session = await HostSession.open({ storePath: join(runDir, 'store.sqlite'), host: args.listen, port: args.port, token, log });
   const { store, scheduler } = session;

@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
+import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
@@ -88,16 +89,19 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   const { token } = loadOrCreateToken();
   const progress = createProgress(args);
   const logPath = runPaths(config.runDir).log;
+  // Lines carry peer-supplied text (agent names, their errors): printable() keeps them on one line and inert. The
+  // file is private (0600): it names agents and their addresses.
   const toFile = (line: string): void => {
     try {
-      appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
+      // The token never reaches the file, whoever logged it (attach hints carry it to the terminal).
+      appendFileSync(logPath, `${new Date().toISOString()} ${printable(line.split(token).join('<token>'))}\n`, { mode: 0o600 });
     } catch {
       // The run folder is created by orchestrate(); lines before that only go to the terminal.
     }
   };
   const log = (line: string): void => {
     toFile(line);
-    progress.log(line);
+    progress.log(printable(line));
   };
   const computers = new Map<string, Awaited<ReturnType<typeof createProxyComputer>>>();
   for (const proxy of parseProxyList(config.proxy)) {
@@ -110,7 +114,11 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     debug: toFile,
     progress: (phase, done, total) => progress.update(phase, done, total),
     // Pairing lines are needed to attach a browser at all, so --quiet does not hide them (it hides the QR code).
-    announcePairing: (a) => announcePairing(a, args.quiet ? (l) => (toFile(l), process.stderr.write(`${l}\n`)) : log, !args.json && !args.quiet),
+    // The code itself goes to the terminal only: the log file records that one was issued.
+    announcePairing: (a) => {
+      toFile(`pairing code issued (single use; shown on the terminal only) for ${a.urls.map((u) => u.target).join(', ')}`);
+      announcePairing(a, args.quiet ? (l) => process.stderr.write(`${l}\n`) : (l) => progress.log(l), !args.json && !args.quiet);
+    },
     // The URL with the token goes to the terminal only, never to the run's log file.
     announceDashboard: (url) => {
       toFile(`dashboard: ${url} (open it once with ?token=<zeronas token>)`);

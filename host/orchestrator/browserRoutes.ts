@@ -17,10 +17,9 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TARGET_ALIASES } from './fleet.js';
+import { TARGET_ALIASES, reachableBaseUrls } from './fleet.js';
 import { PairingRegistry, type PairingCode } from './pairing.js';
 import type { HostServer } from './server.js';
 
@@ -201,15 +200,7 @@ export function isBrowserTarget(target: string): boolean {
 
 /** Base URLs a device on the network can open: the listen address, or every non-internal IPv4 address for 0.0.0.0. */
 export function pageBaseUrls(listen: string, port: number, isTls: boolean): string[] {
-  const scheme = isTls ? 'https' : 'http';
-  const hosts: string[] = [];
-  if (listen === '0.0.0.0' || listen === '::') {
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) hosts.push(a.address);
-    }
-    hosts.push('127.0.0.1');
-  } else hosts.push(listen.includes(':') ? `[${listen}]` : listen);
-  return hosts.map((h) => `${scheme}://${h}:${port}`);
+  return reachableBaseUrls(listen, port, isTls ? 'https' : 'http');
 }
 
 export interface PairingAnnouncement {

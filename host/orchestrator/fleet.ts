@@ -3,6 +3,7 @@
  * `browser-wasm`, ...), an alias (`browser` = `browser-wasm`, `local` = the agent `orchestrate` starts itself),
  * or an explicit agent name (`name:kitchen-pi`). Several agents matching one target form its pool.
  */
+import { networkInterfaces } from 'node:os';
 import { ZeronasError } from '../../shared/errors.js';
 import type { DeviceDescriptor } from '../../shared/protocol/index.js';
 import type { HostServer } from './server.js';
@@ -32,34 +33,54 @@ export function agentServesTarget(device: Pick<DeviceDescriptor, 'name' | 'profi
   return device.profile === profile;
 }
 
-/** The command a user runs on a device to attach it to `target`. */
-export function attachHint(target: string, hostUrl: string): string {
-  if (target.startsWith('name:')) {
-    return `npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --name ${target.slice(5)}`;
-  }
-  const profile = TARGET_ALIASES[target] ?? target;
-  if (profile.startsWith('browser')) return `open ${hostUrl.replace(/^ws/, 'http')}/agent on the device (pairing code printed above)`;
-  if (profile === 'replay') {
-    return `npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --replay <csv>:<column>   (answers from a published table: benchmarks only, not a measurement)`;
-  }
-  return `on the device: npx zeronas-agent --host ${hostUrl} --token "$(npx zeronas token)" --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
+/**
+ * Base URLs a device on the network can reach (scheme `http`/`https`, or `ws`/`wss`): the listen address, or every
+ * non-internal IPv4 address (then loopback) when listening on all addresses.
+ */
+export function reachableBaseUrls(listen: string, port: number, scheme: string): string[] {
+  const hosts: string[] = [];
+  if (listen === '0.0.0.0' || listen === '::') {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) hosts.push(a.address);
+    }
+    hosts.push('127.0.0.1');
+  } else hosts.push(listen.includes(':') ? `[${listen}]` : listen);
+  return hosts.map((h) => `${scheme}://${h}:${port}`);
 }
 
-/** Waits until every target has an agent; prints how to attach one, and fails with ZN_NO_AGENT at the deadline. */
-export async function waitForAgents(server: HostServer, targets: string[], waitMs: number, log: (line: string) => void): Promise<void> {
+/**
+ * The command a user runs on a device to attach it to `target`, given the agent URL the device can reach (ending in
+ * `/agent`). The token travels in the environment, never on the command line (`ps` shows command lines to every
+ * user); with `token` the command works as printed, without it the user substitutes the host's `zeronas token`.
+ */
+export function attachHint(target: string, agentUrl: string, token?: string): string {
+  const env = token ? `ZERONAS_TOKEN=${token}` : `ZERONAS_TOKEN="<output of 'zeronas token' on the host>"`;
+  const agent = `${env} npx zeronas-agent --host ${agentUrl}`;
+  if (target.startsWith('name:')) return `on the device: ${agent} --name ${target.slice(5)}`;
+  const profile = TARGET_ALIASES[target] ?? target;
+  if (profile.startsWith('browser')) return `open ${agentUrl.replace(/^ws/, 'http')} on the device (pairing code printed above)`;
+  if (profile === 'replay') return `${agent} --replay <csv>:<column>   (answers from a published table: benchmarks only, not a measurement)`;
+  return `on the device: ${agent} --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
+}
+
+/**
+ * Waits until every target has an agent; prints how to attach one (with `token`, a command that works as printed:
+ * keep such lines out of files), and fails with ZN_NO_AGENT at the deadline.
+ */
+export async function waitForAgents(server: HostServer, targets: string[], waitMs: number, log: (line: string) => void, token?: string): Promise<void> {
   const deadline = Date.now() + waitMs;
   let hinted = false;
   for (;;) {
     const missing = targets.filter((t) => ![...server.agents.values()].some((a) => agentServesTarget(a.device, t)));
     if (missing.length === 0) return;
     if (!hinted) {
-      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.url)}`);
+      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.agentUrlForDevices, token)}`);
       hinted = true;
     }
     if (Date.now() > deadline) {
       throw new ZeronasError(
         'ZN_NO_AGENT',
-        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.url)).join(' ; ')}`,
+        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.agentUrlForDevices)).join(' ; ')}`,
         { missing },
       );
     }

@@ -6,6 +6,8 @@
  *    late (after expiry) or forged result changes nothing;
  *  - a failed attempt goes back to the queue after an exponential backoff until max attempts, then `failed`;
  *  - leases of an agent that disconnects are released at once; expired leases are reclaimed by `expireLeases`;
+ *  - a lease is renewed while its agent reports it busy with that job (`renew`, on each heartbeat), so a measurement
+ *    longer than the lease is not reclaimed; renewals stop at `maxLeaseMs` after the lease began;
  *  - fairness: an agent serving several targets takes from the target that was served least recently.
  */
 import { randomUUID } from 'node:crypto';
@@ -30,6 +32,8 @@ export interface Lease {
 
 export interface SchedulerOptions {
   leaseMs: number;
+  /** A lease is never renewed past this long after it began (default: an hour, the longest job timeout). */
+  maxLeaseMs?: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   now?: () => number;
@@ -88,6 +92,22 @@ export class Scheduler {
 
   job(id: number): JobRow | undefined {
     return this.store.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  }
+
+  /**
+   * Extends a live lease by `leaseMs` from now (its agent said it is still measuring the job), up to `maxLeaseMs`
+   * after the lease began. False when the lease is not live (finished, expired, or another lease's token).
+   */
+  renew(jobId: number, token: string): boolean {
+    const now = this.now();
+    const maxLeaseMs = this.options.maxLeaseMs ?? 60 * 60 * 1_000;
+    return (
+      this.store.db
+        .prepare(
+          `UPDATE jobs SET lease_expires_ms = MIN(? , leased_at_ms + ?) WHERE id = ? AND state = 'leased' AND lease_token = ? AND lease_expires_ms >= ?`,
+        )
+        .run(now + this.options.leaseMs, maxLeaseMs, jobId, token, now).changes === 1
+    );
   }
 
   /** Records a result for a live lease, atomically with the measurement row. */

@@ -3,13 +3,16 @@
  * Each agent connection follows shared/protocol/messages.ts: hello (token checked in constant time) -> welcome ->
  * heartbeats; the host offers one job at a time, streams the model when the agent lacks it, and records results
  * through the scheduler, which makes duplicates and late results harmless. A frame that fails to decode is
- * answered with a typed `error`; only auth, version and size failures close the socket.
+ * answered with a typed `error`; auth, version, size and depth failures close the socket, and so does any bad frame
+ * before `hello` is accepted. What a peer costs before it authenticates is bounded by admission.ts (sockets per
+ * address, one small frame, a log budget per address); every log line is made inert (shared/printable.ts).
  */
 import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CLOSE_CODES,
@@ -17,6 +20,7 @@ import {
   HEARTBEAT_TIMEOUT_MS,
   HELLO_TIMEOUT_MS,
   MAX_MESSAGE_BYTES,
+  MAX_PRE_AUTH_MESSAGE_BYTES,
   MODEL_CHUNK_BYTES,
   PROTOCOL_VERSION,
   decodeAgentFrame,
@@ -33,8 +37,10 @@ import {
 import { ZeronasError, type ZeronasErrorCode } from '../../shared/errors.js';
 import type { Scheduler } from './scheduler.js';
 import type { Store } from './store.js';
-import { agentServesTarget } from './fleet.js';
+import { agentServesTarget, reachableBaseUrls } from './fleet.js';
 import { tokensEqual } from './token.js';
+import { printable } from '../../shared/printable.js';
+import { ADMISSION_LIMITS, ConnectionAdmission, LogBudget } from './admission.js';
 
 export interface ServerOptions {
   port: number;
@@ -43,7 +49,10 @@ export interface ServerOptions {
   store: Store;
   scheduler: Scheduler;
   tls?: { certPath: string; keyPath: string };
-  /** Extra tokens accepted besides `token` (e.g. tokens issued to paired browser agents). */
+  /**
+   * Tokens issued to paired browser agents, accepted besides `token`. Such a token registers a browser profile only
+   * (`browser-wasm`, `browser-webgpu`): a pairing code cannot buy a Node agent's place in another target's pool.
+   */
   acceptToken?: (presented: string) => boolean;
   /** Origins allowed for browser connections, besides the host's own. */
   allowedOrigins?: string[];
@@ -97,18 +106,27 @@ export class HostServer extends EventEmitter {
   private wss!: WebSocketServer;
   private timer: NodeJS.Timeout | undefined;
   private activeTargets: string[] = [];
+  private readonly admission = new ConnectionAdmission();
+  /** Lines a peer causes (bad frames, refusals, its errors) are budgeted per remote address. */
+  private readonly peerLog = new LogBudget((line) => this.log(line));
   port = 0;
 
   constructor(private readonly options: ServerOptions) {
     super();
   }
 
+  /** Every line the host logs: peer-supplied text inside it cannot forge lines or reach the terminal raw. */
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(printable(line));
   }
 
   get url(): string {
     return `${this.options.tls ? 'wss' : 'ws'}://${this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host}:${this.port}`;
+  }
+
+  /** The agent URL a device on the network can reach (the first LAN address when listening on all addresses). */
+  get agentUrlForDevices(): string {
+    return `${reachableBaseUrls(this.options.host, this.port, this.options.tls ? 'wss' : 'ws')[0]!}/agent`;
   }
 
   /** Adds an HTTP handler; it returns true when it answered the request. */
@@ -138,7 +156,7 @@ export class HostServer extends EventEmitter {
         done(false, 403, 'origin not allowed');
       },
     });
-    this.wss.on('connection', (ws) => this.onConnection(ws));
+    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
     // ws re-emits the HTTP server's errors; without a listener a port in use would crash the process with a stack.
     this.wss.on('error', (err) => {
       if (this.http.listening) this.log(`server error: ${err.message}`); // before listening, start() reports it
@@ -163,6 +181,7 @@ export class HostServer extends EventEmitter {
         const expired = this.options.scheduler.expireLeases();
         if (expired) this.log(`${expired} lease(s) expired and were requeued`);
         this.checkHeartbeats();
+        this.peerLog.tick();
         this.pump();
       });
     }, 500);
@@ -218,24 +237,52 @@ export class HostServer extends EventEmitter {
     if (ws.readyState === ws.OPEN) ws.send(encodeMessage(message));
   }
 
-  private onConnection(ws: WebSocket): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refusal = this.admission.admit(address);
+    if (refusal) {
+      this.peerLog.log(address, `refused a connection from ${address}: ${refusal}`);
+      ws.close(1013, 'try again later');
+      return;
+    }
     let agentId: string | null = null;
+    let isAuthenticated = false;
     let lastSeen = Date.now();
+    let badFrames = 0;
+    const who = (): string => agentId ?? `unauthenticated peer ${address}`;
+    // Before hello, count raw bytes as they arrive: a stranger may not make the host buffer more than one small frame.
+    let preAuthBytes = 0;
+    const countPreAuth = (chunk: Buffer): void => {
+      preAuthBytes += chunk.length;
+      if (preAuthBytes > MAX_PRE_AUTH_MESSAGE_BYTES + 1024 && !req.socket.destroyed) {
+        this.peerLog.log(address, `closed ${who()}: more than ${MAX_PRE_AUTH_MESSAGE_BYTES} bytes before hello`);
+        req.socket.destroy();
+      }
+    };
+    req.socket.prependListener('data', countPreAuth); // before ws's own listener: nothing past the limit is parsed
     const helloTimer = setTimeout(() => {
       if (!agentId) ws.close(CLOSE_CODES.auth, 'no hello');
     }, HELLO_TIMEOUT_MS);
 
-    ws.on('message', (data, isBinary) => this.guard(`a frame from ${agentId ?? 'an unauthenticated peer'}`, () => {
+    ws.on('message', (data, isBinary) => this.guard(`a frame from ${who()}`, () => {
+      // Frames already buffered when the host decided to close are dropped unread (a flood pipelines many).
+      if (ws.readyState !== ws.OPEN) return;
       lastSeen = Date.now();
       if (agentId) {
         const a = this.agents.get(agentId);
         if (a) a.lastSeen = lastSeen;
       }
-      const decoded = decodeAgentFrame(data as Buffer, isBinary);
+      const decoded = decodeAgentFrame(data as Buffer, isBinary, agentId ? MAX_MESSAGE_BYTES : MAX_PRE_AUTH_MESSAGE_BYTES);
       if (!decoded.ok) {
-        this.log(`bad frame from ${agentId ?? 'unauthenticated peer'}: ${decoded.failure.code} ${decoded.failure.message}`);
+        this.peerLog.log(address, `bad frame from ${who()}: ${decoded.failure.code} ${decoded.failure.message}`);
         this.send(ws, errorMessageFor(decoded.failure));
         if (decoded.failure.closeCode) ws.close(decoded.failure.closeCode, decoded.failure.code);
+        else if (!agentId) ws.close(CLOSE_CODES.auth, 'hello first');
+        else if (++badFrames >= ADMISSION_LIMITS.maxBadFramesPerConnection) {
+          // An authenticated peer gets answers, but not an endless stream of them: honest agents send none.
+          this.peerLog.log(address, `closed ${who()}: ${badFrames} bad frames`);
+          ws.close(CLOSE_CODES.schema, 'too many bad frames');
+        }
         return;
       }
       const msg = decoded.value;
@@ -245,13 +292,31 @@ export class HostServer extends EventEmitter {
           ws.close(CLOSE_CODES.auth, 'hello first');
           return;
         }
-        if (!tokensEqual(msg.token, this.options.token) && !this.options.acceptToken?.(msg.token)) {
-          this.log(`refused agent '${msg.device.name}': bad token`);
+        const isHostToken = tokensEqual(msg.token, this.options.token);
+        const isPairedToken = !isHostToken && this.options.acceptToken?.(msg.token) === true;
+        if (!isHostToken && !isPairedToken) {
+          this.peerLog.log(address, `refused agent '${msg.device.name}' from ${address}: bad token`);
           this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'invalid token; run `zeronas token` on the host', details: {} }));
           ws.close(CLOSE_CODES.auth, 'bad token');
           return;
         }
+        if (isPairedToken && !msg.device.profile?.startsWith('browser-')) {
+          this.peerLog.log(address, `refused agent '${msg.device.name}' from ${address}: a paired browser token used for profile '${msg.device.profile ?? 'none'}'`);
+          this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'a pairing token is for a browser agent only; Node agents use the host token (`zeronas token`)', details: {} }));
+          ws.close(CLOSE_CODES.auth, 'pairing token is for browsers');
+          return;
+        }
+        const refused = this.identityConflict(msg.device);
+        if (refused) {
+          this.peerLog.log(address, `refused agent from ${address}: ${refused}`);
+          this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: refused, details: {} }));
+          ws.close(CLOSE_CODES.auth, 'agent id in use');
+          return;
+        }
         clearTimeout(helloTimer);
+        req.socket.off('data', countPreAuth);
+        isAuthenticated = true;
+        this.admission.authenticated(address);
         agentId = this.register(ws, msg);
         return;
       }
@@ -259,18 +324,33 @@ export class HostServer extends EventEmitter {
     }, ws));
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      this.admission.closed(address, isAuthenticated);
       if (agentId) this.guard(`the disconnection of ${agentId}`, () => this.unregister(agentId!, ws));
     });
-    ws.on('error', (err) => this.log(`socket error from ${agentId ?? 'peer'}: ${err.message}`));
+    ws.on('error', (err) => this.peerLog.log(address, `socket error from ${who()}: ${err.message}`));
+  }
+
+  /**
+   * Why a hello naming `device` may not register, or null. An agent id is `name@fingerprint[0:12]`, which anyone who
+   * saw the dashboard knows: a newcomer with the id of a connected agent that is still heard from is refused (the
+   * live one stays); one whose predecessor has gone quiet (a half-open socket after a network change) takes over.
+   */
+  private identityConflict(device: DeviceDescriptor): string | null {
+    const id = agentIdOf(device);
+    const live = this.agents.get(id);
+    if (!live) return null;
+    const quietMs = Date.now() - live.lastSeen;
+    if (quietMs > 2 * (this.options.heartbeatMs ?? HEARTBEAT_MS)) return null;
+    return `agent id '${id}' is connected and heard from ${quietMs} ms ago; a second agent may not take its place (give it another --name)`;
   }
 
   private register(ws: WebSocket, hello: Extract<AgentToHostMessage, { type: 'hello' }>): string {
     const device = hello.device;
-    const id = `${device.name}@${device.fingerprint.slice(0, 12)}`;
+    const id = agentIdOf(device);
     const previous = this.sockets.get(id);
     if (previous && previous !== ws) {
-      // The same agent reconnected before the old socket noticed it was dead: the new socket wins.
-      this.log(`agent ${id} reconnected; dropping its previous connection`);
+      // The same agent reconnected while its old socket is half-open (quiet: identityConflict let it through).
+      this.log(`agent ${id} reconnected; dropping its previous, silent connection`);
       this.unregister(id, previous);
       previous.terminate();
     }
@@ -327,13 +407,17 @@ export class HostServer extends EventEmitter {
       case 'hello':
         this.send(ws, errorMessageFor({ code: 'ZN_PROTOCOL_SEQUENCE', message: 'hello sent twice', details: {} }));
         return;
-      case 'heartbeat':
+      case 'heartbeat': {
         // An agent that refused an offer as busy gets no new offer until it reports itself idle again.
         if (msg.state === 'idle' && agent.state === 'busy' && agent.jobId === null) {
           agent.state = 'idle';
           this.pump();
         }
+        // Still measuring our job: the lease lives on (a Pi 3B measurement can outlast any fixed lease).
+        const f = msg.state === 'busy' && msg.jobId ? this.inflight.get(msg.jobId) : undefined;
+        if (f && f.agentId === id) this.options.scheduler.renew(f.jobRowId, f.token);
         return;
+      }
       case 'job-accept': {
         const f = this.inflight.get(msg.jobId);
         if (!f || f.agentId !== id || (msg.needsModel && f.isModelSent)) {
@@ -351,7 +435,7 @@ export class HostServer extends EventEmitter {
         this.onResult(agent, msg);
         return;
       case 'error':
-        this.log(`agent ${id} reported ${msg.error.code}: ${msg.error.message}`);
+        this.peerLog.log(id, `agent ${id} reported ${msg.error.code}: ${msg.error.message}`);
         return;
     }
   }
@@ -371,15 +455,15 @@ export class HostServer extends EventEmitter {
 
   private onResult(agent: ConnectedAgent, msg: Extract<AgentToHostMessage, { type: 'result' }>): void {
     const f = this.inflight.get(msg.jobId);
-    agent.state = 'idle';
-    agent.jobId = null;
     if (!f || f.agentId !== agent.id) {
-      // Unknown, finished, or offered to another agent: a replayed or forged result changes nothing.
-      this.log(`ignored a result for unknown or finished job '${msg.jobId}' from ${agent.id}${f ? ' (offered to another agent)' : ''}`);
-      this.pump();
+      // Unknown, finished, or offered to another agent: a replayed or forged result changes nothing, not even the
+      // agent's state (else results for made-up jobs would free an agent to lease every queued job).
+      this.peerLog.log(agent.id, `ignored a result for unknown or finished job '${msg.jobId}' from ${agent.id}${f ? ' (offered to another agent)' : ''}`);
       return;
     }
     this.inflight.delete(msg.jobId);
+    agent.state = 'idle';
+    agent.jobId = null;
     const sched = this.options.scheduler;
     const job = sched.job(f.jobRowId)!;
     let outcome: string;
@@ -430,7 +514,8 @@ export class HostServer extends EventEmitter {
       const targets = this.activeTargets.filter((t) => agentServesTarget(agent.device, t));
       const lease = this.options.scheduler.lease(id, targets);
       if (!lease) continue;
-      const wireJobId = `${lease.job.id}.${lease.job.attempts}`;
+      // Unique per lease (job id, attempt, random): a stale result from a cut connection cannot match a later lease.
+      const wireJobId = `${lease.job.id}.${lease.job.attempts}.${randomBytes(4).toString('hex')}`;
       const spec = JSON.parse(lease.job.settings_json) as JobSpec;
       this.inflight.set(wireJobId, { jobRowId: lease.job.id, token: lease.token, agentId: id, isModelSent: false, offeredAt: Date.now(), modelSha256: lease.job.model_sha256 });
       agent.state = 'busy';
@@ -453,4 +538,9 @@ function measuredWorkMs(m: Measurement): number {
   const start = Date.parse(m.startedAt);
   const end = Date.parse(m.finishedAt);
   return Number.isFinite(start) && Number.isFinite(end) ? end - start : m.sessionCreateMs + m.warmup.totalMs + m.timedTotalMs;
+}
+
+/** The id an agent is filed under: its name and the start of its device fingerprint. */
+export function agentIdOf(device: Pick<DeviceDescriptor, 'name' | 'fingerprint'>): string {
+  return `${device.name}@${device.fingerprint.slice(0, 12)}`;
 }

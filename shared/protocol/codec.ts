@@ -6,7 +6,7 @@
  */
 import type { ZodError } from 'zod';
 import { ZeronasError, type ZeronasErrorCode } from '../errors.js';
-import { MAX_BINARY_HEADER_BYTES, MAX_MESSAGE_BYTES } from './limits.js';
+import { MAX_BINARY_HEADER_BYTES, MAX_JSON_DEPTH, MAX_MESSAGE_BYTES } from './limits.js';
 import {
   AGENT_MESSAGE_TYPES,
   HOST_MESSAGE_TYPES,
@@ -84,6 +84,8 @@ function parseJson(data: FrameData, isBinary: boolean, maxBytes: number): Decode
   } catch {
     return fail('ZN_PROTOCOL_PARSE', 'text frame is not valid UTF-8', null);
   }
+  const depth = jsonDepthExceeds(textValue, MAX_JSON_DEPTH);
+  if (depth) return fail('ZN_PROTOCOL_PARSE', `frame nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels`, null, { maxDepth: MAX_JSON_DEPTH });
   let parsed: unknown;
   try {
     parsed = JSON.parse(textValue);
@@ -91,6 +93,26 @@ function parseJson(data: FrameData, isBinary: boolean, maxBytes: number): Decode
     return fail('ZN_PROTOCOL_PARSE', `frame is not JSON: ${(err as Error).message}; starts '${textValue.slice(0, 40)}'`, null);
   }
   return checkEnvelope(parsed);
+}
+
+/**
+ * True when `text`, read as JSON, opens more than `maxDepth` nested arrays/objects. One linear pass that skips string
+ * contents (and their escapes); it does not validate the JSON, JSON.parse does that afterwards on bounded input.
+ */
+export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 function checkEnvelope(parsed: unknown): Decoded<Record<string, unknown>> {
@@ -172,7 +194,9 @@ export function decodeModelChunk(bytes: Uint8Array, maxBytes: number = MAX_MESSA
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(bytes.subarray(4, 4 + headerBytes)));
+    const headerText = utf8.decode(bytes.subarray(4, 4 + headerBytes));
+    if (jsonDepthExceeds(headerText, MAX_JSON_DEPTH)) throw new Error(`nests deeper than ${MAX_JSON_DEPTH} levels`);
+    parsed = JSON.parse(headerText);
   } catch (err) {
     return fail('ZN_PROTOCOL_PARSE', `binary frame header is not UTF-8 JSON: ${(err as Error).message}`, null);
   }

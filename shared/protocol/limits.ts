@@ -7,6 +7,18 @@
 /** Largest single WebSocket frame either end accepts (text or binary). A model travels in chunks below this. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Largest frame a peer may send before it has authenticated (its `hello`): a hello is a few KiB, and anything bigger
+ * from a stranger is an attack on the parser. The host closes the socket as soon as more raw bytes than this arrive.
+ */
+export const MAX_PRE_AUTH_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects a frame may have. Protocol messages nest below 10; deeply nested input costs
+ * the JSON parser time and stack out of proportion to its size, so it is refused by a linear scan before parsing.
+ */
+export const MAX_JSON_DEPTH = 32;
+
 /** Payload bytes per binary `model-chunk` frame the host sends (the last chunk may be shorter). */
 export const MODEL_CHUNK_BYTES = 1024 * 1024;
 

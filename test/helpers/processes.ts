@@ -3,9 +3,11 @@
  * loopback. Every helper returns a handle whose kill() is safe to call twice; tests always clean up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = (name: string): string => fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
+/** A script of this checkout's bin/ by name, or any script by absolute path. */
+const BIN = (name: string): string => (isAbsolute(name) ? name : fileURLToPath(new URL(`../../bin/${name}`, import.meta.url)));
 
 export interface Proc {
   child: ChildProcess;

@@ -46,8 +46,8 @@ async function host(options: Parameters<typeof startInProcessHost>[0] = {}): Pro
 }
 
 /** Sends hello with `token` and returns how the host answered: welcome, or the error code and close code. */
-async function helloWith(url: string, token: string, name = 'probe'): Promise<{ welcomed: boolean; error?: string; close?: number }> {
-  const agent = new SimAgent({ url, token, name });
+async function helloWith(url: string, token: string, name = 'probe', profile?: string): Promise<{ welcomed: boolean; error?: string; close?: number }> {
+  const agent = new SimAgent({ url, token, name, ...(profile ? { profile } : {}) });
   cleanups.push(() => agent.close());
   try {
     await agent.connect();
@@ -76,7 +76,7 @@ describe('agent authentication', () => {
     expect(await helloWith(h.agentUrl, HOST_TOKEN)).toEqual({ welcomed: true });
   });
 
-  it('answers a hello without a token with a schema error, then closes the silent connection after the hello timeout (1008)', async () => {
+  it('answers a hello without a token with a schema error and closes at once (1008): a stranger gets one frame', async () => {
     const h = await host();
     const ws = new WebSocket(h.agentUrl);
     const replies: HostToAgentMessage[] = [];
@@ -87,7 +87,7 @@ describe('agent authentication', () => {
     const noToken = probe.hello('x') as Record<string, unknown>;
     delete noToken.token;
     ws.send(JSON.stringify(noToken));
-    expect(await closed).toEqual({ code: 1008, reason: 'no hello' });
+    expect(await closed).toEqual({ code: 1008, reason: 'hello first' });
     expect(replies).toMatchObject([{ type: 'error', error: { code: 'ZN_PROTOCOL_SCHEMA', message: expect.stringMatching(/'hello' message does not match protocol v1/) } }]);
   });
 
@@ -113,7 +113,9 @@ describe('pairing codes over HTTP (single use, expiring) and the tokens they iss
     const first = await postJson(`${base}/agent/pair`, { code });
     expect(first.status).toBe(200);
     const token = (first.body as { token: string }).token;
-    expect(await helloWith(h.agentUrl, token, 'paired')).toEqual({ welcomed: true });
+    expect(await helloWith(h.agentUrl, token, 'paired', 'browser-wasm')).toEqual({ welcomed: true });
+    // The paired token is a browser's: a Node agent profile presenting it is refused.
+    expect(await helloWith(h.agentUrl, token, 'paired-node', 'x86-desktop')).toEqual({ welcomed: false, error: 'ZN_AUTH', close: 1008 });
     const again = await postJson(`${base}/agent/pair`, { code });
     expect(again).toMatchObject({ status: 401, body: { code: 'ZN_AUTH', message: expect.stringMatching(/already used/) } });
     const late = pairing.issue();

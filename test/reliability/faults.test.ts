@@ -72,7 +72,7 @@ describe('fault injection (real agents over loopback)', () => {
     await h.waitForLog(/agent cut-me@\w+ connected/);
     const ids = h.enqueue('x86-desktop', models.slice(0, 2), SLOW);
     h.server.setTargets(['x86-desktop']);
-    await agent.waitFor(/job '\d+\.\d+': measuring/);
+    await agent.waitFor(/job '[\w.]+': measuring/);
     expect(proxy.cut()).toBe(1);
     await h.waitForLog(/agent cut-me@\w+ disconnected; 1 job\(s\) requeued/);
     await agent.waitFor(/disconnected \(code 1006/);
@@ -91,7 +91,7 @@ describe('fault injection (real agents over loopback)', () => {
     await h.waitForLog(/agent half-open@\w+ connected/);
     const ids = h.enqueue('x86-desktop', models.slice(0, 2), SLOW);
     h.server.setTargets(['x86-desktop']);
-    await agent.waitFor(/job '\d+\.\d+': measuring/);
+    await agent.waitFor(/job '[\w.]+': measuring/);
     expect(proxy.freeze()).toBe(1);
     // Whichever end notices first: the host's heartbeat timeout, or the agent's (it then reconnects, and the host
     // drops the half-open socket the new one replaces). Both timeouts are about 10 s.

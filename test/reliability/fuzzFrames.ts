@@ -5,7 +5,8 @@
  * body is read, every other undecodable frame is answered with one typed `error` (closing only for a wrong version),
  * and a frame that decodes but is out of sequence is answered as the receiver documents.
  */
-import { MAX_MESSAGE_BYTES } from '../../shared/protocol/limits.js';
+import { MAX_MESSAGE_BYTES, MAX_PRE_AUTH_MESSAGE_BYTES } from '../../shared/protocol/limits.js';
+import { ADMISSION_LIMITS } from '../../host/orchestrator/admission.js';
 import { decodeAgentFrame, decodeHostFrame, encodeModelChunk } from '../../shared/protocol/codec.js';
 import type { AgentToHostMessage, HostToAgentMessage } from '../../shared/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
@@ -23,6 +24,8 @@ export interface FuzzFrame {
 export interface Expected {
   reply: string | null;
   close: number | null;
+  /** A second acceptable close code, where the transport's chunking decides which check fires first. */
+  altClose?: number;
   /** The frame decodes to this message type (null when it does not decode). */
   decodedType: string | null;
 }
@@ -172,16 +175,32 @@ function transportOutcome(frame: FuzzFrame): Expected | null {
 }
 
 /**
- * How HostServer must answer `frame` (host/orchestrator/server.ts): before hello, anything that decodes is refused
- * with ZN_AUTH + 1008 (the fuzz corpus never holds the real token); after hello, a second hello and a job-accept for
+ * How HostServer must answer `frame` (host/orchestrator/server.ts): before hello, anything is refused and the socket
+ * closed: ZN_AUTH + 1008 if it decodes (the fuzz corpus never holds the real token), else its decode error (+ 1008,
+ * or the failure's own close code; the pre-hello size limit is MAX_PRE_AUTH_MESSAGE_BYTES); after hello, a second hello and a job-accept for
  * a job not offered to this agent get ZN_PROTOCOL_SEQUENCE; heartbeats, errors and results for jobs not leased to
  * this agent get no answer and change nothing.
  */
-export function expectFromHost(frame: FuzzFrame, isAuthenticated: boolean): Expected {
+/** A masked client frame above 64 KiB carries a 14-byte header; the host allows this much beyond one frame pre-hello. */
+const WS_CLIENT_HEADER_BYTES = 14;
+const PRE_AUTH_SLACK_BYTES = 1024;
+
+export function expectFromHost(frame: FuzzFrame, isAuthenticated: boolean, badFramesBefore = 0): Expected {
+  // Before hello the host destroys the socket once more raw bytes than one small frame arrived (1006 at the client);
+  // a frame that also exceeds MAX_MESSAGE_BYTES may be refused by ws at its header first (1009), by chunk timing.
+  if (!isAuthenticated && frame.data.byteLength + WS_CLIENT_HEADER_BYTES > MAX_PRE_AUTH_MESSAGE_BYTES + PRE_AUTH_SLACK_BYTES) {
+    return { reply: null, close: 1006, ...(frame.data.byteLength > MAX_MESSAGE_BYTES ? { altClose: 1009 } : {}), decodedType: null };
+  }
   const t = transportOutcome(frame);
   if (t) return t;
-  const d = decodeAgentFrame(frame.data, frame.isBinary);
-  if (!d.ok) return { reply: d.failure.code, close: d.failure.closeCode, decodedType: null };
+  const d = decodeAgentFrame(frame.data, frame.isBinary, isAuthenticated ? MAX_MESSAGE_BYTES : MAX_PRE_AUTH_MESSAGE_BYTES);
+  // Before hello, a frame that does not decode is answered and the socket closed (1008 unless the failure has its own);
+  // after hello, the connection's ADMISSION_LIMITS.maxBadFramesPerConnection-th bad frame closes it (4000).
+  if (!d.ok) {
+    const ownClose = d.failure.closeCode;
+    const limitClose = badFramesBefore + 1 >= ADMISSION_LIMITS.maxBadFramesPerConnection ? 4000 : null;
+    return { reply: d.failure.code, close: ownClose ?? (isAuthenticated ? limitClose : 1008), decodedType: null };
+  }
   const type = d.value.type;
   if (!isAuthenticated) return { reply: 'ZN_AUTH', close: 1008, decodedType: type };
   if (type === 'hello' || type === 'job-accept') return { reply: 'ZN_PROTOCOL_SEQUENCE', close: null, decodedType: type };

@@ -21,6 +21,27 @@ const job = (sha: string, target: string, key: string) => ({
 });
 
 describe('scheduler', () => {
+  it('renews a live lease from now, only with its token, never past maxLeaseMs after it began', () => {
+    const store = new Store(':memory:');
+    const clock = { t: 1_000_000 };
+    const sched = new Scheduler(store, { leaseMs: 10_000, maxLeaseMs: 25_000, backoffBaseMs: 1_000, backoffMaxMs: 8_000, now: () => clock.t });
+    const sha = store.putModel(new Uint8Array([1]), 'arch-a');
+    const id = sched.enqueue(job(sha, 'pi3b', 'k1'));
+    const lease = sched.lease('agent-1', ['pi3b'])!;
+    const expires = (): number => sched.job(id)!.lease_expires_ms!;
+    clock.t += 8_000;
+    expect(sched.renew(id, 'other-token')).toBe(false);
+    expect(expires()).toBe(1_010_000);
+    expect(sched.renew(id, lease.token)).toBe(true);
+    expect(expires()).toBe(1_018_000);
+    clock.t += 9_000;
+    expect(sched.renew(id, lease.token)).toBe(true);
+    expect(expires()).toBe(1_025_000); // capped: began at 1_000_000, at most 25 s
+    clock.t += 9_000;
+    expect(sched.expireLeases()).toBe(1);
+    expect(sched.renew(id, lease.token)).toBe(false); // expired leases are not revived
+  });
+
   it('enqueue is idempotent by dedupe key', () => {
     const { sched, sha } = setup();
     const a = sched.enqueue(job(sha, 'pi3b', 'k1'));

@@ -116,3 +116,13 @@ describe('codec: encode', () => {
     expect(() => encodeMessage({ ...offer, jobId: 'has space' } as never)).toThrow(expect.objectContaining({ code: 'ZN_PROTOCOL_SCHEMA' }));
   });
 });
+
+describe('nesting depth', () => {
+  it('counts brackets outside strings only, escapes included', async () => {
+    const { jsonDepthExceeds } = await import('../../../../shared/protocol/codec.js');
+    expect(jsonDepthExceeds('[[[]]]', 3)).toBe(false);
+    expect(jsonDepthExceeds('[[[[]]]]', 3)).toBe(true);
+    expect(jsonDepthExceeds('{"a":"[[[[[[\\"[[[["}', 1)).toBe(false);
+    expect(jsonDepthExceeds('{"a":{"b":[{"c":1}]}}', 3)).toBe(true);
+  });
+});
