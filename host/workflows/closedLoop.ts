@@ -369,7 +369,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
         const p = predictOn(t, a);
         // The model's own spread is in sample; the last round's out-of-sample errors keep it honest.
         return p ? { value: p.value, uncertainty: Math.max(p.uncertainty, t.outOfSampleSpread * p.value) } : undefined;
-      }, (a) => isMeasuredWithin(t, a));
+      });
       if (picks.length) measuredAny = true;
       await record(t, picks, round);
       const best = bestMeasured(t, candidates())?.arch;
@@ -473,27 +473,23 @@ function spreadSample(o: ClosedLoopOptions, count: number): string[] {
  * What to measure on one target: the best-scoring candidates that may be within its budget, in score order: those
  * predicted within it, and those whose prediction minus its uncertainty is (the prediction ± uncertainty straddles
  * the budget, so the model's error decides). The best feasible architecture is among the best-scoring plausible
- * ones, so measurements go there first. Only candidates scored above the best one already measured within budget
- * can change the answer, so the choice stops there and the rest of the quota is kept for later rounds. Without a
- * budget: the best-scoring candidates.
+ * ones, so measurements go there first. Without a budget: the best-scoring candidates.
+ * Candidates scored below the best one already measured within budget cannot change the answer, but skipping them
+ * was tried and lost (docs/engineering/closed-loop.md, "Measuring only above the best"): they are where the model
+ * learns the boundary.
  */
 export function chooseMeasurements(
   pool: readonly LoopCandidate[],
   t: { measured: ReadonlyMap<string, MeasuredCost>; spec: Pick<LoopTarget, 'budget'> },
   quota: number,
   predict: (arch: string) => { value: number; uncertainty: number } | undefined,
-  isMeasuredWithin: (arch: string) => boolean,
 ): string[] {
+  const open = pool.filter((c) => !t.measured.has(c.arch));
   const budget = t.spec.budget;
+  if (!budget) return open.slice(0, quota).map((c) => c.arch);
   const picks: string[] = [];
-  for (const c of pool) {
+  for (const c of open) {
     if (picks.length >= quota) break;
-    if (isMeasuredWithin(c.arch)) break;
-    if (t.measured.has(c.arch)) continue;
-    if (!budget) {
-      picks.push(c.arch);
-      continue;
-    }
     const p = predict(c.arch);
     if (p && p.value - p.uncertainty <= budget.max) picks.push(c.arch);
   }

@@ -114,7 +114,7 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     const [, port] = (await host.waitFor(/host listening on ws:\/\/127\.0\.0\.1:(\d+)/)) as unknown as [string, string];
     const agent = startProcess('zeronas-agent.js', ['--host', `ws://127.0.0.1:${port}/agent`, '--name', 'intruder', '--cache-dir', join(dirs.cache, 'i')], agentEnv('not-the-token'));
     procs.push(agent);
-    await host.waitFor(/refused agent 'intruder': bad token/);
+    await host.waitFor(/refused agent 'intruder' from 127\.0\.0\.1: bad token/);
     const code = await host.exited;
     expect(code).toBe(1);
     expect(host.output()).toContain('ZN_NO_AGENT');

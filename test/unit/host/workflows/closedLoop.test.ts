@@ -110,24 +110,15 @@ describe('scoringAllowance', () => {
 });
 
 describe('chooseMeasurements', () => {
-  const budget = parseBudget('dev:latency<=10ms');
-  const pool = ['a', 'b', 'c', 'd', 'e', 'f'].map((arch, i) => ({ arch, proxyScores: {}, score: 10 - i, metrics: { flops: 0, params: 0, layers: 0 } }));
-  const predicted: Record<string, number> = { a: 30, b: 11, c: 9, d: 8, e: 5, f: 4 };
-  const predict = (a: string): { value: number; uncertainty: number } => ({ value: predicted[a]!, uncertainty: 0.1 * predicted[a]! });
-
-  it('takes plausible candidates in score order (predicted within, or within once the uncertainty is taken off)', async () => {
+  it('takes plausible candidates in score order: predicted within, or within once the uncertainty is taken off', async () => {
     const { chooseMeasurements } = await import('../../../../host/workflows/closedLoop.js');
-    // a: 30 - 3 > 10, implausible; b: 11 - 1.1 <= 10, straddles; c, d within.
-    expect(chooseMeasurements(pool, { measured: new Map(), spec: { budget } }, 3, predict, () => false)).toEqual(['b', 'c', 'd']);
-  });
-
-  it('stops at the best candidate already measured within budget: nothing scored below it can change the answer', async () => {
-    const { chooseMeasurements } = await import('../../../../host/workflows/closedLoop.js');
-    const measured = new Map<string, MeasuredCost>([
-      ['b', { latencyMs: 12, energyJ: null }],
-      ['d', { latencyMs: 7, energyJ: null }],
-    ]);
-    const within = (a: string): boolean => a === 'd';
-    expect(chooseMeasurements(pool, { measured, spec: { budget } }, 5, predict, within)).toEqual(['c']);
+    const budget = parseBudget('dev:latency<=10ms');
+    const pool = ['a', 'b', 'c', 'd', 'e'].map((arch, i) => ({ arch, proxyScores: {}, score: 10 - i, metrics: { flops: 0, params: 0, layers: 0 } }));
+    const predicted: Record<string, number> = { a: 30, b: 11, c: 9, d: 8, e: 4 };
+    const predict = (a: string): { value: number; uncertainty: number } => ({ value: predicted[a]!, uncertainty: 0.1 * predicted[a]! });
+    // a: 30 - 3 > 10, implausible; b: 11 - 1.1 <= 10, straddles; c, d within; c already measured.
+    const measured = new Map<string, MeasuredCost>([['c', { latencyMs: 9.5, energyJ: null }]]);
+    expect(chooseMeasurements(pool, { measured, spec: { budget } }, 3, predict)).toEqual(['b', 'd', 'e']);
+    expect(chooseMeasurements(pool, { measured, spec: {} }, 2, predict)).toEqual(['a', 'b']); // no budget: best-scoring
   });
 });
