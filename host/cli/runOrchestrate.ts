@@ -24,12 +24,17 @@ import { validateOrchestrateArgs, type OrchestrateArgs } from './commands/orches
 import { createProgress } from './progress.js';
 import { colour, table } from './output.js';
 
+const DEFAULT_LISTEN = '0.0.0.0';
+const DEFAULT_PORT = 8765;
+
 export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   validateOrchestrateArgs(args);
   let config: OrchestrateConfig;
   if (args.resume) {
     const dir = resolve(args.resume);
-    config = { ...readJson<OrchestrateConfig>(runPaths(dir).config), runDir: dir, port: args.port, host: args.listen };
+    // A resumed run listens where it did (agents were told that address), unless told otherwise.
+    const saved = readJson<OrchestrateConfig>(runPaths(dir).config);
+    config = { ...saved, runDir: dir, port: args.port ?? saved.port, host: args.listen ?? saved.host };
   } else {
     const runId = newRunId();
     const targets = args.targets!.split(',').map((t) => t.trim()).filter(Boolean);
@@ -75,8 +80,8 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       ...(args.data ? { data: resolve(args.data) } : {}),
       batchSize: args.batchSize,
       batches: args.batches,
-      host: args.listen,
-      port: args.port,
+      host: args.listen ?? DEFAULT_LISTEN,
+      port: args.port ?? DEFAULT_PORT,
       ...(args.tlsCert ? { tls: { certPath: resolve(args.tlsCert), keyPath: resolve(args.tlsKey!) } } : {}),
       waitAgentsMs: args.waitAgents * 1000,
       measurement: {

@@ -19,6 +19,12 @@ export const PAIRING_CODE_SYMBOLS = 8;
 export const PAIRING_CODE_TTL_MS = 10 * 60_000;
 export const PAIRING_MAX_FAILURES_PER_CLIENT = 10;
 export const PAIRING_FAILURE_WINDOW_MS = 60_000;
+/**
+ * Wrong codes from all clients together per window. Rotating source addresses (a LAN has hundreds, loopback
+ * millions) must not multiply the per-client budget; past this, every redeem waits out the window (a stranger can
+ * then delay pairing for a minute, but not guess a 40-bit code).
+ */
+export const PAIRING_MAX_FAILURES_TOTAL = 100;
 
 export interface PairingCode {
   /** Display form, `ABCD-EFGH`. */
@@ -33,6 +39,7 @@ export type RedeemResult =
 export interface PairingOptions {
   codeTtlMs?: number;
   maxFailuresPerClient?: number;
+  maxFailuresTotal?: number;
   failureWindowMs?: number;
   now?: () => number;
   random?: (bytes: number) => Uint8Array;
@@ -62,6 +69,8 @@ export class PairingRegistry {
   private codes: LiveCode[] = [];
   private readonly tokenDigests: Buffer[] = [];
   private readonly failures = new Map<string, number[]>();
+  private allFailures: number[] = [];
+  private readonly maxFailuresTotal: number;
   private readonly ttlMs: number;
   private readonly maxFailures: number;
   private readonly windowMs: number;
@@ -72,6 +81,7 @@ export class PairingRegistry {
     this.ttlMs = options.codeTtlMs ?? PAIRING_CODE_TTL_MS;
     this.maxFailures = options.maxFailuresPerClient ?? PAIRING_MAX_FAILURES_PER_CLIENT;
     this.windowMs = options.failureWindowMs ?? PAIRING_FAILURE_WINDOW_MS;
+    this.maxFailuresTotal = options.maxFailuresTotal ?? PAIRING_MAX_FAILURES_TOTAL;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? ((n) => randomBytes(n));
   }
@@ -96,10 +106,15 @@ export class PairingRegistry {
   /** Exchanges a code for a new agent token; the code is spent whatever happens next. */
   redeem(presented: unknown, client: string): RedeemResult {
     const now = this.now();
+    this.allFailures = this.allFailures.filter((t) => now - t < this.windowMs);
+    if (this.failures.size > 1_000) for (const [c, list] of this.failures) if (list.every((t) => now - t >= this.windowMs)) this.failures.delete(c);
     const recent = (this.failures.get(client) ?? []).filter((t) => now - t < this.windowMs);
     if (recent.length >= this.maxFailures) {
       this.failures.set(client, recent);
       return { ok: false, reason: 'too-many-attempts', message: `too many wrong pairing codes from ${client}; wait ${Math.ceil(this.windowMs / 1000)} s` };
+    }
+    if (this.allFailures.length >= this.maxFailuresTotal) {
+      return { ok: false, reason: 'too-many-attempts', message: `too many wrong pairing codes from all clients; wait ${Math.ceil(this.windowMs / 1000)} s` };
     }
     const code = normalisePairingCode(presented);
     this.dropExpired();
@@ -110,6 +125,7 @@ export class PairingRegistry {
     if (match < 0) {
       recent.push(now);
       this.failures.set(client, recent);
+      this.allFailures.push(now);
       return code === null
         ? { ok: false, reason: 'malformed', message: `pairing code must be ${PAIRING_CODE_SYMBOLS} characters of 0-9 and A-Z (e.g. ABCD-EFGH)` }
         : { ok: false, reason: 'unknown-or-used', message: 'pairing code is unknown, expired or already used; use the newest code the host printed' };

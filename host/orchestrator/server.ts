@@ -13,6 +13,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   CLOSE_CODES,
@@ -151,7 +152,12 @@ export class HostServer extends EventEmitter {
       maxPayload: MAX_MESSAGE_BYTES,
       verifyClient: (info, done) => {
         const origin = info.origin;
-        if (!origin || this.isAllowedOrigin(origin, info.req.headers.host)) return done(true);
+        if (!origin) return done(true); // Node agents send no Origin (and may name the host however their DNS does)
+        if (!this.isServedHost(info.req.headers.host)) {
+          this.peerLog.log(info.req.socket.remoteAddress ?? 'unknown', `refused WebSocket for Host '${info.req.headers.host ?? ''}' (not an address this host serves)`);
+          return done(false, 403, 'host not served');
+        }
+        if (this.isAllowedOrigin(origin, info.req.headers.host)) return done(true);
         this.log(`refused WebSocket from origin ${origin}`);
         done(false, 403, 'origin not allowed');
       },
@@ -215,8 +221,35 @@ export class HostServer extends EventEmitter {
     return (this.options.allowedOrigins ?? []).includes(origin);
   }
 
+  /**
+   * Whether a browser's `Host` header names this host: an address it listens on (every interface address when it
+   * listens on all), loopback, `localhost` or this machine's name, with its port. A DNS-rebinding page (evil.example
+   * resolving to this machine) sends its own name, which matches its own Origin, so the origin check alone passes it.
+   */
+  private isServedHost(hostHeader: string | undefined): boolean {
+    if (!hostHeader) return false;
+    let url: URL;
+    try {
+      url = new URL(`http://${hostHeader}`);
+    } catch {
+      return false;
+    }
+    if (Number(url.port || 80) !== this.port) return false;
+    const name = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    const served = new Set(['localhost', '127.0.0.1', '::1', hostname().toLowerCase(), `${hostname().toLowerCase()}.local`]);
+    if (this.options.host === '0.0.0.0' || this.options.host === '::') {
+      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) served.add(a.address.toLowerCase());
+    } else served.add(this.options.host.toLowerCase());
+    return served.has(name);
+  }
+
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!this.isServedHost(req.headers.host)) {
+      this.peerLog.log(req.socket.remoteAddress ?? 'unknown', `refused HTTP ${url.pathname.slice(0, 80)} for Host '${req.headers.host ?? ''}' (not an address this host serves)`);
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('host not served\n');
+      return;
+    }
     try {
       for (const r of this.routes) if (await r(req, res, url)) return;
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

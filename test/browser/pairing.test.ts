@@ -56,4 +56,15 @@ describe('pairing codes', () => {
     c.advance(10_001);
     expect(registry.redeem(code, 'guesser').ok).toBe(true);
   });
+
+  it('rotating addresses does not multiply the budget: past the global count of wrong codes every client waits', () => {
+    const c = clock();
+    const registry = new PairingRegistry({ now: c.now, maxFailuresPerClient: 3, maxFailuresTotal: 10, failureWindowMs: 10_000 });
+    const { code } = registry.issue();
+    for (let i = 0; i < 10; i++) expect(registry.redeem('0000-0000', `10.0.0.${i}`)).toMatchObject({ ok: false, reason: 'unknown-or-used' });
+    expect(registry.redeem('0000-0000', '10.0.0.200')).toMatchObject({ ok: false, reason: 'too-many-attempts', message: expect.stringMatching(/all clients/) });
+    expect(registry.redeem(code, 'the-real-browser')).toMatchObject({ ok: false, reason: 'too-many-attempts' });
+    c.advance(10_001);
+    expect(registry.redeem(code, 'the-real-browser').ok).toBe(true);
+  });
 });

@@ -96,8 +96,10 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     await host1.exited;
     const before = countMeasurements(join(dirs.run, 'store.sqlite'));
     expect(before.total).toBeGreaterThanOrEqual(2);
-    const host2 = startProcess('zeronas.js', ['orchestrate', '--resume', dirs.run, ...args], { ZERONAS_CONFIG_DIR: dirs.config });
+    // Resumed without --listen/--port: it listens where the run did (its agents know that address), not on 0.0.0.0.
+    const host2 = startProcess('zeronas.js', ['orchestrate', '--resume', dirs.run], { ZERONAS_CONFIG_DIR: dirs.config });
     procs.push(host2);
+    await host2.waitFor(new RegExp(`host listening on ws://127\\.0\\.0\\.1:${port} `));
     const code = await host2.exited;
     expect(code, host2.output().slice(-3000)).toBe(0);
     const after = countMeasurements(join(dirs.run, 'store.sqlite'));

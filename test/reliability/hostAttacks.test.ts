@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import { deepJsonAttack, honestHelloMs, invalidFrameFlood, openSocket, startLiveHost, type LiveHost } from '../helpers/hostAttack.js';
@@ -103,6 +104,30 @@ describe('a token holder', () => {
     await agent.next((m) => m.type === 'error' && /deeper than/.test(m.error.message));
     expect(agent.ws.readyState).toBe(agent.ws.OPEN);
     await agent.close();
+  });
+});
+
+describe('a DNS-rebinding page (a foreign name resolving to this machine)', () => {
+  /** A request to the live host with the Host (and Origin) headers a rebinding page's browser would send. */
+  const request = (path: string, hostHeader: string, extra: Record<string, string> = {}, method = 'GET'): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { host: hostHeader, ...extra } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('is refused on every route and on the WebSocket upgrade (403), while the served addresses still answer', async () => {
+    const evil = `rebind.evil.example:${host.port}`;
+    expect(await request('/', evil)).toBe(403);
+    expect(await request('/agent/pair', evil, { origin: `http://${evil}`, 'content-type': 'application/json' }, 'POST')).toBe(403);
+    const upgrade = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', origin: `http://${evil}` };
+    expect(await request('/agent', evil, upgrade)).toBe(403);
+    expect(await request('/', `127.0.0.1:${host.port}`)).not.toBe(403);
+    expect(await request('/', `localhost:${host.port}`)).not.toBe(403);
+    expect(await request('/', `127.0.0.1:${host.port + 1}`)).toBe(403); // another port is another host
   });
 });
 

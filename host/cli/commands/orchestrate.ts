@@ -26,8 +26,8 @@ export interface OrchestrateArgs extends OutputOptions {
   data?: string;
   out?: string;
   resume?: string;
-  port: number;
-  listen: string;
+  port?: number;
+  listen?: string;
   tlsCert?: string;
   tlsKey?: string;
   seed: number;
@@ -68,8 +68,8 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder for data-driven proxies (default: bundled sample)' })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<id>)' })
       .option('resume', { type: 'string', describe: 'Continue the run in this folder; other options are read from it' })
-      .option('port', { type: 'number', default: 8765, describe: 'Port for agents and pages (0 = any free port)' })
-      .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' })
+      .option('port', { type: 'number', describe: 'Port for agents and pages (0 = any free port; default 8765, or the resumed run\'s)' })
+      .option('listen', { type: 'string', describe: 'Address to listen on (default 0.0.0.0, all addresses; or the resumed run\'s)' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve wss:// and https://' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of sampling, weight init and batch selection' })
