@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { ZeronasError } from '../shared/errors.js';
 import { printable } from '../shared/printable.js';
+import { normalisePin } from './hostPin.js';
 import type { EnergyMethod, JobOfferMessage } from '../shared/protocol/messages.js';
 import { MAX_MODEL_BYTES } from '../shared/protocol/limits.js';
 import { deviceProfiles, getDeviceProfile, recogniseProfile, type DeviceProfile } from '../devices/index.js';
@@ -37,6 +38,8 @@ export interface AgentConfig {
   energy: EnergyConfig;
   sysRoot: string;
   reconnectMaxMs: number;
+  /** --pin: the host certificate's `sha256:<hex>` fingerprint (wss:// only); null to verify it against the CAs. */
+  pin: string | null;
   /** --replay: answer from a published table instead of measuring (benchmarks and tests only); null otherwise. */
   replay: ReplayConfig | null;
 }
@@ -52,6 +55,7 @@ export function buildAgentParser(argv: string[]) {
     .env('ZERONAS')
     .option('host', { type: 'string', demandOption: true, describe: 'Host URL (ws:// or wss://), e.g. ws://192.168.1.10:8765/agent' })
     .option('token', { type: 'string', demandOption: true, describe: 'Token issued by the host (prefer the ZERONAS_TOKEN environment variable)' })
+    .option('pin', { type: 'string', describe: "With a wss:// host: its certificate's fingerprint as the host prints it (sha256:<64 hex>); the agent talks to no other certificate" })
     .option('name', { type: 'string', describe: 'Name shown on the host (e.g. kitchen-pi; default: the hostname, or replay-<column> with --replay)' })
     .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: "Device profile (default: recognised from the hardware; 'replay' only with --replay)" })
     .option('runtime', { type: 'string', choices: ['auto', ...NODE_RUNTIME_IDS], default: 'auto', describe: "Runtime for jobs that do not name one ('auto': ort-node, else ort-wasm)" })
@@ -90,6 +94,9 @@ export function buildAgentParser(argv: string[]) {
 export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
   const host = String(args.host);
   if (!/^wss?:\/\/.+/.test(host)) throw new UsageError(`--host '${host}' must start with ws:// or wss://`);
+  const pin = args.pin === undefined ? null : normalisePin(String(args.pin));
+  if (pin === undefined) throw new UsageError(`--pin '${String(args.pin)}' is not a certificate fingerprint; expected sha256: and 64 hex digits, as the host prints it`);
+  if (pin && !host.startsWith('wss://')) throw new UsageError(`--pin needs a wss:// host, got --host '${host}'`);
   const positive = (name: string): number => {
     const value = Number(args[name]);
     if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`--${name} must be a positive number, got '${String(args[name])}'`);
@@ -107,6 +114,7 @@ export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
   return {
     hostUrl: host,
     token: String(args.token),
+    pin,
     name: args.name !== undefined ? String(args.name) : replay ? defaultReplayName(replay.column) : os.hostname(),
     device: replay ? REPLAY_PROFILE_ID : device,
     runtime: String(args.runtime) as AgentConfig['runtime'],
@@ -190,6 +198,7 @@ function runReplayAgent(config: AgentConfig, replay: ReplayConfig): AgentClient 
     prepareJob: agent.prepareJob,
     log,
     reconnectMaxMs: config.reconnectMaxMs,
+    pin: config.pin,
   });
   client.start();
   return client;
@@ -241,6 +250,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
     prepareJob,
     log,
     reconnectMaxMs: config.reconnectMaxMs,
+    pin: config.pin,
   });
   client.start();
   return client;

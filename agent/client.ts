@@ -9,6 +9,7 @@
 import WebSocket from 'ws';
 import { ZeronasError } from '../shared/errors.js';
 import { CLOSE_CODES, decodeHostFrame, encodeMessage, errorMessageFor } from '../shared/protocol/codec.js';
+import { presentedPin } from './hostPin.js';
 import {
   HEARTBEAT_MS,
   HEARTBEAT_TIMEOUT_MS,
@@ -49,6 +50,8 @@ export interface AgentClientOptions {
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
   random?: () => number;
+  /** The host certificate's fingerprint (agent/hostPin.ts): only that certificate is accepted, CAs are not asked. */
+  pin?: string | null;
 }
 
 /** delay = min(max, base * 2^attempt), then uniform in [delay/2, delay] (jitter spreads reconnect storms). */
@@ -106,8 +109,19 @@ export class AgentClient {
 
   private connect(): void {
     const { log } = this.options;
-    const ws = new WebSocket(this.options.hostUrl, { maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    const pin = this.options.pin ?? null;
+    const ws = new WebSocket(this.options.hostUrl, { maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: 10_000, ...(pin ? { rejectUnauthorized: false } : {}) });
     this.ws = ws;
+    if (pin) {
+      // Before 'open' (and so before hello carries the token): a certificate other than the pinned one ends it here.
+      ws.on('upgrade', (res) => {
+        const presented = presentedPin(res);
+        if (presented !== pin) {
+          log(`refusing the host at ${this.options.hostUrl}: its certificate is ${presented ?? 'missing'}, not the pinned ${pin} (another machine in the way, or the host's certificate was replaced: then use the --pin it prints)`);
+          ws.terminate();
+        }
+      });
+    }
     this.isWelcomed = false;
     ws.on('open', () => {
       log(`connected to ${this.options.hostUrl}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the zeronas device agent as a systemd service on Raspberry Pi OS / Debian.
 #
-#   sudo bash scripts/install-agent.sh --host ws://192.168.1.10:8765/agent --token T [--name kitchen-pi] [--device pi3b]
+#   sudo bash scripts/install-agent.sh --host wss://192.168.1.10:8765/agent --pin sha256:HEX --token T [--name kitchen-pi] [--device pi3b]
 #   bash scripts/install-agent.sh --dry-run --host ws://h:8765/agent --token T   # prints every action, changes nothing
 #   sudo bash scripts/install-agent.sh --uninstall
 #
@@ -10,7 +10,7 @@
 #   2. installs Node.js >= 20 from Debian packages (apt-get install nodejs npm) when it is missing or too old;
 #   3. copies the agent to /opt/zeronas and installs production dependencies only (npm ci --omit=dev);
 #   4. creates the system user 'zeronas' in the groups for I2C (i2c), vcgencmd (video) and GPIO (gpio) where present;
-#   5. writes /etc/zeronas/agent.env (ZERONAS_HOST, ZERONAS_TOKEN, ZERONAS_NAME, ZERONAS_DEVICE), mode 0640;
+#   5. writes /etc/zeronas/agent.env (ZERONAS_HOST, ZERONAS_PIN, ZERONAS_TOKEN, ZERONAS_NAME, ZERONAS_DEVICE), mode 0640;
 #   6. installs /etc/systemd/system/zeronas-agent.service (Restart=on-failure) and enables and (re)starts it.
 set -euo pipefail
 
@@ -25,6 +25,7 @@ SOURCE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 HOST_URL=""
 TOKEN=""
+PIN=""
 NAME="$(hostname)"
 DEVICE=""
 DRY_RUN=0
@@ -66,6 +67,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --host) HOST_URL="${2:-}"; shift 2 ;;
     --token) TOKEN="${2:-}"; shift 2 ;;
+    --pin) PIN="${2:-}"; shift 2 ;;
     --name) NAME="${2:-}"; shift 2 ;;
     --device) DEVICE="${2:-}"; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
@@ -105,6 +107,10 @@ case "$HOST_URL" in
   *) die "--host '$HOST_URL' must start with ws:// or wss://" ;;
 esac
 [ -n "$TOKEN" ] || die "--token is required (the host prints it)"
+if [ -n "$PIN" ]; then
+  [[ "$PIN" =~ ^sha256:[0-9a-fA-F]{64}$ ]] || die "--pin '$PIN' is not a certificate fingerprint (sha256: and 64 hex digits, as the host prints it)"
+  case "$HOST_URL" in wss://*) ;; *) die "--pin needs a wss:// --host" ;; esac
+fi
 case "$TOKEN$NAME$DEVICE" in
   *[[:space:]\"\'\\]*) die "--token, --name and --device must not contain spaces, quotes or backslashes" ;;
 esac
@@ -174,11 +180,14 @@ run chown "$SERVICE_USER:$SERVICE_USER" "$CACHE_DIR"
 
 # 5. Environment file (token readable by root and the service group only)
 run mkdir -p "$ENV_DIR"
+PIN_LINE="# ZERONAS_PIN=sha256:...  (unset: a wss:// host's certificate is checked against the system CAs)"
+[ -n "$PIN" ] && PIN_LINE="ZERONAS_PIN=$PIN"
 DEVICE_LINE="# ZERONAS_DEVICE=pi3b  (unset: recognised from the hardware)"
 [ -n "$DEVICE" ] && DEVICE_LINE="ZERONAS_DEVICE=$DEVICE"
 write_file "$ENV_FILE" 0640 "root:$SERVICE_USER" <<EOF
 # zeronas agent settings (read by zeronas-agent.service; every ZERONAS_X maps to --x)
 ZERONAS_HOST=$HOST_URL
+$PIN_LINE
 ZERONAS_TOKEN=$TOKEN
 ZERONAS_NAME=$NAME
 $DEVICE_LINE

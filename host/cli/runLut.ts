@@ -21,6 +21,7 @@ import type { LutArgs } from './commands/lut.js';
 import { printJson } from './output.js';
 import { createProgress } from './progress.js';
 import { printable } from '../../shared/printable.js';
+import { chooseTls } from '../orchestrator/hostCertificate.js';
 
 export async function runLut(args: LutArgs): Promise<LookupTable> {
   if (!Number.isInteger(args.rounds) || args.rounds < 1) {
@@ -35,7 +36,8 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   const progress = createProgress(args);
   const log = (line: string): void => progress.log(printable(line));
   const { token } = loadOrCreateToken();
-  const session = await HostSession.open({ storePath: join(runDir, 'store.sqlite'), host: args.listen, port: args.port, token, log });
+  const tls = await chooseTls({ listen: args.listen, ...(args.plainWs ? { plainWs: true } : {}) });
+  const session = await HostSession.open({ storePath: join(runDir, 'store.sqlite'), host: args.listen, port: args.port, token, log, ...(tls ? { server: { tls } } : {}) });
   const { store, scheduler } = session;
   try {
     await session.attach([args.target], args.waitAgents * 1000);

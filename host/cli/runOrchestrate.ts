@@ -18,6 +18,7 @@ import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
 import { renderQr } from '../orchestrator/pairingQr.js';
 import { newRunId, readJson, runPaths } from '../run/runFolder.js';
 import { loadOrCreateToken } from '../orchestrator/token.js';
+import { chooseTls } from '../orchestrator/hostCertificate.js';
 import { cachedProxyScorer } from '../orchestrator/proxyScoring.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { validateOrchestrateArgs, type OrchestrateArgs } from './commands/orchestrate.js';
@@ -43,7 +44,6 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     const budgets = args.budget.map(parseAnyBudget);
     checkBudgetTargets(budgets, targets);
     toSearchBudgets(budgets); // refuses two budgets on one quantity before anything starts
-    if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) throw new ZeronasError('ZN_BAD_ARGUMENT', '--tls-cert and --tls-key go together');
     const spaceOptions = {
       ...(args.resolution !== undefined ? { resolution: args.resolution } : {}),
       ...(args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {}),
@@ -59,6 +59,13 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       if (!targets.includes(target)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' names target '${target}', which is not in --targets (${targets.join(', ')})`);
       luts[target] = file === 'none' ? 'none' : resolve(file);
     }
+    const tls = await chooseTls({
+      listen: args.listen ?? DEFAULT_LISTEN,
+      ...(args.tlsCert ? { tlsCert: resolve(args.tlsCert) } : {}),
+      ...(args.tlsKey ? { tlsKey: resolve(args.tlsKey) } : {}),
+      ...(args.plainWs ? { plainWs: true } : {}),
+      ...(args.tls ? { forceTls: true } : {}),
+    });
     config = {
       runId,
       runDir: resolve(args.out ?? `runs/${runId}`),
@@ -82,7 +89,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       batches: args.batches,
       host: args.listen ?? DEFAULT_LISTEN,
       port: args.port ?? DEFAULT_PORT,
-      ...(args.tlsCert ? { tls: { certPath: resolve(args.tlsCert), keyPath: resolve(args.tlsKey!) } } : {}),
+      ...(tls ? { tls } : {}),
       waitAgentsMs: args.waitAgents * 1000,
       measurement: {
         ...(args.minRuns !== undefined ? { minRuns: args.minRuns } : {}),

@@ -54,7 +54,7 @@ export class HostSession {
 
   /** Starts the loopback agent when `targets` includes `local`, then waits until every target has an agent. */
   async attach(targets: string[], waitMs: number): Promise<void> {
-    if (targets.includes('local') && !this.localAgent) this.localAgent = startLocalAgent(`${this.server.url}/agent`, this.o.token, this.o.debug ?? (() => undefined));
+    if (targets.includes('local') && !this.localAgent) this.localAgent = startLocalAgent(`${this.server.url}/agent`, this.o.token, this.o.debug ?? (() => undefined), this.server.tlsFingerprint ? ['--pin', this.server.tlsFingerprint] : []);
     await waitForAgents(this.server, targets, waitMs, this.o.log, this.o.token);
     this.server.setTargets(targets);
   }

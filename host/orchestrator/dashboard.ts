@@ -127,7 +127,8 @@ export function openDashboard(server: HostServer, options: { token: string; stor
       const session = randomBytes(32).toString('base64url');
       sessions.push(session);
       if (sessions.length > MAX_SESSIONS) sessions.shift();
-      res.writeHead(303, { ...HEADERS, location: '/', 'set-cookie': `${COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict` }).end();
+      // Secure under TLS: the session cookie never travels over a plain connection to the same host.
+      res.writeHead(303, { ...HEADERS, location: '/', 'set-cookie': `${COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict${server.tlsFingerprint ? '; Secure' : ''}` }).end();
       return true;
     }
     if (!hasSession(req)) {

@@ -52,10 +52,11 @@ export function reachableBaseUrls(listen: string, port: number, scheme: string):
  * The command a user runs on a device to attach it to `target`, given the agent URL the device can reach (ending in
  * `/agent`). The token travels in the environment, never on the command line (`ps` shows command lines to every
  * user); with `token` the command works as printed, without it the user substitutes the host's `zeronas token`.
+ * Under TLS, `pin` (the certificate's fingerprint) makes the agent accept this host's certificate and no other.
  */
-export function attachHint(target: string, agentUrl: string, token?: string): string {
+export function attachHint(target: string, agentUrl: string, token?: string, pin?: string | null): string {
   const env = token ? `ZERONAS_TOKEN=${token}` : `ZERONAS_TOKEN="<output of 'zeronas token' on the host>"`;
-  const agent = `${env} npx zeronas-agent --host ${agentUrl}`;
+  const agent = `${env} npx zeronas-agent --host ${agentUrl}${pin ? ` --pin ${pin}` : ''}`;
   if (target.startsWith('name:')) return `on the device: ${agent} --name ${target.slice(5)}`;
   const profile = TARGET_ALIASES[target] ?? target;
   if (profile.startsWith('browser')) return `open ${agentUrl.replace(/^ws/, 'http')} on the device (pairing code printed above)`;
@@ -74,13 +75,13 @@ export async function waitForAgents(server: HostServer, targets: string[], waitM
     const missing = targets.filter((t) => ![...server.agents.values()].some((a) => agentServesTarget(a.device, t)));
     if (missing.length === 0) return;
     if (!hinted) {
-      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.agentUrlForDevices, token)}`);
+      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.agentUrlForDevices, token, server.tlsFingerprint)}`);
       hinted = true;
     }
     if (Date.now() > deadline) {
       throw new ZeronasError(
         'ZN_NO_AGENT',
-        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.agentUrlForDevices)).join(' ; ')}`,
+        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.agentUrlForDevices, undefined, server.tlsFingerprint)).join(' ; ')}`,
         { missing },
       );
     }

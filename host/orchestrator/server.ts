@@ -42,6 +42,7 @@ import { agentServesTarget, reachableBaseUrls } from './fleet.js';
 import { tokensEqual } from './token.js';
 import { printable } from '../../shared/printable.js';
 import { ADMISSION_LIMITS, ConnectionAdmission, LogBudget } from './admission.js';
+import { certificateFingerprint } from './hostCertificate.js';
 
 export interface ServerOptions {
   port: number;
@@ -111,6 +112,8 @@ export class HostServer extends EventEmitter {
   /** Lines a peer causes (bad frames, refusals, its errors) are budgeted per remote address. */
   private readonly peerLog = new LogBudget((line) => this.log(line));
   port = 0;
+  /** `sha256:<hex>` of the certificate served (agents pin it), or null for plain ws://. */
+  tlsFingerprint: string | null = null;
 
   constructor(private readonly options: ServerOptions) {
     super();
@@ -143,9 +146,18 @@ export class HostServer extends EventEmitter {
 
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handleHttp(req, res);
-    this.http = this.options.tls
-      ? createHttpsServer({ cert: readFileSync(this.options.tls.certPath), key: readFileSync(this.options.tls.keyPath) }, handler)
-      : createHttpServer(handler);
+    if (this.options.tls) {
+      let cert: string;
+      let key: Buffer;
+      try {
+        cert = readFileSync(this.options.tls.certPath, 'utf8');
+        key = readFileSync(this.options.tls.keyPath);
+        this.tlsFingerprint = certificateFingerprint(cert);
+      } catch (err) {
+        throw new ZeronasError('ZN_IO', `cannot read the TLS certificate '${this.options.tls.certPath}' or key '${this.options.tls.keyPath}': ${(err as Error).message}`, {}, err);
+      }
+      this.http = createHttpsServer({ cert, key }, handler);
+    } else this.http = createHttpServer(handler);
     this.wss = new WebSocketServer({
       server: this.http,
       path: '/agent',

@@ -34,7 +34,7 @@ export async function startLiveHost(options: { bin?: string; extraArgs?: string[
   const config = join(root, 'config');
   const args = ['orchestrate', '--targets', 'local,name:ghost', '--listen', '127.0.0.1', '--port', '0', '--wait-agents', '3600', '--proxy', 'params', '--out', runDir, ...(options.extraArgs ?? [])];
   const proc = startProcess(options.bin ?? 'zeronas.js', args, { ZERONAS_CONFIG_DIR: config });
-  const [, port] = await proc.waitFor(/host listening on ws:\/\/127\.0\.0\.1:(\d+)/, 120_000);
+  const [, port] = await proc.waitFor(/host listening on wss?:\/\/127\.0\.0\.1:(\d+)/, 120_000);
   const [, localAgentId] = await proc.waitFor(/agent (local@\w+) connected/, 120_000);
   await proc.waitFor(/waiting for an agent for target 'name:ghost'/, 120_000);
   const token = readFileSync(join(config, 'token'), 'utf8').trim();

@@ -42,4 +42,16 @@ describe('install-agent.sh', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--host 'http:\/\/x' must start with ws:\/\//);
   });
+
+  it('--pin goes into agent.env as ZERONAS_PIN for a wss:// host; a malformed pin or a ws:// host with a pin is refused', () => {
+    const pin = `sha256:${'ab'.repeat(32)}`;
+    const out = execFileSync('bash', [SCRIPT, '--dry-run', '--host', 'wss://10.0.0.2:8765/agent', '--pin', pin, '--token', 't'], { encoding: 'utf8' });
+    expect(out).toContain(`ZERONAS_PIN=${pin}`);
+    const bad = spawnSync('bash', [SCRIPT, '--dry-run', '--host', 'wss://10.0.0.2:8765/agent', '--pin', 'sha256:12', '--token', 't'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--pin 'sha256:12' is not a certificate fingerprint/);
+    const plain = spawnSync('bash', [SCRIPT, '--dry-run', '--host', 'ws://10.0.0.2:8765/agent', '--pin', pin, '--token', 't'], { encoding: 'utf8' });
+    expect(plain.status).toBe(1);
+    expect(plain.stderr).toMatch(/--pin needs a wss:\/\/ --host/);
+  });
 });

@@ -9,6 +9,7 @@ export interface LutArgs extends OutputOptions {
   runDir?: string;
   port: number;
   listen: string;
+  plainWs?: boolean;
   waitAgents: number;
   minRuns?: number;
   minTimeMs?: number;
@@ -29,7 +30,8 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('out', { type: 'string', describe: 'Table file (default devices/<target>/luts/<space>-<dataset>.json)' })
       .option('run-dir', { type: 'string', describe: 'Folder for the job store, so an interrupted table resumes (default runs/lut-<target>-<space>-<dataset>)' })
       .option('port', { type: 'number', default: 8765, describe: 'Port agents connect to (0 = any free port)' })
-      .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' })
+      .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (wss:// with the host\'s own certificate, pinned by agents, except on loopback)' })
+      .option('plain-ws', { type: 'boolean', describe: 'Serve plain ws:// on a network address (the token then crosses the network readable)' })
       .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for an agent of the target' })
       .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per kernel' })
       .option('rounds', { type: 'number', default: 3, describe: 'Independent rounds over all kernels (shuffled each time); each entry is the median of the round medians' })

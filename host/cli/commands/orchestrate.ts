@@ -30,6 +30,8 @@ export interface OrchestrateArgs extends OutputOptions {
   listen?: string;
   tlsCert?: string;
   tlsKey?: string;
+  plainWs?: boolean;
+  tls?: boolean;
   seed: number;
   batchSize: number;
   batches: number;
@@ -70,8 +72,10 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('resume', { type: 'string', describe: 'Continue the run in this folder; other options are read from it' })
       .option('port', { type: 'number', describe: 'Port for agents and pages (0 = any free port; default 8765, or the resumed run\'s)' })
       .option('listen', { type: 'string', describe: 'Address to listen on (default 0.0.0.0, all addresses; or the resumed run\'s)' })
-      .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve wss:// and https://' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate to serve wss:// and https:// with (default: the host\'s own self-signed one, created on first use; agents pin it)' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('plain-ws', { type: 'boolean', describe: 'Serve plain ws:// and http:// on a network address (the token then crosses the network readable; default only on loopback)' })
+      .option('tls', { type: 'boolean', describe: 'Serve wss:// with the host\'s own certificate even on loopback (the default on any other address)' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of sampling, weight init and batch selection' })
       .option('batch-size', { type: 'number', default: 64, describe: 'Proxy mini-batch size' })
       .option('batches', { type: 'number', default: 2, describe: 'Proxy mini-batches (ZiCo uses 2)' })
