@@ -5,7 +5,7 @@
  * cross-origin isolated, the recorded execution provider and isolation state, the visible state in a screenshot,
  * and a page closed mid-job whose job is requeued and measured once by another page.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +148,12 @@ describe('browser agent in headless Chromium', () => {
     // Page A's job went back to the queue: the host either got its ZN_PAGE_HIDDEN rejection or saw it vanish.
     const escaped = agentA.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     expect(output).toMatch(new RegExp(`job \\d+ \\(browser\\) from ${escaped}: rejected \\(ZN_PAGE_HIDDEN\\)|agent ${escaped} disconnected; 1 job\\(s\\) requeued`));
+
+    // Pairing codes go to the terminal only: the run's log (0600) records that one was issued, never the code.
+    const runLog = readFileSync(join(runDir, 'orchestrate.log'), 'utf8');
+    for (const c of [code1, code2]) expect(runLog).not.toContain(c);
+    expect(runLog).toContain('pairing code issued');
+    expect(statSync(join(runDir, 'orchestrate.log')).mode & 0o777).toBe(0o600);
 
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
     expect(summary.targets[0].target).toBe('browser');

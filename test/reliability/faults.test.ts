@@ -95,7 +95,7 @@ describe('fault injection (real agents over loopback)', () => {
     expect(proxy.freeze()).toBe(1);
     // Whichever end notices first: the host's heartbeat timeout, or the agent's (it then reconnects, and the host
     // drops the half-open socket the new one replaces). Both timeouts are about 10 s.
-    await h.waitForLog(/agent half-open@\w+ (silent for \d+ ms; closing \(half-open connection\)|reconnected; dropping its previous connection)/, 30_000);
+    await h.waitForLog(/agent half-open@\w+ (silent for \d+ ms; closing \(half-open connection\)|reconnected; dropping its previous, silent connection)/, 30_000);
     expect(h.logs.join('\n')).toMatch(/agent half-open@\w+ disconnected; 1 job\(s\) requeued/);
     await agent.waitFor(/host silent for more than \d+ ms; dropping the connection/, 30_000);
     await expectEachJobRecordedOnce(h, ids);
