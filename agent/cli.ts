@@ -8,13 +8,13 @@
  */
 import os from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
+import { PACKAGE_VERSION, yargs } from '../shared/node/cliParser.js';
 import { ZeronasError } from '../shared/errors.js';
 import { printable } from '../shared/printable.js';
 import { normalisePin } from './hostPin.js';
 import type { EnergyMethod, JobOfferMessage } from '../shared/protocol/messages.js';
 import { MAX_MODEL_BYTES } from '../shared/protocol/limits.js';
-import { deviceProfiles, getDeviceProfile, recogniseProfile, type DeviceProfile } from '../devices/index.js';
+import { deviceProfiles, getDeviceProfile, profileMismatch, recogniseProfile, type DeviceProfile } from '../devices/index.js';
 import { AgentClient, type JobStarter } from './client.js';
 import { describeDevice } from './deviceInfo.js';
 import { resolveJobSettings } from './jobSettings.js';
@@ -38,6 +38,8 @@ export interface AgentConfig {
   energy: EnergyConfig;
   sysRoot: string;
   reconnectMaxMs: number;
+  /** --force-device: use --device even where its match rules say it does not describe this hardware. */
+  forceDevice: boolean;
   /** --pin: the host certificate's `sha256:<hex>` fingerprint (wss:// only); null to verify it against the CAs. */
   pin: string | null;
   /** --replay: answer from a published table instead of measuring (benchmarks and tests only); null otherwise. */
@@ -55,6 +57,7 @@ export function buildAgentParser(argv: string[]) {
     .env('ZERONAS')
     .option('host', { type: 'string', demandOption: true, describe: 'Host URL (ws:// or wss://), e.g. ws://192.168.1.10:8765/agent' })
     .option('token', { type: 'string', demandOption: true, describe: 'Token issued by the host (prefer the ZERONAS_TOKEN environment variable)' })
+    .option('force-device', { type: 'boolean', describe: 'Use --device even on hardware it does not describe (e.g. an emulated Pi); results are labelled with that device' })
     .option('pin', { type: 'string', describe: "With a wss:// host: its certificate's fingerprint as the host prints it (sha256:<64 hex>); the agent talks to no other certificate" })
     .option('name', { type: 'string', describe: 'Name shown on the host (e.g. kitchen-pi; default: the hostname, or replay-<column> with --replay)' })
     .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: "Device profile (default: recognised from the hardware; 'replay' only with --replay)" })
@@ -83,7 +86,7 @@ export function buildAgentParser(argv: string[]) {
     .strict()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(PACKAGE_VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((message, err) => {
@@ -115,6 +118,7 @@ export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
     hostUrl: host,
     token: String(args.token),
     pin,
+    forceDevice: args['force-device'] === true,
     name: args.name !== undefined ? String(args.name) : replay ? defaultReplayName(replay.column) : os.hostname(),
     device: replay ? REPLAY_PROFILE_ID : device,
     runtime: String(args.runtime) as AgentConfig['runtime'],
@@ -210,7 +214,13 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   const meters = await probeAllMeters(config.energy);
   const hasBattery = (await probeBattery({ root: config.energy.powerSupplyRoot, samplePeriodMs: 1000 })).rails.length > 0;
   const base = await describeDevice({ name: config.name, profile: null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });
-  const profile: DeviceProfile | null = config.device ? getDeviceProfile(config.device) : recogniseProfile({ environment: 'node', arch: base.os.arch, piModel: base.piModel, hasBattery });
+  const facts = { environment: 'node' as const, arch: base.os.arch, piModel: base.piModel, hasBattery };
+  const profile: DeviceProfile | null = config.device ? getDeviceProfile(config.device) : recogniseProfile(facts);
+  const mismatch = config.device && profile ? profileMismatch(profile, facts) : null;
+  if (mismatch && !config.forceDevice) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--device ${config.device} does not describe this machine: ${mismatch}. Leave --device out to recognise the hardware, or add --force-device (e.g. an emulated Pi) to use its settings here anyway`, { device: config.device });
+  }
+  if (mismatch) log(`warning: --force-device: using profile '${config.device}' on hardware it does not describe (${mismatch}); its results are labelled '${config.device}'`);
   log(`device '${config.name}': ${base.cpu.model}, ${base.cpu.cores} cores, ${base.os.distro}, profile ${profile?.id ?? 'none (fallback settings)'}`);
   for (const r of runtimes) log(`runtime ${r.runtime}: ${r.isAvailable ? `${r.version} [${r.executionProviders.join(', ')}]` : `unavailable: ${r.reason}`}`);
   for (const m of meters) log(`energy ${m.method}: ${m.isAvailable ? `available [${m.rails.join(', ')}]` : `unavailable: ${m.reason}`}`);
@@ -260,7 +270,8 @@ export async function main(argv: string[]): Promise<number> {
   let config: AgentConfig;
   try {
     const args = await buildAgentParser(argv).parseAsync();
-    if (args.help) return 0;
+    // --help and --version have printed what was asked (yargs does not exit here: exitProcess(false)).
+    if (args.help || argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return 0;
     config = resolveAgentConfig(args as Record<string, unknown>);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\nRun 'zeronas-agent --help' for usage.\n`);

@@ -98,6 +98,23 @@ export interface DeviceFacts {
   executionProvider?: string;
 }
 
+/**
+ * Why `profile` does not describe the hardware in `facts` (its match rules fail), or null when it does. A profile
+ * forced onto other hardware runs its settings there (a Pi's 4 threads on a 2-core PC) and labels the results with
+ * a device they were not measured on.
+ */
+export function profileMismatch(profile: DeviceProfile, facts: DeviceFacts): string | null {
+  const m = profile.match;
+  if (profile.isExplicitOnly) return null;
+  if (profile.environment !== facts.environment) return `profile '${profile.id}' is for ${profile.environment} agents, this is ${facts.environment}`;
+  if (m.piModel !== undefined && !(facts.piModel !== null && new RegExp(m.piModel).test(facts.piModel))) {
+    return `profile '${profile.id}' is for a ${profile.title}; this machine is ${facts.piModel ?? `not a Raspberry Pi (${facts.arch})`}`;
+  }
+  if (m.arch !== undefined && !m.arch.includes(facts.arch)) return `profile '${profile.id}' is for ${m.arch.join('/')} machines; this one is ${facts.arch}`;
+  if (m.isPi !== undefined && m.isPi !== (facts.piModel !== null)) return `profile '${profile.id}' is for ${m.isPi ? 'a Raspberry Pi' : 'a machine that is not a Raspberry Pi'}`;
+  return null;
+}
+
 export function recogniseProfile(facts: DeviceFacts): DeviceProfile | null {
   const matches = Object.values(deviceProfiles).filter((p) => {
     const m = p.match;

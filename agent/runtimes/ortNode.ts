@@ -3,9 +3,10 @@
  * missing binding (32-bit Raspberry Pi OS) is a ZN_RUNTIME_UNAVAILABLE error, not a crash at import time.
  * Profiling writes onnxruntime's Chrome-trace JSON into a private temporary directory, read back by endProfiling().
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import type { InputSpec } from '../../shared/protocol/messages.js';
 import type { ProfileEvent } from '../../shared/measure/contracts.js';
@@ -51,10 +52,14 @@ export class OrtNodeRuntime implements Runtime {
     return this.loaded().env.versions.node ?? 'unknown';
   }
 
-  /** Execution providers compiled into this binding (cpu always). */
+  /**
+   * Execution providers this binding can really use (cpu always): the binding lists CUDA and TensorRT wherever it was
+   * compiled with them, but their provider libraries are a separate download (skipped by the project's install), so
+   * an EP whose library is absent is not offered.
+   */
   executionProviders(): string[] {
     const ort = this.loaded();
-    return ort.listSupportedBackends().map((b) => b.name);
+    return availableProviders(ort.listSupportedBackends().map((b) => b.name), bindingDir());
   }
 
   private loaded(): OrtNode {
@@ -118,5 +123,23 @@ export class OrtNodeRuntime implements Runtime {
 
   describe(): RuntimeDescription {
     return this.last ?? { runtime: this.id, version: this.ort ? this.version() : 'not loaded', executionProvider: 'cpu', threads: 1 };
+  }
+}
+
+/** Providers that load from a library of their own, by the file onnxruntime looks for beside the binding. */
+const PROVIDER_LIBRARIES: Record<string, string> = { cuda: 'libonnxruntime_providers_cuda.so', tensorrt: 'libonnxruntime_providers_tensorrt.so' };
+
+/** `names` without the providers whose library is missing from `dir` (null, the folder unknown: without all of them). */
+export function availableProviders(names: readonly string[], dir: string | null): string[] {
+  return names.filter((n) => !(n in PROVIDER_LIBRARIES) || (dir !== null && existsSync(join(dir, PROVIDER_LIBRARIES[n]!))));
+}
+
+/** onnxruntime-node's native folder for this platform (bin/napi-v6/<platform>/<arch>), or null. */
+function bindingDir(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+    return join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return null;
   }
 }

@@ -4,7 +4,8 @@
  * boundary: errors become `code: message` for people, `{code, message, details}` under --json, and exit code 1
  * (2 for usage errors).
  */
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { PACKAGE_VERSION, yargs } from '../../shared/node/cliParser.js';
 import { ZeronasError } from '../../shared/errors.js';
 import { colour } from './output.js';
 import { commands } from './commands/index.js';
@@ -20,7 +21,7 @@ export function buildParser(argv: string[]): Argv {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version(PACKAGE_VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((message, err) => {

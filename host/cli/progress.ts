@@ -17,6 +17,8 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
   let bar: cliProgress.SingleBar | undefined;
   let phase = '';
   let lastPrint = 0;
+  // Our own ETA (cli-progress prints "NFs" before its estimate has a rate): from the phase's start, once it moved.
+  let started = { at: 0, done: 0 };
   return {
     update(nextPhase, done, total) {
       if (!enabled || opts.json) return;
@@ -24,12 +26,14 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
         if (nextPhase !== phase) {
           bar?.stop();
           bar = new cliProgress.SingleBar(
-            { format: `${nextPhase.padEnd(28)} [{bar}] {value}/{total}  {percentage}%  ETA {eta_formatted}`, hideCursor: true, stream: process.stderr },
+            { format: `${nextPhase.padEnd(28)} [{bar}] {value}/{total}  {percentage}%  ETA {etaText}`, hideCursor: true, stream: process.stderr },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(total, done);
+          started = { at: Date.now(), done };
+          bar.start(total, done, { etaText: formatEta(Number.NaN) });
         } else bar?.setTotal(total);
-        bar?.update(done);
+        const rate = (done - started.done) / Math.max(1e-9, (Date.now() - started.at) / 1000);
+        bar?.update(done, { etaText: formatEta(rate > 0 ? (total - done) / rate : Number.NaN) });
       } else {
         const now = Date.now();
         if (nextPhase !== phase || done === total || now - lastPrint > 5_000) {
@@ -52,4 +56,13 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
       } else process.stderr.write(`${line}\n`);
     },
   };
+}
+
+/** "42s", "3m05s", "1h02m"; "-" while there is no rate to estimate from. */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '-';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

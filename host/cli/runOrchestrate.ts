@@ -2,8 +2,8 @@
  * Turns `orchestrate` options into a run: resolves the config (fresh, or read back from a run folder on
  * --resume), prepares the proxy scorer, reports progress, writes the log beside the run and prints the outcome.
  */
-import { appendFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
@@ -33,6 +33,13 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   let config: OrchestrateConfig;
   if (args.resume) {
     const dir = resolve(args.resume);
+    const finished = runPaths(dir).summary;
+    if (existsSync(finished)) {
+      // Nothing to resume: running it again would only rewrite the summary (and its wall time).
+      const summary = readJson<RunSummary>(finished);
+      if (!args.json) process.stderr.write(`run ${summary.runId} already finished; nothing to resume. Summary: ${finished}; report: npx zeronas report ${args.resume}\n`);
+      return { ...(summary as object), summaryPath: finished, reportPath: join(dir, 'report.html'), alreadyFinished: true };
+    }
     // A resumed run listens where it did (agents were told that address), unless told otherwise.
     const saved = readJson<OrchestrateConfig>(runPaths(dir).config);
     config = { ...saved, runDir: dir, port: args.port ?? saved.port, host: args.listen ?? saved.host };
@@ -120,6 +127,16 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     computers.set(proxy, await createProxyComputer(proxy, { dataPath: config.data, batchSize: config.batchSize, batches: config.batches, seed: config.seed }));
   }
   log(`run ${config.runId} -> ${config.runDir}`);
+  // Ctrl-C: every score and measurement is already in the run's store (one transaction each), so stopping at once
+  // loses nothing; say how to continue.
+  const onSigint = (): void => {
+    progress.stop();
+    const line = `interrupted: nothing scored or measured is lost; continue with: npx zeronas orchestrate --resume ${config.runDir}`;
+    toFile(line);
+    process.stderr.write(`\n${line}\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
   const { summary, summaryPath, reportPath } = await orchestrate(config, {
     token,
     log,
@@ -141,6 +158,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       return cachedProxyScorer(store, config.space, proxy, c.settingsKey, c.compute);
     },
   });
+  process.off('SIGINT', onSigint);
   progress.stop();
   if (!args.json && !args.quiet) printSummary(summary, summaryPath, reportPath);
   return { ...(summary as object), summaryPath, reportPath };

@@ -89,7 +89,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const scored = new Set<string>();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
-  const state = args.state && existsSync(args.state) ? (JSON.parse(readFileSync(args.state, 'utf8')) as SearchState) : undefined;
+  const state = args.state && existsSync(args.state) ? readSearchState(args.state) : undefined;
   const sampling = args.algo === 'sample';
   const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => computers[i]!.compute(scoringGraph(a))]));
   const outcome = await runSearch<unknown>({
@@ -142,4 +142,19 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     );
   }
   return result;
+}
+
+/** A saved --state file, or ZN_BAD_DATA naming it (a truncated or edited file is not a crash). */
+function readSearchState(path: string): SearchState {
+  const text = readFileSync(path, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ZeronasError('ZN_BAD_DATA', `--state '${path}' is not valid JSON (${(err as Error).message}); move it aside to start the search afresh`, { path }, err);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ZeronasError('ZN_BAD_DATA', `--state '${path}' does not hold a search state (a JSON object); move it aside to start the search afresh`, { path });
+  }
+  return value as SearchState;
 }

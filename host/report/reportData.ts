@@ -144,7 +144,15 @@ export function loadReportData(runDir: string, options: { truth?: TruthOption } 
   const dir = resolve(runDir);
   const paths = runPaths(dir);
   if (!existsSync(paths.summary)) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `'${dir}' has no summary.json: the run has not finished (finish it with zeronas orchestrate --resume ${runDir})`, { path: dir });
+    // Only a run folder (it has the run's config) can be resumed; anything else is not a run at all.
+    const isRun = existsSync(paths.config);
+    throw new ZeronasError(
+      'ZN_BAD_ARGUMENT',
+      isRun
+        ? `'${dir}' has no summary.json: the run has not finished (finish it with zeronas orchestrate --resume ${runDir})`
+        : `'${dir}' is not a run folder (no summary.json, no config.json); a run folder is what orchestrate writes, e.g. runs/<id>`,
+      { path: dir },
+    );
   }
   const summary = readJson<Summary>(paths.summary);
   const config = existsSync(paths.config) ? readJson<Partial<OrchestrateConfig>>(paths.config) : {};

@@ -53,7 +53,7 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       execution: args.execution as never,
       ...(args.lut ? { lutPath: args.lut } : {}),
       onRepeat: (r, m, selected) =>
-        info(args, `repeat ${r + 1}/${args.repeats}: within10 ${m.within10.toFixed(3)} spearman ${m.spearman.toFixed(3)} (${selected})`),
+        info(args, `repeat ${r + 1}/${args.repeats}: within ±10% ${(100 * m.within10).toFixed(1)}%, spearman ${m.spearman.toFixed(3)} (${selected})`),
     });
     if (args.json) {
       // Headline metrics (means over repeats) at the top level, then the full result (mean, std, per repeat).
@@ -65,9 +65,10 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       ['column', result.column],
       ['model', `${result.model} (execution ${result.execution}); selected: ${[...new Set(result.perRepeat.map((p) => p.selected))].join(', ')}`],
       ['train / test / repeats', `${result.train} / ${result.test} / ${result.repeats}`],
-      ['rmse', f(mean.rmse, std.rmse)],
-      ['mape', f(mean.mape, std.mape)],
-      ['within ±10%', f(mean.within10, std.within10)],
+      ['rmse (column units)', f(mean.rmse, std.rmse)],
+      // Percent, as orchestrate and the report print it (the --json result keeps the fraction).
+      ['mape', `${f(100 * mean.mape, 100 * std.mape, 1)} %`],
+      ['within ±10%', `${f(100 * mean.within10, 100 * std.within10, 1)} %`],
       ['spearman', f(mean.spearman, std.spearman)],
       ['kendall', f(mean.kendall, std.kendall)],
     ];
@@ -75,7 +76,7 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
     if (c) {
       rows.push([
         'noise ceiling',
-        `${c.other} vs ${c.reference}: within ±10% ${c.within10.toFixed(3)} (connected cells ${c.within10Connected.toFixed(3)}), spearman ${c.spearman.toFixed(3)}, kendall ${c.kendall.toFixed(3)}`,
+        `${c.other} vs ${c.reference}: within ±10% ${(100 * c.within10).toFixed(1)}% (connected cells ${(100 * c.within10Connected).toFixed(1)}%), spearman ${c.spearman.toFixed(3)}, kendall ${c.kendall.toFixed(3)}`,
       ]);
     }
     process.stdout.write(`${table(rows)}\n`);

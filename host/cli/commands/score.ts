@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { OutputOptions } from '../output.js';
+import { PROXY_IDS } from '../../proxies/zeroCostProxy.js';
 
 export interface ScoreArgs extends OutputOptions {
   space: string;
@@ -25,7 +26,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       .option('archs', { type: 'string', describe: 'File with one architecture per line, or a CSV with an arch_str column' })
       .option('sample', { type: 'number', describe: 'Score n distinct cells: the NAS-Bench-201 indices np.random.default_rng(seed).choice(15625, n, replace=False) draws' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed for --sample, weight init and batch selection (0: images 0..B*N-1)' })
-      .option('proxies', { type: 'string', default: 'zico', describe: 'Comma-separated proxy ids (zico, params, flops, nn_degree, grad_norm, snip, grasp, fisher, synflow, jacob_cov, naswot, zen, ntk, linear_regions)' })
+      .option('proxies', { type: 'string', default: 'zico', describe: `Comma-separated proxy ids (${PROXY_IDS.join(', ')})` })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder (default: the bundled CIFAR-10 sample)' })
       .option('batch-size', { type: 'number', default: 64, describe: 'Mini-batch size for data-driven proxies' })
       .option('batches', { type: 'number', default: 2, describe: 'Mini-batches (ZiCo: N)' })

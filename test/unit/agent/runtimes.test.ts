@@ -64,3 +64,18 @@ describe('selectRuntime', () => {
     expect(() => selectRuntime('ort-node', nodeMissing)).toThrow(expect.objectContaining({ code: 'ZN_RUNTIME_UNAVAILABLE', message: expect.stringMatching(/no binding for arm/) }));
   });
 });
+
+describe('ort-node execution providers', () => {
+  it('offers CUDA and TensorRT only where their provider libraries are installed', async () => {
+    const { availableProviders } = await import('../../../agent/runtimes/ortNode.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-ep-'));
+    const all = ['cpu', 'webgpu', 'cuda', 'tensorrt'];
+    expect(availableProviders(all, dir)).toEqual(['cpu', 'webgpu']);
+    writeFileSync(join(dir, 'libonnxruntime_providers_cuda.so'), '');
+    expect(availableProviders(all, dir)).toEqual(['cpu', 'webgpu', 'cuda']);
+    expect(availableProviders(all, null)).toEqual(['cpu', 'webgpu']);
+  });
+});
