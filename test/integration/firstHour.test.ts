@@ -1,0 +1,106 @@
+/**
+ * The first hour of a new user (issue #20), replayed with real processes: every printed command works when pasted,
+ * bad input is an error that names it (never a stack trace, never exit 0 with nothing), interruption says how to
+ * continue. The README's main job and the pasted attach command are covered too (test/integration/orchestrate.test.ts
+ * runs the loop on `local`; test/reliability/hostAttacks.test.ts and tlsPinning.test.ts paste the attach commands).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, type CliResult } from '../helpers/runCli.js';
+import { startProcess } from '../helpers/processes.js';
+
+const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
+const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_1x1~1|skip_connect~2|';
+const SMALL_RUN = ['--proxy', 'params', '--max-scored', '8', '--measure', '3', '--rounds', '1', '--verify-rounds', '1', '--min-runs', '5', '--min-time-ms', '30'];
+
+/** A failure a person can act on: non-zero exit, one `ZN_*: ...` line naming `mentions`, no stack trace. */
+function expectClearError(r: CliResult, code: string, mentions: string | RegExp): void {
+  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.stderr).not.toMatch(STACK);
+  expect(r.stderr).toContain(`${code}: `);
+  expect(r.stderr).toMatch(typeof mentions === 'string' ? new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : mentions);
+}
+
+describe('the first hour', () => {
+  it('--help wraps at word boundaries and --version answers, on both tools', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    // Phrases the old character wrap split across lines ("P\nareto", "reru\nn", "look\nup").
+    for (const phrase of ['Pareto', 'rerun', 'lookup', 'directory']) expect(help.stdout.replace(/\n\s+/g, ' ')).toContain(phrase);
+    for (const line of help.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(110);
+    expect(help.stdout).not.toMatch(/[a-z]\n\s{20,}[a-z]{1,3}\b(?![ ,.])/); // no word cut at a line end
+    const version = await runCli(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version}\n` });
+    const agent = startProcess('zeronas-agent.js', ['--version']);
+    expect(await agent.exited).toBe(0);
+    expect(agent.output().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('npx zeronas prints only zeronas (no npm warning about the project config)', async () => {
+    const out = await new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => {
+      const child = spawn('npx', ['zeronas', '--version'], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('every proxy score --help lists is accepted', async () => {
+    const help = await runCli(['score', '--help']);
+    const listed = /Comma-separated proxy ids \(([^)]+)\)/.exec(help.stdout.replace(/\n\s+/g, ' '))![1]!.split(',').map((s) => s.trim());
+    expect(listed.length).toBeGreaterThan(10);
+    const r = await runCli(['score', '--space', 'nb201', '--arch', ARCH, '--proxies', listed.join(','), '--batches', '1', '--batch-size', '8', '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stderr).not.toMatch(/unknown proxy/);
+  });
+
+  it('bad input is an error naming it: a corrupt --state, a folder that is not a run, an unknown target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-first-hour-'));
+    const state = join(dir, 'state.json');
+    writeFileSync(state, '{"population": [');
+    expectClearError(await runCli(['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'params', '--iterations', '5', '--state', state]), 'ZN_BAD_DATA', `--state '${state}' is not valid JSON`);
+    expectClearError(await runCli(['report', 'README.md']), 'ZN_BAD_ARGUMENT', /is not a run folder/);
+    expectClearError(await runCli(['orchestrate', '--targets', 'pi9', '--listen', '127.0.0.1', '--port', '0']), 'ZN_BAD_ARGUMENT', "unknown target 'pi9'");
+  });
+
+  it.runIf(process.arch === 'x64')('an agent told it is a Raspberry Pi on a PC refuses, naming both and the way out', async () => {
+    const agent = startProcess('zeronas-agent.js', ['--host', 'ws://127.0.0.1:9/agent', '--token', 't', '--device', 'pi3b', '--cache-dir', mkdtempSync(join(tmpdir(), 'zeronas-fh-cache-'))]);
+    expect(await agent.exited).toBe(1);
+    expect(agent.output()).toMatch(/ZN_BAD_ARGUMENT: --device pi3b does not describe this machine: .*not a Raspberry Pi \(x64\).*--force-device/);
+    expect(agent.output()).not.toMatch(STACK);
+  });
+
+  it('Ctrl-C prints the command that continues the run; pasted, it finishes; resuming the finished run changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-first-hour-'));
+    const env = { ZERONAS_CONFIG_DIR: join(dir, 'config') };
+    const host = startProcess('zeronas.js', ['orchestrate', '--targets', 'local', '--listen', '127.0.0.1', '--port', '0', '--out', join(dir, 'run'), ...SMALL_RUN], env);
+    await host.waitFor(/agent local@\w+ connected/, 120_000);
+    host.kill('SIGINT');
+    expect(await host.exited).toBe(130);
+    const [, printed] = /continue with: (npx zeronas orchestrate --resume \S+)/.exec(host.output())!;
+    expect(printed).toBe(`npx zeronas orchestrate --resume ${join(dir, 'run')}`);
+    // Paste it (the same shell command, from the project folder), with the same config directory.
+    const pasted = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('bash', ['-c', printed!], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(pasted.code, pasted.out.slice(-3000)).toBe(0);
+    const summaryPath = join(dir, 'run', 'summary.json');
+    const summary = readFileSync(summaryPath, 'utf8');
+    const again = await runCli(['orchestrate', '--resume', join(dir, 'run')], { env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already finished; nothing to resume/);
+    expect(readFileSync(summaryPath, 'utf8')).toBe(summary); // wall time and all
+  }, 300_000);
+});
