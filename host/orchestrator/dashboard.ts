@@ -113,6 +113,11 @@ export function openDashboard(server: HostServer, options: { token: string; stor
 
   server.route(async (req, res, url) => {
     const path = url.pathname;
+    // Browsers ask for an icon on every page of this origin (dashboard, agent page); answer instead of a logged 404.
+    if (path === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
+      return true;
+    }
     if (path !== '/' && !path.startsWith('/dashboard/')) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' });

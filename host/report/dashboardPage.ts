@@ -128,7 +128,7 @@ function draw(s: DashboardState): void {
     yLabel: 'measured',
     width: 520,
     height: 280,
-    include: { x: [0, elapsedS], y: [0] },
+    include: { x: [0, Math.max(1, elapsedS)], y: [0, 1] }, // sensible axes before the first measurement
     series: s.targets.map((t, i) => ({
       name: t,
       colour: PALETTE[i % PALETTE.length]!,
@@ -145,7 +145,7 @@ function draw(s: DashboardState): void {
     yLabel: 'measurements',
     width: 520,
     height: 280,
-    include: { y: [0] },
+    include: { x: [0, 1], y: [0, 1] },
     series: [{ name: 'per minute', colour: '#16a085', kind: 'line', radius: 3, className: 'per-minute', points: s.throughput.perMinute.map((p) => ({ x: p.minute, y: p.n })) }],
   });
 

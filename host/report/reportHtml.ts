@@ -54,9 +54,11 @@ export function paretoChart(t: ReportTarget): string {
 export function latencyChart(t: ReportTarget): string {
   const both = t.points.filter((p) => p.measuredMs !== null && p.predictedMs !== null);
   const values = both.flatMap((p) => [p.measuredMs!, p.predictedMs!]);
-  const lo = values.length ? Math.min(...values) / 2 : 0.1;
-  const hi = values.length ? Math.max(...values) * 2 : 10;
-  const scale = autoScale(values);
+  // Always the same scale on both axes, and log wherever it can be: a cost model's error is relative, so equal
+  // distances from the diagonal mean equal percentages on every target, narrow ranges (a browser) or wide (a Pi).
+  const lo = values.length ? Math.min(...values) / 1.25 : 0.1;
+  const hi = values.length ? Math.max(...values) * 1.25 : 10;
+  const scale: AxisScale = values.length && Math.min(...values) > 0 ? 'log' : autoScale(values);
   const diag = (k: number): [number, number][] => [lo, hi].map((x) => [x, k * x] as [number, number]);
   return renderChart({
     id: `latency-${targetSlug(t.target)}`,

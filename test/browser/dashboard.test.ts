@@ -57,6 +57,10 @@ describe('live dashboard in headless Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
+    const failedRequests: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400) failedRequests.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(`${base}/?token=${encodeURIComponent(token)}`);
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar
 
@@ -88,6 +92,7 @@ describe('live dashboard in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('conn')!.dataset.state === 'finished', null, { timeout: 10_000 });
     expect(await page.locator('#measured-total').innerText()).toBe('5');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-finished.png'), fullPage: true });
+    expect(failedRequests).toEqual([]); // no 404 (the icon) or other failed request in the page's console
     expect(existsSync(join(runDir, 'report.html'))).toBe(true);
     await context.close();
   });

@@ -59,6 +59,8 @@ describe('renderReportHtml', () => {
     const html = renderReportHtml(data());
     expect(html).toContain('id="pareto-pi3b"');
     expect(html).toContain('id="latency-pi3b"');
+    // Predicted vs measured is log-log on every target (relative errors look alike, narrow or wide ranges).
+    expect(html).toMatch(/id="latency-pi3b"[\s\S]*?measured latency \[ms\] \(log\)/);
     expect(html).toContain('class="band"');
     expect(html).toContain('<td data-field="mape">5.0%</td>');
     expect(html).toContain('href="pi3b/best.onnx" download');
