@@ -152,6 +152,24 @@ export class Store {
     return rows;
   }
 
+  /** Measurements of a run and of its verification rounds (runs `<runId>.verify-<r>`), oldest first. */
+  measurementsOfRunFamily(runId: string): MeasurementRow[] {
+    return this.db
+      .prepare(`SELECT * FROM measurements WHERE run_id = ? OR substr(run_id, 1, ?) = ? ORDER BY id`)
+      .all(runId, runId.length + 8, `${runId}.verify-`) as MeasurementRow[];
+  }
+
+  /** Per agent: how many measurements it made and its latest one (null when none). */
+  agentActivity(): { agentId: string; count: number; last: MeasurementRow | null }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.id AS agent_id, COUNT(m.id) AS n, MAX(m.id) AS last_id FROM agents a LEFT JOIN measurements m ON m.agent_id = a.id GROUP BY a.id`,
+      )
+      .all() as { agent_id: string; n: number; last_id: number | null }[];
+    const byId = this.db.prepare('SELECT * FROM measurements WHERE id = ?');
+    return rows.map((r) => ({ agentId: r.agent_id, count: r.n, last: r.last_id === null ? null : (byId.get(r.last_id) as MeasurementRow) }));
+  }
+
   putSearchState(id: string, algo: string, state: unknown): void {
     this.db
       .prepare('INSERT OR REPLACE INTO search_runs(id, algo, state_json, updated_ms) VALUES (?, ?, ?, ?)')

@@ -8,6 +8,8 @@ import { benchCommand } from './bench.js';
 import { lutCommand } from './lut.js';
 import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
+import { resultsCommand } from './results.js';
+import { fleetCommand } from './fleet.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, scoreCommand, searchCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
