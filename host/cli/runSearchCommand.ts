@@ -11,9 +11,7 @@ import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
-import { createNb201Space } from '../spaces/nb201Space.js';
-import { buildIdwNetwork, createIdwSpace } from '../spaces/idw.js';
-import { createFlashSpace } from '../spaces/flash.js';
+import { openSpace } from '../spaces/index.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { readCsv } from '../util/csv.js';
 import { parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
@@ -60,9 +58,10 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
 
 export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const budgets = toSearchBudgets(args.budget.map(parseAnyBudget));
-  const space = (args.space === 'idw' ? createIdwSpace({ resolution: 224 }) : args.space === 'flash' ? createFlashSpace() : createNb201Space()) as SearchSpace<unknown>;
-  const scoringGraph = (a: unknown): Graph =>
-    args.space === 'idw' ? buildIdwNetwork(a as never, { residual: false, inputSize: args.scoreResolution, numClasses: 1000 }) : space.toGraph(a, { forScoring: true });
+  // The space from the registry: its scoring graph (IDW: no residual links, at --score-resolution) and its verbs.
+  const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});
+  const space = entry.space;
+  const scoringGraph = (a: unknown): Graph => entry.scoringGraph(a);
   const proxyNames = parseProxyList(args.proxy);
   if (proxyNames.length > 1 && args.algo !== 'sample') {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--proxy '${args.proxy}' combines proxies by rank over a scored set, which only --algo sample has; got --algo ${args.algo}`);

@@ -13,9 +13,6 @@ import { buildIdwNetwork, createIdwSpace } from './idw.js';
 import { createNb201Space } from './nb201Space.js';
 import type { SearchSpace } from './searchSpace.js';
 
-export const SPACE_NAMES = ['nb201', 'idw', 'flash'] as const;
-export type SpaceName = (typeof SPACE_NAMES)[number];
-
 export interface SpaceOptions {
   /** IDW: input size of the networks devices run and budgets count (default 224, ZiCo's). */
   resolution?: number;
@@ -24,7 +21,7 @@ export interface SpaceOptions {
 }
 
 export interface SpaceEntry<A> {
-  readonly name: SpaceName;
+  readonly name: string;
   readonly space: SearchSpace<A>;
   /** One line for logs and summaries: the space and the input the devices see. */
   readonly description: string;
@@ -32,47 +29,90 @@ export interface SpaceEntry<A> {
   deviceGraph(arch: A): Graph;
 }
 
-export function isSpaceName(name: string): name is SpaceName {
-  return (SPACE_NAMES as readonly string[]).includes(name);
+/** What registers a space (docs/search-spaces.md): its name, one line for `--help`, and how to open it. */
+export interface SpaceDefinition {
+  /** Lower-case letters, digits and `-`: the value of `--space`. */
+  readonly name: string;
+  /** One line for `--help` and errors. */
+  readonly summary: string;
+  /** Which SpaceOptions it accepts (others are refused, naming the space). */
+  readonly options?: readonly (keyof SpaceOptions)[];
+  open(options: SpaceOptions): SpaceEntry<unknown>;
+}
+
+const registry = new Map<string, SpaceDefinition>();
+
+/** Adds a space to the registry; every workflow (search, orchestrate, score) can then open it by name. */
+export function registerSpace(definition: SpaceDefinition): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) throw new ZeronasError('ZN_BAD_ARGUMENT', `a space name is lower-case letters, digits and '-', got '${definition.name}'`);
+  if (registry.has(definition.name)) throw new ZeronasError('ZN_BAD_ARGUMENT', `a space named '${definition.name}' is registered already`);
+  registry.set(definition.name, definition);
+}
+
+/** Names of the registered spaces, in registration order (built-ins first). */
+export function spaceNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** `name: summary` lines of the registered spaces, for `--help`. */
+export function spaceSummaries(): string {
+  return [...registry.values()].map((d) => `${d.name} (${d.summary})`).join(', ');
 }
 
 export function openSpace(name: string, options: SpaceOptions = {}): SpaceEntry<unknown> {
-  if (!isSpaceName(name)) throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown search space '${name}'; expected one of ${SPACE_NAMES.join(', ')}`);
-  if (name !== 'idw' && (options.resolution !== undefined || options.scoreResolution !== undefined)) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--resolution and --score-resolution apply to the idw space only, not '${name}'`);
-  }
-  for (const [flag, v] of [['resolution', options.resolution], ['score-resolution', options.scoreResolution]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 32 && v % 32 === 0)) {
-      throw new ZeronasError('ZN_BAD_ARGUMENT', `--${flag} must be a multiple of 32 (the IDW network downsamples 32x), got ${v}`);
+  const definition = registry.get(name);
+  if (!definition) throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown search space '${name}'; expected one of ${spaceNames().join(', ')}`);
+  for (const key of ['resolution', 'scoreResolution'] as const) {
+    if (options[key] !== undefined && !(definition.options ?? []).includes(key)) {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `--resolution and --score-resolution apply to the idw space only, not '${name}'`);
     }
   }
-  switch (name) {
-    case 'nb201': {
-      const space = createNb201Space();
-      return entry(name, space as SearchSpace<unknown>, 'nb201 (NAS-Bench-201 cells, CIFAR input 3x32x32)', (a) => space.toGraph(a as never), (a) => space.toGraph(a as never));
-    }
-    case 'flash': {
-      const space = createFlashSpace();
-      return entry(name, space as SearchSpace<unknown>, "flash (FLASH's DenseNet-type space, input 3x32x32)", (a) => space.toGraph(a as never), (a) => space.toGraph(a as never));
-    }
-    case 'idw': {
-      const resolution = options.resolution ?? 224;
-      const scoreResolution = options.scoreResolution ?? 32;
-      const space = createIdwSpace({ resolution });
-      return entry(
-        name,
-        space as SearchSpace<unknown>,
-        `idw (ZiCo's ImageNet space; devices run 3x${resolution}x${resolution}, proxies score 3x${scoreResolution}x${scoreResolution})`,
-        (a) => buildIdwNetwork(a as never, { residual: false, inputSize: scoreResolution, numClasses: 1000 }),
-        (a) => space.toGraph(a as never),
-      );
-    }
-  }
+  return definition.open(options);
 }
 
-function entry<A>(name: SpaceName, space: SearchSpace<A>, description: string, scoringGraph: (a: A) => Graph, deviceGraph: (a: A) => Graph): SpaceEntry<A> {
-  return { name, space, description, scoringGraph, deviceGraph };
+export function spaceEntry<A>(name: string, space: SearchSpace<A>, description: string, scoringGraph: (a: A) => Graph, deviceGraph: (a: A) => Graph): SpaceEntry<unknown> {
+  return { name, space, description, scoringGraph, deviceGraph } as SpaceEntry<unknown>;
 }
+
+// The built-in spaces.
+registerSpace({
+  name: 'nb201',
+  summary: 'NAS-Bench-201 cells',
+  open: () => {
+    const space = createNb201Space();
+    return spaceEntry('nb201', space, 'nb201 (NAS-Bench-201 cells, CIFAR input 3x32x32)', (a) => space.toGraph(a), (a) => space.toGraph(a));
+  },
+});
+registerSpace({
+  name: 'idw',
+  summary: "ZiCo's ImageNet space",
+  options: ['resolution', 'scoreResolution'],
+  open: (options) => {
+    for (const [flag, v] of [['resolution', options.resolution], ['score-resolution', options.scoreResolution]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 32 && v % 32 === 0)) {
+        throw new ZeronasError('ZN_BAD_ARGUMENT', `--${flag} must be a multiple of 32 (the IDW network downsamples 32x), got ${v}`);
+      }
+    }
+    const resolution = options.resolution ?? 224;
+    const scoreResolution = options.scoreResolution ?? 32;
+    const space = createIdwSpace({ resolution });
+    return spaceEntry(
+      'idw',
+      space,
+      `idw (ZiCo's ImageNet space; devices run 3x${resolution}x${resolution}, proxies score 3x${scoreResolution}x${scoreResolution})`,
+      (a) => buildIdwNetwork(a, { residual: false, inputSize: scoreResolution, numClasses: 1000 }),
+      (a) => space.toGraph(a),
+    );
+  },
+});
+registerSpace({
+  name: 'flash',
+  summary: "FLASH's DenseNet-type space",
+  open: () => {
+    const space = createFlashSpace();
+    return spaceEntry('flash', space, "flash (FLASH's DenseNet-type space, input 3x32x32)", (a) => space.toGraph(a), (a) => space.toGraph(a));
+  },
+});
 
 /** The input a device is given for a graph exported at batch 1. */
 export function deviceInputs(graph: Graph): InputSpec[] {

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ZeronasError } from '../../../shared/errors.js';
 import { printJson, type OutputOptions } from '../output.js';
-import { SPACE_NAMES } from '../../spaces/index.js';
+import { spaceNames, spaceSummaries } from '../../spaces/index.js';
 import { SEARCH_ALGOS } from '../../search/index.js';
 import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
 
@@ -48,7 +48,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   builder: (y) =>
     y
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, or local' })
-      .option('space', { type: 'string', default: 'nb201', choices: [...SPACE_NAMES], describe: 'Search space: nb201 (NAS-Bench-201 cells), idw (ZiCo ImageNet space), flash (FLASH DenseNet-type)' })
+      .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
       .option('proxy', { type: 'string', default: 'zico', describe: "Zero-shot proxy that ranks candidates (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
       .option('aggregate', { type: 'string', default: 'rank-sum', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks, or AZ-NAS sum of ln(rank/n)' })

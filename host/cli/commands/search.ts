@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { spaceNames, spaceSummaries } from '../../spaces/index.js';
 import type { OutputOptions } from '../output.js';
 import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
 
@@ -13,7 +14,7 @@ export interface SearchArgs extends OutputOptions {
   budget: string[];
   cost: string[];
   maxScored?: number;
-  scoreResolution: number;
+  scoreResolution?: number;
   data?: string;
   batchSize: number;
   batches: number;
@@ -25,7 +26,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   describe: "Zero-shot search: ZiCo's evolution, NSGA-II, FLASH's SHGO or budget-first sampling, under FLOPs/params/latency budgets",
   builder: (y) =>
     y
-      .option('space', { type: 'string', default: 'nb201', choices: ['nb201', 'idw', 'flash'], describe: 'Search space' })
+      .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', {
         type: 'string',
         default: 'evolution',
@@ -40,7 +41,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('budget', { type: 'string', array: true, default: [], describe: 'flops<=450M, params<=5M, layers<=14, <target>:latency<=<x>ms or <target>:energy<=<x>mJ (a target budget needs --cost for that target; repeatable)' })
       .option('cost', { type: 'string', array: true, default: [], describe: '<target>=model:<cost-model.round<r>.json> (a model orchestrate saved, e.g. calibrated from a lookup table) or <target>=table:<csv>:<column>: cost of a target (repeatable)' })
       .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures (sample: how many to score, default 500)' })
-      .option('score-resolution', { type: 'number', default: 32, describe: 'idw: input size of the graphs the proxy scores (budgets still count FLOPs at 224)' })
+      .option('score-resolution', { type: 'number', describe: 'idw: input size of the graphs the proxy scores (default 32; budgets still count FLOPs at 224)' })
       .option('data', { type: 'string', describe: 'Dataset for data-driven proxies (default: bundled CIFAR-10 sample)' })
       .option('batch-size', { type: 'number', default: 64 })
       .option('batches', { type: 'number', default: 2 })
