@@ -3,7 +3,8 @@
  * cost functions from a measured table or a lookup table, and the budgets, then calls host/search/runSearch.
  * The state is saved after the run (and on Ctrl-C) so `--state` resumes it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadLookupTable } from '../cost/lookupTable.js';
@@ -126,7 +127,17 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     ...(outcome.sample ? { draws: outcome.sample.draws, skipped: outcome.sample.skipped, topScored: outcome.sample.scored.slice(0, 10) } : {}),
     ...(outcome.flash ? { flash: outcome.flash } : {}),
   };
-  if (args.json) printJson(result);
+  if (args.report) {
+    const { renderSearchReportHtml } = await import('../report/searchReport.js');
+    const html = renderSearchReportHtml({ space: args.space, algo: args.algo, proxy: args.proxy, scored: scored.size, budgets, best: outcome.best ?? null, feasible: outcome.feasible, fronts: outcome.fronts });
+    try {
+      writeFileSync(args.report, html);
+    } catch (err) {
+      throw new ZeronasError('ZN_IO', `cannot write the report '${args.report}': ${(err as Error).message}`, { path: args.report }, err);
+    }
+    if (!args.json && !args.quiet) process.stderr.write(`report: ${resolve(args.report)}\n`);
+  }
+  if (args.json) printJson(args.report ? { ...result, reportPath: resolve(args.report) } : result);
   else {
     const b = outcome.best;
     process.stdout.write(

@@ -236,7 +236,7 @@ function overviewTable(d: ReportData): string {
   return `<table class="grid" id="overview"><thead><tr><th>target</th><th>budget</th><th>measured</th><th>cost model</th><th>MAPE</th><th>within ±10%</th><th>best architecture</th><th>score</th><th>latency</th><th>verified (median)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-const CSS = `
+export const REPORT_CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1240px;padding:16px 24px;color:#222;background:#fff}
 h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:12px 0 6px}
 code{font:12px ui-monospace,Menlo,Consolas,monospace}.meta,.dim{color:#666}.dim{font-size:12px}.warn{color:#b9770e}
@@ -256,7 +256,7 @@ export function renderReportHtml(d: ReportData): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>zeronas run ${escapeHtml(d.runId)}</title><style>${CSS}</style></head>
+<title>zeronas run ${escapeHtml(d.runId)}</title><style>${REPORT_CSS}</style></head>
 <body>
 <header><h1>zeronas run <code id="run-id">${escapeHtml(d.runId)}</code></h1>
 <p class="meta">Space ${escapeHtml(d.space)}, proxy <b>${escapeHtml(d.proxy)}</b>: ${d.candidatesScored} candidates scored (${d.candidatesFailed} could not be scored), up to ${Number.isFinite(d.settings.measure) ? d.settings.measure : '?'} measured per target, seed ${Number.isFinite(d.settings.seed) ? d.settings.seed : '?'}. Report generated ${escapeHtml(d.generatedAt)}.</p></header>

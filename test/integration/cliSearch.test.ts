@@ -1,10 +1,27 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/runCli.js';
 
 describe('zeronas search', () => {
+  it('--report writes a self-contained HTML page: the best, a chart per target (predicted costs, labelled so) and by size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-search-report-'));
+    const report = join(dir, 'search.html');
+    const hw = join(import.meta.dirname, '../../../shared/data/hw/hwnasbench_nb201.csv');
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--max-scored', '60', '--seed', '2', '--cost', `raspi4=table:${hw}:cifar10_raspi4_latency`, '--budget', 'raspi4:latency<=25ms', '--report', report, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { best: { arch: string }; reportPath: string };
+    expect(out.reportPath).toBe(report);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain(`<code class="arch" id="best-arch">${out.best.arch}</code>`);
+    expect(html).toMatch(/<svg[^>]*id="search-raspi4"/);
+    expect(html).toMatch(/<svg[^>]*id="search-params"/);
+    expect(html.match(/class="point feasible"/g)!.length).toBeGreaterThanOrEqual(60); // every scored cell, on both charts
+    expect(html).toContain('Costs are <b>predictions</b>');
+    expect(html).not.toMatch(/<script/); // nothing to run: a page to read offline
+  });
+
   it('--algo sample --proxy params+nn_degree: scores exactly --max-scored cells within budget, combined by rank', async () => {
     const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params+nn_degree', '--budget', 'params<=600k', '--max-scored', '30', '--seed', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -19,6 +19,7 @@ export interface SearchArgs extends OutputOptions {
   batchSize: number;
   batches: number;
   state?: string;
+  report?: string;
 }
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
@@ -46,6 +47,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .option('batch-size', { type: 'number', default: 64 })
       .option('batches', { type: 'number', default: 2 })
       .option('state', { type: 'string', describe: 'JSON file holding the search state: written as the search runs, resumed from when it exists' })
+      .option('report', { type: 'string', describe: 'Also write a self-contained HTML report (fronts, best, top 20) to this file' })
       .example("$0 search --space nb201 --proxy zico --cost raspi4=table:../shared/data/hw/hwnasbench_nb201.csv:cifar10_raspi4_latency --budget 'raspi4:latency<=25.7ms' --max-scored 500", 'NB201 under a Raspberry Pi 4 latency budget')
       .example("$0 search --space nb201 --algo sample --proxy zico+params --cost raspi4=table:../shared/data/hw/hwnasbench_nb201.csv:cifar10_raspi4_latency --budget 'raspi4:latency<=25.7ms' --max-scored 500", 'Best of 500 feasible random cells by ZiCo and #params ranks')
       .example("$0 search --space idw --budget flops<=450M --budget layers<=14 --iterations 200 --population 32 --batch-size 16 --state idw.json", "ZiCo's ImageNet space at reduced scale, resumable") as never,
