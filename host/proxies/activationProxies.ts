@@ -1,6 +1,6 @@
 /**
  * Proxies read from activations and input/output gradients: Fisher (§A.7), Jacobian covariance (§A.9),
- * NASWOT (§A.10), linear regions (§A.12), Zen-score (§A.11) and SynFlow (§A.8).
+ * NASWOT (§A.10), linear regions (§A.12), Zen-score (§A.11), SynFlow (§A.8) and SWAP (PROXIES_SOTA.md §3).
  */
 import { gaussianTensor } from '../data/gaussianInputs.js';
 import type { Graph } from '../ir/graph.js';
@@ -13,6 +13,7 @@ import { linearRegionCount } from './math/linearRegions.js';
 import { naswotScore } from './math/naswot.js';
 import { synflowScore } from './math/saliency.js';
 import { runningVarAfterPasses, zenDelta, zenScore } from './math/zen.js';
+import { swapPatternCount } from './math/swap.js';
 import { firstBatch, freshWeights, inputShape, layerWeights, result, withTrainingSession } from './proxyRun.js';
 import type { ZeroCostProxy } from './zeroCostProxy.js';
 
@@ -193,5 +194,41 @@ export const synflowProxy: ZeroCostProxy = {
       (s) => s.run({ input: new Float32Array(inputShape(graph).reduce((a, b) => a * b, 1)).fill(1), dlogits: new Float32Array(k).fill(1) }),
     );
     return result(synflowScore(layerWeights(graph).map((l) => ({ name: l.name, weight: weights.get(l.name)!, other: step.grads.get(l.name)! }))));
+  },
+};
+
+/** SWAP's batch: the official driver's `--input_samples 16`. */
+export const SWAP_BATCH = 16;
+
+/**
+ * SWAP (PROXIES_SOTA.md §3, the official `swap.py` on NB201): Conv/Linear weights ~ N(0, 1), biases 0, BN γ=1 β=0;
+ * the first 16 images of the real batch; one forward in train mode; hooks on the output of every ReLU whose input is
+ * 4-D (NB201: the ReLU of every conv edge, of both ResNet blocks, and the last one); score = distinct activation
+ * patterns across neurons. One initialisation (the official driver averages 32 unseeded ones; on NB201 one ranks the
+ * same, §5); the size-regularised SWAP-reg needs the paper's μ and σ, which are not available, so it is not offered.
+ */
+export const swapProxy: ZeroCostProxy = {
+  id: 'swap',
+  higherIsBetter: true,
+  spec: 'PROXIES_SOTA.md §3',
+  needs: { data: true, labels: false, gradients: false, batches: 1 },
+  init: 'gaussian',
+  async score({ graph, batches, seed }) {
+    const batch = firstBatch(batches, 'swap');
+    const n = Math.min(SWAP_BATCH, batch.shape[0]);
+    const perImage = batch.images.length / batch.shape[0];
+    const shapes = inferShapes(graph.nodes);
+    // ReLU input and output have the same sign pattern, so the inputs are read (what the training graph exposes).
+    const hooked = reluNodes(graph).filter((r) => shapes.get(r.inputs[0]!)!.length === 3);
+    if (hooked.length === 0) return { ok: false, reason: 'swap needs ReLUs on feature maps; this graph has none' };
+    const inputs = [...new Set(hooked.map((r) => r.inputs[0]!))];
+    const k = outputsOf(graph);
+    const step = await withTrainingSession(
+      graph,
+      freshWeights(graph, seed, 'gaussian'),
+      { batch: n, objective: 'seed', paramGrads: 'none', activations: inputs, bnStats: false },
+      (s) => s.run({ input: batch.images.subarray(0, n * perImage), dlogits: new Float32Array(n * k) }),
+    );
+    return { ok: true, value: swapPatternCount(inputs.map((name) => step.activations.get(name)!), n) };
   },
 };

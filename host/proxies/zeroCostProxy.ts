@@ -27,6 +27,7 @@ export const PROXY_IDS = [
   'nn_degree',
   'plain',
   'l2_norm',
+  'swap',
 ] as const;
 export type ProxyId = (typeof PROXY_IDS)[number];
 
@@ -63,7 +64,7 @@ export interface ZeroCostProxy {
   /** Always true: every proxy is oriented so that a higher score predicts a better architecture. */
   higherIsBetter: true;
   /** Where the exact semantics are written down. */
-  spec: `ALGORITHMS.md §${string}`;
+  spec: `ALGORITHMS.md §${string}` | `PROXIES_SOTA.md §${string}`;
   needs: ProxyNeeds;
   init: ProxyInit;
   score(ctx: ProxyContext): Promise<ProxyResult>;

@@ -62,6 +62,8 @@ CONVENTIONS = {
                'BN kept in train mode, all-ones input [1,3,32,32], R = Σ logits, score Σ |W ⊙ ∂R/∂W| over conv/linear weights.',
     'jacob_cov': '§A.9: x = batch 1 with requires_grad, logits.backward(ones); C = np.corrcoef(J) (float64); value uses '
                  'np.linalg.eigvalsh (the symmetric solver the TS port uses); valueNpEig uses np.linalg.eig as the reference.',
+    'swap': 'PROXIES_SOTA.md §3: the gaussian weights (N(0,1) conv/linear, biases 0, BN 1/0), images 0..15 of batch 1, '
+            'train mode, outputs of every nn.ReLU with a 4-D input, number of distinct sample-wise sign patterns.',
     'naswot': '§A.10, ZiCo-repo semantics on the REAL batch 1 with PyTorch-default init: forward hooks on every nn.ReLU '
               'module, code = (ReLU input > 0), K accumulated in float64 (exact integers), value = slogdet(K)[1]. '
               'valueTypeNameMatch: hooks on every module whose type name contains "ReLU" as the survey/NASLib do, which '
@@ -467,6 +469,26 @@ def linear_regions(net, x):
     return {'value': distinct, 'units': int(a.shape[1]), 'hooks': len(handles)}
 
 
+def swap(net, x):
+    """SWAP as the official src/metrics/swap.py computes it (PROXIES_SOTA.md §3): hooks on every nn.ReLU with a 4-D
+    input store its output; S = sign(concat of the outputs flattened per sample); the score is the number of distinct
+    columns of S (torch.unique(S.T, dim=0)). Weights come from the gaussian ONNX (N(0,1) conv/linear, biases 0)."""
+    net.train()
+    feats = []
+
+    def hook(module, inputs, output):
+        if inputs[0].dim() == 4:
+            feats.append(output.detach().reshape(output.shape[0], -1).clone())
+
+    handles = [m.register_forward_hook(hook) for _, m in net.named_modules() if isinstance(m, nn.ReLU)]
+    with torch.no_grad():
+        net(x)
+    for h in handles:
+        h.remove()
+    s = torch.sign(torch.cat(feats, 1))
+    return {'value': int(torch.unique(s.t(), dim=0).shape[0]), 'neurons': int(s.shape[1]), 'hooks': len(feats)}
+
+
 def zen(net, x, x_perturbed):
     net.train()
     with torch.no_grad():
@@ -594,6 +616,7 @@ def main():
         record['ntk'] = safe(ntk, fresh(), x1)
         record['linear_regions'] = safe(linear_regions, fresh(), lr_x)
         record['zen'] = zen(gnet, zen_x, zen_xp)
+        record['swap'] = swap(build(spec, spec['gaussianOnnx'], golden_dir)[0], x1[:16])
         models.append(record)
 
     fixture = {

@@ -32,6 +32,7 @@ interface GoldenModel {
   naswot: { value: number };
   linear_regions: { value: number };
   zen: { value: number };
+  swap: { value: number; neurons: number; hooks: number };
 }
 
 const golden = JSON.parse(readFileSync(new URL('../../../fixtures/golden/nb201_golden.json', import.meta.url), 'utf8')) as { models: GoldenModel[] };
@@ -86,6 +87,15 @@ describe('proxies against the PyTorch reference (golden fixture)', () => {
         expect(await score('te_nas_lr', m)).toBe(m.linear_regions.value);
         expect(rel(await score('zen', m), m.zen.value)).toBeLessThan(1e-3);
       });
+    });
+  }
+
+  // SWAP counts sign patterns of float32 activations: an activation within rounding of 0 may flip between the two
+  // engines, so the count may differ by a few patterns (never by a share of them).
+  for (const m of golden.models) {
+    it(`SWAP matches the official semantics on ${m.arch} C=${m.config.channels} N=${m.config.cellsPerStage} (${m.swap.value} patterns)`, async () => {
+      const got = await score('swap', m);
+      expect(Math.abs(got - m.swap.value)).toBeLessThanOrEqual(Math.max(2, 1e-3 * m.swap.value));
     });
   }
 
