@@ -25,18 +25,20 @@ export interface LiveHost {
 }
 
 /**
- * Starts `zeronas orchestrate --targets local,name:ghost` on 127.0.0.1 with a private config dir (its own token).
+ * Starts `zeronas orchestrate --targets local,name:ghost` (or `targets`) on 127.0.0.1 with a private config dir (its
+ * own token).
  * `bin`: the zeronas entry point to run (default this checkout's; the benchmark passes an older checkout's).
  */
-export async function startLiveHost(options: { bin?: string; extraArgs?: string[] } = {}): Promise<LiveHost> {
+export async function startLiveHost(options: { bin?: string; extraArgs?: string[]; targets?: string } = {}): Promise<LiveHost> {
   const root = mkdtempSync(join(tmpdir(), 'zeronas-attack-'));
   const runDir = join(root, 'run');
   const config = join(root, 'config');
-  const args = ['orchestrate', '--targets', 'local,name:ghost', '--listen', '127.0.0.1', '--port', '0', '--wait-agents', '3600', '--proxy', 'params', '--out', runDir, ...(options.extraArgs ?? [])];
+  const targets = options.targets ?? 'local,name:ghost';
+  const args = ['orchestrate', '--targets', targets, '--listen', '127.0.0.1', '--port', '0', '--wait-agents', '3600', '--proxy', 'params', '--out', runDir, ...(options.extraArgs ?? [])];
   const proc = startProcess(options.bin ?? 'zeronas.js', args, { ZERONAS_CONFIG_DIR: config });
   const [, port] = await proc.waitFor(/host listening on wss?:\/\/127\.0\.0\.1:(\d+)/, 120_000);
-  const [, localAgentId] = await proc.waitFor(/agent (local@\w+) connected/, 120_000);
-  await proc.waitFor(/waiting for an agent for target 'name:ghost'/, 120_000);
+  const localAgentId = targets.split(',').includes('local') ? (await proc.waitFor(/agent (local@\w+) connected/, 120_000))[1]! : '';
+  if (targets.split(',').includes('name:ghost')) await proc.waitFor(/waiting for an agent for target 'name:ghost'/, 120_000);
   const token = readFileSync(join(config, 'token'), 'utf8').trim();
   const logPath = join(runDir, 'orchestrate.log');
   return {
@@ -45,7 +47,7 @@ export async function startLiveHost(options: { bin?: string; extraArgs?: string[
     token,
     runDir,
     logPath,
-    localAgentId: localAgentId!,
+    localAgentId,
     rssKiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.child.pid}/status`, 'utf8'))?.[1] ?? Number.NaN),
     logBytes: () => statSync(logPath).size,
     close: async () => {

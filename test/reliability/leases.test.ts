@@ -2,13 +2,14 @@
  * Leases under a slow honest device and a token holder (SECURITY.md "What the host trusts"): a measurement longer
  * than the lease is kept alive by the agent's heartbeats; results for jobs that do not exist change nothing, not even
  * whether the sender may lease more; every lease has its own wire id, so a stale result from a cut connection cannot
- * land on the job's next lease. The host is the real HostServer/Scheduler/Store on loopback (in process, so the test
- * can read its store); the slow device is a real `zeronas-agent` process, the token holder a scripted agent.
+ * land on the job's next lease. First against the real HostServer/Scheduler/Store on loopback in process (the test
+ * reads its store, and shortens the lease); then the token holder's attacks again against a live `orchestrate`
+ * process and its own jobs. The slow device is a real `zeronas-agent` process, the token holder a scripted agent.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
 import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
@@ -17,6 +18,7 @@ import type { JobOfferMessage, MeasurementSettingsInput } from '../../shared/pro
 import { HOST_TOKEN, startInProcessHost, until, type InProcessHost } from '../helpers/inProcessHost.js';
 import { agentEnv, startProcess } from '../helpers/processes.js';
 import { SimAgent } from '../helpers/simAgent.js';
+import { startLiveHost, type LiveHost } from '../helpers/hostAttack.js';
 
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|';
 const MODEL = exportInference(buildNb201Network(ARCH), initWeights(buildNb201Network(ARCH), 0), { batch: 1 });
@@ -99,4 +101,47 @@ describe('leases', () => {
     expect(h.snapshot().measurements).toHaveLength(1);
     second.send({ v: PROTOCOL_VERSION, type: 'heartbeat', sentAt: new Date().toISOString(), state: 'idle', jobId: null });
   });
+});
+
+describe('token holders against a live orchestrate process (its own jobs)', () => {
+  const live: LiveHost[] = [];
+  afterAll(async () => {
+    for (const h of live) await h.close();
+  });
+  const agentUrl = (h: LiveHost): string => `ws://127.0.0.1:${h.port}/agent`;
+
+  it('made-up results do not free a hoarder: it keeps one job while an honest agent measures the others', async () => {
+    const h = await startLiveHost({ targets: 'x86-desktop', extraArgs: ['--measure', '12', '--max-scored', '20', '--rounds', '1'] });
+    live.push(h);
+    const hoarder = new SimAgent({ url: agentUrl(h), token: h.token, name: 'hoarder', mode: 'hold', wsOptions: { localAddress: '127.0.0.80' } });
+    cleanups.push(() => hoarder.close());
+    await hoarder.connect();
+    const offer = (await hoarder.next((m) => m.type === 'job-offer', 120_000)) as JobOfferMessage;
+    for (let i = 0; i < 10; i++) hoarder.send(hoarder.resultFor(offer, `${900 + i}.1.deadbeef`));
+    await h.proc.waitFor(/ignored a result for unknown or finished job '909\.1\.deadbeef' from hoarder@/);
+    const honest = new SimAgent({ url: agentUrl(h), token: h.token, name: 'honest', mode: 'work', workMs: () => 20, wsOptions: { localAddress: '127.0.0.81' } });
+    cleanups.push(() => honest.close());
+    await honest.connect();
+    await until(() => (honest.sentResults.size >= 2 ? true : undefined), 'the honest agent measuring the other spread jobs', 120_000);
+    expect(hoarder.offers.map((o) => o.jobId)).toEqual([offer.jobId]);
+  }, 300_000);
+
+  it('a stale result from a cut connection is refused on the re-leased job, whose own result is accepted', async () => {
+    const h = await startLiveHost({ targets: 'name:flaky', extraArgs: ['--measure', '12', '--max-scored', '20', '--rounds', '1'] });
+    live.push(h);
+    const first = new SimAgent({ url: agentUrl(h), token: h.token, name: 'flaky', mode: 'hold' });
+    await first.connect();
+    const old = (await first.next((m) => m.type === 'job-offer', 120_000)) as JobOfferMessage;
+    first.terminate();
+    await h.proc.waitFor(/agent flaky@\w+ disconnected; 1 job\(s\) requeued/);
+    const second = new SimAgent({ url: agentUrl(h), token: h.token, name: 'flaky', mode: 'hold' });
+    cleanups.push(() => second.close());
+    await second.connect();
+    const fresh = (await second.next((m) => m.type === 'job-offer' && m.model.sha256 === old.model.sha256, 120_000)) as JobOfferMessage;
+    expect(fresh.jobId).not.toBe(old.jobId);
+    second.send(second.resultFor(old));
+    await h.proc.waitFor(new RegExp(`ignored a result for unknown or finished job '${old.jobId.replace(/\./g, '\\.')}'`));
+    second.send(second.resultFor(fresh));
+    await h.proc.waitFor(/from flaky@\w+: ok -> accepted/);
+  }, 300_000);
 });
