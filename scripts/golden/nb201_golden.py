@@ -446,7 +446,9 @@ def ntk(net, x):
             'parameters': len(params)}
 
 
-def linear_regions(net, x):
+def relu_outputs(net, x):
+    """Outputs of every nn.ReLU whose input is 4-D, flattened per sample (the hook of TE-NAS's linear regions and of
+    SWAP's swap.py), from one no-grad forward in train mode."""
     net.train()
     feats = []
 
@@ -459,6 +461,11 @@ def linear_regions(net, x):
         net(x)
     for h in handles:
         h.remove()
+    return feats, len(handles)
+
+
+def linear_regions(net, x):
+    feats, hooks = relu_outputs(net, x)
     a = torch.sign(torch.cat(feats, 1)).double()
     res = a @ (1 - a).t()
     res = res + res.t()
@@ -466,25 +473,14 @@ def linear_regions(net, x):
     n_lr = float((1.0 / same.sum(1)).sum())
     distinct = int(np.unique(a.numpy().astype(np.uint8), axis=0).shape[0])
     assert abs(n_lr - distinct) < 1e-9, (n_lr, distinct)
-    return {'value': distinct, 'units': int(a.shape[1]), 'hooks': len(handles)}
+    return {'value': distinct, 'units': int(a.shape[1]), 'hooks': hooks}
 
 
 def swap(net, x):
-    """SWAP as the official src/metrics/swap.py computes it (PROXIES_SOTA.md §3): hooks on every nn.ReLU with a 4-D
-    input store its output; S = sign(concat of the outputs flattened per sample); the score is the number of distinct
-    columns of S (torch.unique(S.T, dim=0)). Weights come from the gaussian ONNX (N(0,1) conv/linear, biases 0)."""
-    net.train()
-    feats = []
-
-    def hook(module, inputs, output):
-        if inputs[0].dim() == 4:
-            feats.append(output.detach().reshape(output.shape[0], -1).clone())
-
-    handles = [m.register_forward_hook(hook) for _, m in net.named_modules() if isinstance(m, nn.ReLU)]
-    with torch.no_grad():
-        net(x)
-    for h in handles:
-        h.remove()
+    """SWAP as the official src/metrics/swap.py computes it (PROXIES_SOTA.md §3): S = sign(concat of the ReLU outputs
+    flattened per sample); the score is the number of distinct columns of S (torch.unique(S.T, dim=0)). Weights come
+    from the gaussian ONNX (N(0,1) conv/linear, biases 0)."""
+    feats, _ = relu_outputs(net, x)
     s = torch.sign(torch.cat(feats, 1))
     return {'value': int(torch.unique(s.t(), dim=0).shape[0]), 'neurons': int(s.shape[1]), 'hooks': len(feats)}
 
