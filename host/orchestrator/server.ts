@@ -383,7 +383,10 @@ export class HostServer extends EventEmitter {
   private identityConflict(device: DeviceDescriptor): string | null {
     const id = agentIdOf(device);
     const live = this.agents.get(id);
-    if (!live) return null;
+    // A socket already closing (the host closed it, or the agent did) is not a live holder of the id, even before
+    // its 'close' event: the agent reconnecting at once must not be refused.
+    const socket = this.sockets.get(id);
+    if (!live || !socket || socket.readyState !== socket.OPEN) return null;
     const quietMs = Date.now() - live.lastSeen;
     if (quietMs > 2 * (this.options.heartbeatMs ?? HEARTBEAT_MS)) return null;
     return `agent id '${id}' is connected and heard from ${quietMs} ms ago; a second agent may not take its place (give it another --name)`;
