@@ -3,7 +3,10 @@
  * attack, an honest agent connects again and again and times hello -> welcome; afterwards, whether the host dropped its
  * own local agent, how many bytes the run log grew and how much the host's RSS grew.
  *
- *   npx tsx scripts/bench/hostAttacks.ts [--bin <checkout>/bin/zeronas.js] [--attackers 8] [--seconds 9]
+ *   npx tsx scripts/bench/hostAttacks.ts [--bin <checkout>/bin/zeronas.js] [--attackers 8] [--seconds 9] [--floods 1]
+ *
+ * `--floods n` repeats the flood n times and prints the host's RSS after each: growth that keeps adding up is a leak,
+ * growth that levels off is the heap sizing itself to the load.
  *
  * `--bin` attacks another checkout's host (e.g. a `git worktree` of an older commit, with this node_modules linked),
  * so the same script prints the before and after figures. Everything runs on this machine over loopback.
@@ -17,6 +20,7 @@ const arg = (name: string, fallback: string): string => {
 const bin = arg('bin', '');
 const attackers = Number(arg('attackers', '8'));
 const seconds = Number(arg('seconds', '9'));
+const floods = Number(arg('floods', '1'));
 
 /** Times honest hellos back to back until `done` settles; returns every hello -> welcome in ms (failures as Infinity). */
 async function honestWhile(host: LiveHost, done: Promise<unknown>, tag: string): Promise<number[]> {
@@ -59,16 +63,18 @@ async function main(): Promise<void> {
     );
     // Flood: 7-byte invalid frames, reconnecting when closed.
     rss0 = host.rssKiB();
-    log0 = host.logBytes();
-    const flood = invalidFrameFlood(host.port, seconds * 1000, attackers);
-    const floodTimes = await honestWhile(host, flood, 'flood');
-    const f = await flood;
-    await new Promise((r) => setTimeout(r, 1_000));
-    const grown = host.logBytes() - log0;
-    console.log(
-      `flood: ${attackers} addresses x ${seconds} s of 7-byte invalid frames (${f.frames} frames sent, ${f.connections} connections): ${describeTimes(floodTimes)}; ` +
-        `local agent dropped: ${dropped() ? 'yes' : 'no'}; log +${grown} bytes (${(grown / attackers / 1024).toFixed(1)} KiB per attacking address); RSS +${((host.rssKiB() - rss0) / 1024).toFixed(1)} MiB`,
-    );
+    for (let k = 1; k <= floods; k++) {
+      log0 = host.logBytes();
+      const flood = invalidFrameFlood(host.port, seconds * 1000, attackers);
+      const floodTimes = await honestWhile(host, flood, `flood${k}`);
+      const f = await flood;
+      await new Promise((r) => setTimeout(r, 1_000));
+      const grown = host.logBytes() - log0;
+      console.log(
+        `flood ${k}: ${attackers} addresses x ${seconds} s of 7-byte invalid frames (${f.frames} frames sent, ${f.connections} connections): ${describeTimes(floodTimes)}; ` +
+          `local agent dropped: ${dropped() ? 'yes' : 'no'}; log +${grown} bytes (${(grown / attackers / 1024).toFixed(1)} KiB per attacking address); RSS +${((host.rssKiB() - rss0) / 1024).toFixed(1)} MiB since before the first flood`,
+      );
+    }
   } finally {
     await host.close();
   }
