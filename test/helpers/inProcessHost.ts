@@ -102,6 +102,16 @@ export async function startInProcessHost(
   };
 }
 
+/** Starts an in-process host and registers its close with a test file's list of cleanups (run after each test). */
+export async function startInProcessHostFor(
+  cleanups: (() => Promise<void> | void)[],
+  options: Parameters<typeof startInProcessHost>[0] = {},
+): Promise<InProcessHost> {
+  const h = await startInProcessHost(options);
+  cleanups.push(() => h.close());
+  return h;
+}
+
 /** Polls until `check` returns a value other than undefined (bounded by timeoutMs). */
 export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 60_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;

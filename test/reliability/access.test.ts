@@ -18,7 +18,7 @@ import { tokensEqual } from '../../host/orchestrator/token.js';
 import { PairingRegistry } from '../../host/orchestrator/pairing.js';
 import { registerBrowserRoutes } from '../../host/orchestrator/browserRoutes.js';
 import type { HostToAgentMessage } from '../../shared/protocol/messages.js';
-import { HOST_TOKEN, startInProcessHost, type InProcessHost } from '../helpers/inProcessHost.js';
+import { HOST_TOKEN, startInProcessHost, startInProcessHostFor, type InProcessHost } from '../helpers/inProcessHost.js';
 import { agentEnv, startProcess, type Proc } from '../helpers/processes.js';
 import { SimAgent } from '../helpers/simAgent.js';
 
@@ -39,11 +39,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function host(options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> {
-  const h = await startInProcessHost(options);
-  cleanups.push(() => h.close());
-  return h;
-}
+const host = (options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> => startInProcessHostFor(cleanups, options);
 
 /** Sends hello with `token` and returns how the host answered: welcome, or the error code and close code. */
 async function helloWith(url: string, token: string, name = 'probe', profile?: string): Promise<{ welcomed: boolean; error?: string; close?: number }> {

@@ -22,7 +22,7 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
 import type { MeasurementSettingsInput } from '../../shared/protocol/messages.js';
 import { FaultProxy } from '../helpers/faultProxy.js';
-import { HOST_TOKEN, startInProcessHost, until, type InProcessHost } from '../helpers/inProcessHost.js';
+import { HOST_TOKEN, startInProcessHost, startInProcessHostFor, until, type InProcessHost } from '../helpers/inProcessHost.js';
 import { agentEnv, startProcess, type Proc } from '../helpers/processes.js';
 import { runCli } from '../helpers/runCli.js';
 import { SimAgent } from '../helpers/simAgent.js';
@@ -49,11 +49,7 @@ function startAgent(url: string, name: string): Proc {
   return p;
 }
 
-async function host(options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> {
-  const h = await startInProcessHost(options);
-  cleanups.push(() => h.close());
-  return h;
-}
+const host = (options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> => startInProcessHostFor(cleanups, options);
 
 /** Waits until every job is done, then checks each has exactly one measurement. */
 async function expectEachJobRecordedOnce(h: InProcessHost, jobIds: number[]): Promise<{ job_id: number; agent_id: string }[]> {

@@ -15,7 +15,7 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import type { JobOfferMessage, MeasurementSettingsInput } from '../../shared/protocol/messages.js';
-import { HOST_TOKEN, startInProcessHost, until, type InProcessHost } from '../helpers/inProcessHost.js';
+import { HOST_TOKEN, startInProcessHost, startInProcessHostFor, until, type InProcessHost } from '../helpers/inProcessHost.js';
 import { agentEnv, startProcess } from '../helpers/processes.js';
 import { SimAgent } from '../helpers/simAgent.js';
 import { startLiveHost, type LiveHost } from '../helpers/hostAttack.js';
@@ -28,11 +28,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function host(options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> {
-  const h = await startInProcessHost(options);
-  cleanups.push(() => h.close());
-  return h;
-}
+const host = (options: Parameters<typeof startInProcessHost>[0] = {}): Promise<InProcessHost> => startInProcessHostFor(cleanups, options);
 
 function agent(h: InProcessHost, name: string, mode: 'work' | 'hold'): SimAgent {
   const a = new SimAgent({ url: h.agentUrl, token: HOST_TOKEN, name, mode, workMs: () => 20 });
