@@ -1,6 +1,6 @@
 /**
  * Proxies read from activations and input/output gradients: Fisher (§A.7), Jacobian covariance (§A.9),
- * NASWOT (§A.10), linear regions (§A.12), Zen-score (§A.11), SynFlow (§A.8) and SWAP (PROXIES_SOTA.md §3).
+ * NASWOT (§A.10), linear regions (§A.12), Zen-score (§A.11), SynFlow (§A.8), SWAP and MeCo (PROXIES_SOTA.md §2-3).
  */
 import { gaussianTensor } from '../data/gaussianInputs.js';
 import type { Graph } from '../ir/graph.js';
@@ -14,6 +14,7 @@ import { naswotScore } from './math/naswot.js';
 import { synflowScore } from './math/saliency.js';
 import { runningVarAfterPasses, zenDelta, zenScore } from './math/zen.js';
 import { swapPatternCount } from './math/swap.js';
+import { minCorrelationEigenvalue, moduleCalls } from './math/meco.js';
 import { firstBatch, freshWeights, inputShape, layerWeights, result, withTrainingSession } from './proxyRun.js';
 import type { ZeroCostProxy } from './zeroCostProxy.js';
 
@@ -230,5 +231,42 @@ export const swapProxy: ZeroCostProxy = {
       (s) => s.run({ input: batch.images.subarray(0, n * perImage), dlogits: new Float32Array(n * k) }),
     );
     return { ok: true, value: swapPatternCount(inputs.map((name) => step.activations.get(name)!), n) };
+  },
+};
+
+/**
+ * MeCo (PROXIES_SOTA.md §2, the official correlation experiment on the xautodl network): PyTorch-default weights, one
+ * real image (the first of the batch), train mode, every module call's output (math/meco.ts); score = Σ λ_min of the
+ * channel correlation matrices. Computed in float64 with a symmetric solver from float32 activations (the official
+ * float32 general solver differs by round-off, ~1e-5 on the sum). Needs the graph's module structure
+ * (`meta.moduleLists`), which NB201 graphs record.
+ */
+export const mecoProxy: ZeroCostProxy = {
+  id: 'meco',
+  higherIsBetter: true,
+  spec: 'PROXIES_SOTA.md §2',
+  needs: { data: true, labels: false, gradients: false, batches: 1 },
+  init: 'pytorch-default',
+  async score({ graph, batches, seed }) {
+    const calls = moduleCalls(graph);
+    if (!calls) return { ok: false, reason: "meco needs the graph's module structure (meta.moduleLists); only nb201 graphs record it" };
+    const batch = firstBatch(batches, 'meco');
+    const perImage = batch.images.length / batch.shape[0];
+    const shapes = inferShapes(graph.nodes);
+    const names = [...new Set(calls)];
+    const k = outputsOf(graph);
+    const step = await withTrainingSession(
+      graph,
+      freshWeights(graph, seed, 'pytorch-default'),
+      { batch: 1, objective: 'seed', paramGrads: 'none', activations: names, bnStats: false },
+      (s) => s.run({ input: batch.images.subarray(0, perImage), dlogits: new Float32Array(k) }),
+    );
+    const perNode = new Map(names.map((name) => [name, minCorrelationEigenvalue(step.activations.get(name)!, shapes.get(name)![0]!)]));
+    let sum = 0;
+    for (const name of calls) {
+      const v = perNode.get(name)!;
+      if (Number.isFinite(v)) sum += v;
+    }
+    return { ok: true, value: sum };
   },
 };

@@ -5,7 +5,7 @@
 import type { ProxyId, ZeroCostProxy } from './zeroCostProxy.js';
 import { zicoProxy } from './zicoProxy.js';
 import { gradNormProxy, graspProxy, l2NormProxy, plainProxy, snipProxy } from './saliencyProxies.js';
-import { fisherProxy, jacobCovProxy, linearRegionsProxy, naswotProxy, swapProxy, synflowProxy, zenProxy } from './activationProxies.js';
+import { fisherProxy, jacobCovProxy, linearRegionsProxy, mecoProxy, naswotProxy, swapProxy, synflowProxy, zenProxy } from './activationProxies.js';
 import { ntkProxy } from './ntkProxy.js';
 import { flopsProxy, nnDegreeProxy, paramsProxy } from './analyticProxies.js';
 
@@ -22,6 +22,7 @@ export const PROXIES = {
   jacob_cov: jacobCovProxy,
   naswot: naswotProxy,
   swap: swapProxy,
+  meco: mecoProxy,
   zen: zenProxy,
   te_nas_ntk: ntkProxy,
   te_nas_lr: linearRegionsProxy,

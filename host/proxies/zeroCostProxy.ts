@@ -28,6 +28,7 @@ export const PROXY_IDS = [
   'plain',
   'l2_norm',
   'swap',
+  'meco',
 ] as const;
 export type ProxyId = (typeof PROXY_IDS)[number];
 

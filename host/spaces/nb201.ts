@@ -215,7 +215,8 @@ export function buildNb201Network(cellOrArch: Nb201Cell | string, config: Partia
   x = b.globalAvgPool('global_pooling', x);
   x = b.flatten('flatten', x);
   x = b.linear('classifier', x, { outFeatures: cfg.numClasses });
-  return b.build(x, { space: 'nb201', arch, ...cfg });
+  // Containers PyTorch never calls (ModuleLists), for proxies that hook every module call (MeCo).
+  return b.build(x, { space: 'nb201', arch, ...cfg, moduleLists: 'cells|cells.*.layers' });
 }
 
 /** ReLU -> Conv(no bias) -> BN, xautodl's ReLUConvBN with affine BN (module names op.0, op.1, op.2). */

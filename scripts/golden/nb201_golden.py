@@ -64,6 +64,8 @@ CONVENTIONS = {
                  'np.linalg.eigvalsh (the symmetric solver the TS port uses); valueNpEig uses np.linalg.eig as the reference.',
     'swap': 'PROXIES_SOTA.md §3: the gaussian weights (N(0,1) conv/linear, biases 0, BN 1/0), images 0..15 of batch 1, '
             'train mode, outputs of every nn.ReLU with a 4-D input, number of distinct sample-wise sign patterns.',
+    'meco': 'PROXIES_SOTA.md §2: PyTorch-default weights, image 0 of batch 1 alone, train mode, a hook on every module '
+            'except the root; value: float32 torch.linalg.eig as the official code; value64: symmetric float64.',
     'naswot': '§A.10, ZiCo-repo semantics on the REAL batch 1 with PyTorch-default init: forward hooks on every nn.ReLU '
               'module, code = (ReLU input > 0), K accumulated in float64 (exact integers), value = slogdet(K)[1]. '
               'valueTypeNameMatch: hooks on every module whose type name contains "ReLU" as the survey/NASLib do, which '
@@ -485,6 +487,35 @@ def swap(net, x):
     return {'value': int(torch.unique(s.t(), dim=0).shape[0]), 'neurons': int(s.shape[1]), 'hooks': len(feats)}
 
 
+def meco(net, x):
+    """MeCo as the official correlation experiment computes it (PROXIES_SOTA.md §2): a forward hook on every module of
+    named_modules() except the root (whose tuple output starts with the pooled features: a vector, contributing 0);
+    in each, corrcoef over the channels of the (only) sample's output, NaN/inf -> 0, min real eigenvalue
+    (torch.linalg.eig, float32); the sum over calls, dropping non-finite values. value64: the same with a symmetric
+    float64 solver (what host/proxies/math/meco.ts computes)."""
+    net.train()
+    v32, v64 = [], []
+
+    def hook(module, inputs, output):
+        fea = output[0].detach()
+        fea = fea.reshape(fea.shape[0], -1)
+        corr = torch.corrcoef(fea)
+        corr[torch.isnan(corr)] = 0
+        corr[torch.isinf(corr)] = 0
+        v32.append(float(torch.min(torch.real(torch.linalg.eig(corr)[0]))))
+        c64 = np.corrcoef(fea.double().numpy()) if fea.shape[1] > 1 else np.full((fea.shape[0], fea.shape[0]), np.nan)
+        c64 = np.nan_to_num(np.atleast_2d(c64), nan=0.0, posinf=0.0, neginf=0.0)
+        v64.append(float(np.linalg.eigvalsh(c64).min()))
+
+    handles = [m.register_forward_hook(hook) for name, m in net.named_modules() if name != '']
+    with torch.no_grad():
+        net(x)
+    for h in handles:
+        h.remove()
+    return {'value': g10(sum(v for v in v32 if math.isfinite(v))), 'value64': g10(sum(v for v in v64 if math.isfinite(v))),
+            'calls': len(v32)}
+
+
 def zen(net, x, x_perturbed):
     net.train()
     with torch.no_grad():
@@ -613,6 +644,7 @@ def main():
         record['linear_regions'] = safe(linear_regions, fresh(), lr_x)
         record['zen'] = zen(gnet, zen_x, zen_xp)
         record['swap'] = swap(build(spec, spec['gaussianOnnx'], golden_dir)[0], x1[:16])
+        record['meco'] = meco(fresh(), x1[:1])
         models.append(record)
 
     fixture = {

@@ -33,6 +33,7 @@ interface GoldenModel {
   linear_regions: { value: number };
   zen: { value: number };
   swap: { value: number; neurons: number; hooks: number };
+  meco: { value: number; value64: number; calls: number };
 }
 
 const golden = JSON.parse(readFileSync(new URL('../../../fixtures/golden/nb201_golden.json', import.meta.url), 'utf8')) as { models: GoldenModel[] };
@@ -96,6 +97,20 @@ describe('proxies against the PyTorch reference (golden fixture)', () => {
     it(`SWAP matches the official semantics on ${m.arch} C=${m.config.channels} N=${m.config.cellsPerStage} (${m.swap.value} patterns)`, async () => {
       const got = await score('swap', m);
       expect(Math.abs(got - m.swap.value)).toBeLessThanOrEqual(Math.max(2, 1e-3 * m.swap.value));
+    });
+  }
+
+  // MeCo sums λ_min over every module call: the multiset of calls (from module paths, math/meco.ts) must be the
+  // reference's, and the float64 sums agree to round-off.
+  for (const m of golden.models) {
+    it(`MeCo matches the official semantics on ${m.arch} C=${m.config.channels} N=${m.config.cellsPerStage} (${m.meco.calls} module calls)`, async () => {
+      const { moduleCalls } = await import('../../../../host/proxies/math/meco.js');
+      expect(moduleCalls(buildNb201Network(m.arch, m.config))!.length).toBe(m.meco.calls);
+      const got = await score('meco', m);
+      expect(Math.abs(got - m.meco.value64)).toBeLessThan(1e-6 * Math.max(1, Math.abs(m.meco.value64)));
+      // Against the official float32 general eigensolver: its round-off on near-singular stage-3 matrices (λ ≈ 0)
+      // adds up over a few hundred calls.
+      expect(Math.abs(got - m.meco.value)).toBeLessThan(1e-3 * Math.max(1, Math.abs(m.meco.value)));
     });
   }
 
