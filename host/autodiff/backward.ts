@@ -31,8 +31,13 @@ export interface BackwardOutputs {
 const fmt = (s: FullShape): string => `[${s.join(',')}]`;
 const sameShape = (a: FullShape, b: FullShape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Emits the backward pass seeded with `seed` = dL/d(graph output). */
-export function emitBackward(fwd: ForwardRecord, seed: string, request: BackwardRequest): BackwardOutputs {
+/**
+ * Emits the backward pass seeded with `seed` = dL/d(seedAt), where `seedAt` is the graph output by default. Seeded at
+ * an inner tensor F with `request.tensors` = {E}, the pass is the vector-Jacobian product of the sub-graph between E
+ * and F only (AZ-NAS's block-local VJPs): nothing downstream of F carries a gradient, and nothing upstream of E needs
+ * one.
+ */
+export function emitBackward(fwd: ForwardRecord, seed: string, request: BackwardRequest, seedAt: string = fwd.graph.output): BackwardOutputs {
   const { g, graph, batch } = fwd;
   const nodes = graph.nodes;
 
@@ -43,16 +48,18 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
     requires.set(node.name, own || node.inputs.some((i) => requires.get(i)));
   }
 
-  const outputShape = fullShape(batch, fwd.shapes.get(graph.output)!);
+  const seedShape = fwd.shapes.get(seedAt);
+  if (!seedShape) throw new ZeronasError('ZN_BAD_ARGUMENT', `backward seed: '${seedAt}' is not a tensor of '${graph.name}'`, { node: seedAt });
+  const outputShape = fullShape(batch, seedShape);
   if (!sameShape(g.shape(seed), outputShape)) {
     throw new ZeronasError(
       'ZN_GRAD_SHAPE',
-      `seed gradient for output '${graph.output}' has shape ${fmt(g.shape(seed))}, expected ${fmt(outputShape)}`,
-      { node: graph.output, got: g.shape(seed), expected: outputShape },
+      `seed gradient for '${seedAt}' has shape ${fmt(g.shape(seed))}, expected ${fmt(outputShape)}`,
+      { node: seedAt, got: g.shape(seed), expected: outputShape },
     );
   }
-  const pooledInto = duplicateNodes(fwd, request);
-  const pending = new Map<string, string[]>([[graph.output, [seed]]]);
+  const pooledInto = duplicateNodes(fwd, request, seedAt);
+  const pending = new Map<string, string[]>([[seedAt, [seed]]]);
   // How many pending lists hold each gradient tensor (a rule may send one tensor to several inputs, e.g. Add's dy).
   const holders = new Map<string, number>([[seed, 2]]);
   /** Σ parts; a part only this sum holds may absorb the others into the conv that computes it (Emitter.addIntoConv). */
@@ -131,14 +138,14 @@ export function emitBackward(fwd: ForwardRecord, seed: string, request: Backward
  * in NAS-Bench-201 the ReLU opening every conv edge that leaves one cell node), mapped to that first node. Their
  * consumers' gradients are pooled into the first node's, whose rule then runs once on the sum, which is exact since
  * a rule's input gradient is linear in dy: one ReLU mask applied to the sum, not one per edge. The forward is not
- * affected (OnnxGraph merges the duplicate nodes when it serialises). Tensors whose own gradient is requested, and
- * the graph output, are never pooled.
+ * affected (OnnxGraph merges the duplicate nodes when it serialises). Tensors whose own gradient is requested, the
+ * seeded tensor and the graph output are never pooled.
  */
-function duplicateNodes(fwd: ForwardRecord, request: BackwardRequest): Map<string, string> {
+function duplicateNodes(fwd: ForwardRecord, request: BackwardRequest, seedAt: string): Map<string, string> {
   const pooledInto = new Map<string, string>();
   const firstByKey = new Map<string, string>();
   for (const node of fwd.graph.nodes) {
-    if (node.op === 'input' || node.name === fwd.graph.output || request.tensors.has(node.name) || nodeParams(node, fwd.shapes).length > 0) continue;
+    if (node.op === 'input' || node.name === fwd.graph.output || node.name === seedAt || request.tensors.has(node.name) || nodeParams(node, fwd.shapes).length > 0) continue;
     const key = `${node.op}|${node.inputs.map((i) => pooledInto.get(i) ?? i).join(',')}|${JSON.stringify(node.attrs)}`;
     const first = firstByKey.get(key);
     if (first === undefined) firstByKey.set(key, node.name);

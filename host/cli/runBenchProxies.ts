@@ -1,13 +1,16 @@
 /**
  * `zeronas bench proxies`: scores a seeded sample (cached in a CSV, so reruns only add what is missing), joins with
  * a ground-truth column and prints Kendall tau-b and Spearman rho with bootstrap 95% intervals and seconds per
- * architecture per proxy. Failed scores are excluded per proxy and counted.
+ * architecture per proxy. Failed scores are excluded per proxy and counted; −∞ (a proxy's verdict on a degenerate cell,
+ * AZ-NAS's scores) ranks below every finite score. An entry with `+` or an alias (`az_nas`) is a combination: the
+ * rank aggregate of its proxies over the sample (ensemble.ts), no accuracy involved, so nothing is fitted.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { bootstrapCorrelation, kendallTauB, spearman } from '../stats/rank.js';
 import { readCsv } from '../util/csv.js';
+import { aggregateRanks, aggregationFor, parseProxyList, PROXY_ALIASES } from '../proxies/ensemble.js';
 import { runScore } from './runScore.js';
 import type { BenchProxiesArgs } from './commands/benchProxies.js';
 import { printJson, table } from './output.js';
@@ -27,10 +30,12 @@ const NASLIB_COLUMNS: Record<string, string> = {
 };
 
 export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> {
-  const proxies = args.proxies.split(',').map((p) => p.trim()).filter(Boolean);
+  const entries = args.proxies.split(',').map((p) => p.trim()).filter(Boolean);
+  const isCombination = (e: string): boolean => e.includes('+') || PROXY_ALIASES[e] !== undefined;
+  const proxies = [...new Set(entries.flatMap((e) => parseProxyList(e)))];
   const cache = args.cache ?? `runs/bench/proxies-${args.sample}-${args.seed}-b${args.batchSize}x${args.batches}-${proxies.join('+')}.csv`;
   mkdirSync(dirname(cache), { recursive: true });
-  await runScore({ ...args, json: false, quiet: args.quiet || args.json, out: cache, arch: undefined, archs: undefined } as never);
+  await runScore({ ...args, proxies: proxies.join(','), json: false, quiet: args.quiet || args.json, out: cache, arch: undefined, archs: undefined } as never);
   const rows = readCsv(readFileSync(cache, 'utf8'));
   const truthRows = readCsv(readFileSync(args.truth, 'utf8'));
   if (truthRows.length && !(args.column in truthRows[0]!)) {
@@ -39,21 +44,32 @@ export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> 
   const truth = new Map(truthRows.map((r) => [r.arch_str!, Number(r[args.column])]));
   const result: Record<string, unknown> = {};
   const lines: (string | number)[][] = [['proxy', 'n', 'failed', 'kendall [95% CI]', 'spearman [95% CI]', 's/arch']];
-  for (const p of proxies) {
+  // A combination's value per row: its rank aggregate over the rows (a failed component ranks lowest).
+  const combined = new Map<string, number[]>();
+  for (const e of entries.filter(isCombination)) {
+    const columns = parseProxyList(e).map((p) => rows.map((r) => (r[p] === 'NA' ? Number.NaN : Number(r[p]))));
+    combined.set(e, aggregateRanks(columns, aggregationFor(e)));
+  }
+  for (const p of entries) {
     const xs: number[] = [];
     const ys: number[] = [];
     let failed = 0;
     let seconds = 0;
-    for (const r of rows) {
+    const parts = parseProxyList(p);
+    rows.forEach((r, i) => {
       const t = truth.get(r.arch!);
-      seconds += Number(r[`${p}_seconds`]);
-      if (r[p] === 'NA' || t === undefined || !Number.isFinite(Number(r[p]))) {
+      for (const q of parts) seconds += Number(r[`${q}_seconds`]);
+      const v = combined.get(p)?.[i] ?? (r[p] === 'NA' ? Number.NaN : Number(r[p]));
+      if (t === undefined || Number.isNaN(v) || v === Number.POSITIVE_INFINITY) {
         failed++;
-        continue;
+        return;
       }
-      xs.push(Number(r[p]));
+      xs.push(v);
       ys.push(t);
-    }
+    });
+    // −∞ ranks last: rank correlations only need it below every finite value.
+    const floor = Math.min(...xs.filter(Number.isFinite)) - 1;
+    for (let i = 0; i < xs.length; i++) if (xs[i] === Number.NEGATIVE_INFINITY) xs[i] = floor;
     const k = bootstrapCorrelation(xs, ys, 'kendall', { resamples: args.resamples, seed: args.seed });
     const s = bootstrapCorrelation(xs, ys, 'spearman', { resamples: args.resamples, seed: args.seed });
     result[p] = {

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
-import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { openSpace } from '../spaces/index.js';
 import { checkTargetName } from '../orchestrator/fleet.js';
@@ -81,7 +81,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       spaceOptions,
       algo: args.algo as SearchAlgo,
       proxy: args.proxy,
-      aggregate: args.aggregate as RankAggregation,
+      aggregate: aggregationFor(args.proxy, args.aggregate),
       budgets,
       measure: args.measure,
       maxScored: args.maxScored,

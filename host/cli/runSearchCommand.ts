@@ -9,7 +9,7 @@ import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadLookupTable } from '../cost/lookupTable.js';
 import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js';
-import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
 import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { openSpace } from '../spaces/index.js';
@@ -103,7 +103,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
     onProgress: (p) => progress.update(`${args.algo} (${args.proxy})`, Math.min(p.iteration, p.total), p.total),
-    ...(sampling ? { sample: { proxies: proxyFns, aggregate: args.aggregate as RankAggregation } } : {}),
+    ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(args.proxy, args.aggregate) } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
       if (args.maxScored && scored.size >= args.maxScored) abort.abort();

@@ -7,7 +7,7 @@ export { mulberry32 };
 /** Parameter values by name (float32, as the runtimes use them). */
 export type WeightMap = Map<string, Float32Array>;
 
-export type InitScheme = 'pytorch-default' | 'gaussian';
+export type InitScheme = 'pytorch-default' | 'gaussian' | 'kaiming-fanin';
 
 /** Standard normal draws by Box-Muller from a uniform generator. */
 export function gaussian(rand: () => number): () => number {
@@ -32,6 +32,8 @@ export function gaussian(rand: () => number): () => number {
  * pytorch-default: conv/linear weight and bias ~ U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (kaiming_uniform_ with a=sqrt(5));
  * BN gamma 1, beta 0, running mean 0, running var 1.
  * gaussian: conv/linear weight ~ N(0,1), bias 0; BN as above.
+ * kaiming-fanin: conv/linear weight ~ N(0, 2/fanIn) (kaiming_normal_, fan_in, ReLU gain; AZ-NAS's init), bias 0;
+ * BN as above. The draws are the gaussian scheme's, scaled, so the two schemes differ only by that factor.
  * Each parameter draws from its own stream seeded by (seed, name), so adding a layer never changes the others.
  */
 export function initParam(spec: ParamSpec, seed: number, scheme: InitScheme = 'pytorch-default'): Float32Array {
@@ -48,10 +50,11 @@ export function initParam(spec: ParamSpec, seed: number, scheme: InitScheme = 'p
     default: {
       const streamSeed = hash32(`${seed}:${spec.name}`);
       const isBias = spec.kind === 'convBias' || spec.kind === 'linearBias';
-      if (scheme === 'gaussian') {
+      if (scheme === 'gaussian' || scheme === 'kaiming-fanin') {
         if (isBias) return values;
         const normal = gaussian(mulberry32(streamSeed));
-        for (let i = 0; i < n; i++) values[i] = normal();
+        const std = scheme === 'gaussian' ? 1 : Math.sqrt(2 / spec.fanIn);
+        for (let i = 0; i < n; i++) values[i] = normal() * std;
         return values;
       }
       fillUniformSymmetric(values, streamSeed, 1 / Math.sqrt(spec.fanIn));

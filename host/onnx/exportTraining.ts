@@ -8,6 +8,7 @@
  *     `labels`   [N] int64           when objective = 'crossEntropy'
  *     `dlogits`  [N, K]              when objective = 'seed': dL/dlogits chosen by the caller (all ones for
  *                                    Σ logits, one-hot rows for one sample's logits, ...)
+ *     `vjp_seed:<out>`  [N, ...]     for each block VJP (option blockVjps): the vector g_out at tensor <out>
  *   outputs (in this order)
  *     `loss`                 []      mean cross-entropy (crossEntropy only)
  *     `logits`               [N, K]  the graph output
@@ -17,6 +18,7 @@
  *     `grad_act:<tensor>`    dL/d<tensor>, [N, ...]
  *     `bn_mean:<bnNode>`     [C] batch mean (train mode)
  *     `bn_var:<bnNode>`      [C] UNBIASED batch variance (train mode), what PyTorch folds into running_var
+ *     `vjp:<out>`            (∂<out>/∂<in>)ᵀ · vjp_seed:<out> through the block between <in> and <out> alone, [N, ...<in>]
  * A gradient that is structurally zero (e.g. a conv reached only through `none` edges) is an all-zero output.
  */
 import { ZeronasError } from '../../shared/errors.js';
@@ -51,6 +53,11 @@ export interface TrainingExportOptions {
   /** 'train' (default; batch statistics, as a fresh PyTorch module) or 'eval' (running statistics). */
   bnMode?: BnMode;
   opset?: number;
+  /**
+   * Block-local vector-Jacobian products (AZ-NAS trainability): for each {input, output} pair of IR tensors, the
+   * gradient at `input` of ⟨vjp_seed, output⟩ through the sub-graph between them only (BN batch statistics included).
+   */
+  blockVjps?: readonly { input: string; output: string }[];
   /** Emit convs as onnxruntime's blocked kernels with this block size (host/onnx/nchwc.ts); 0 (default): plain ONNX. */
   nchwcBlock?: number;
 }
@@ -59,6 +66,8 @@ export type TrainingTensorKind =
   | 'input'
   | 'labels'
   | 'dlogits'
+  | 'vjpSeed'
+  | 'vjp'
   | 'loss'
   | 'logits'
   | 'paramGrad'
@@ -103,6 +112,8 @@ export const TRAINING_NAMES = {
   activationGrad: (tensor: string) => `grad_act:${tensor}`,
   bnMean: (node: string) => `bn_mean:${node}`,
   bnVar: (node: string) => `bn_var:${node}`,
+  vjpSeed: (output: string) => `vjp_seed:${output}`,
+  vjp: (output: string) => `vjp:${output}`,
 } as const;
 
 const badArg = (message: string, details: Record<string, unknown> = {}): ZeronasError =>
@@ -129,6 +140,12 @@ export function exportTraining(
   const activationGrads = options.activationGrads ?? [];
   activations.forEach((t) => checkTensor(t, 'activation'));
   activationGrads.forEach((t) => checkTensor(t, 'activation gradient'));
+  const blockVjps = options.blockVjps ?? [];
+  for (const b of blockVjps) {
+    checkTensor(b.input, 'block VJP input');
+    checkTensor(b.output, 'block VJP output');
+  }
+  if (new Set(blockVjps.map((b) => b.output)).size !== blockVjps.length) throw badArg('training export: two block VJPs share an output tensor');
   const outShape = shapes.get(graph.output)!;
   if (outShape.length !== 1) {
     throw badArg(`training export: graph output '${graph.output}' must be [K] logits per sample, got [${outShape.join(',')}]`);
@@ -169,6 +186,12 @@ export function exportTraining(
   const tensorGrads = new Set<string>(activationGrads);
   if (options.inputGrad) tensorGrads.add(inputName);
   const grads = emitBackward(fwd, seed, { params: new Set(wanted), tensors: tensorGrads });
+  const full = (t: string): number[] => [batch, ...shapes.get(t)!];
+  const vjps = blockVjps.map((b) => {
+    const vSeed = g.input(TRAINING_NAMES.vjpSeed(b.output), DataType.FLOAT, full(b.output));
+    inputs.push({ name: vSeed, kind: 'vjpSeed', dims: full(b.output), type: 'float32', of: b.output });
+    return { ...b, grad: emitBackward(fwd, vSeed, { params: new Set(), tensors: new Set([b.input]) }, b.output).tensors.get(b.input) ?? null };
+  });
 
   if (loss !== undefined) emitOut({ name: TRAINING_NAMES.loss, kind: 'loss', dims: [], type: 'float32' }, loss);
   emitOut({ name: TRAINING_NAMES.logits, kind: 'logits', dims: [batch, classes], type: 'float32' }, logits);
@@ -176,7 +199,6 @@ export function exportTraining(
     const info = { name: TRAINING_NAMES.paramGrad(p), kind: 'paramGrad', dims: [...paramByName.get(p)!.shape], type: 'float32', of: p } as const;
     emitOut({ ...info, dims: [...info.dims] }, grads.params.get(p) ?? null);
   }
-  const full = (t: string): number[] => [batch, ...shapes.get(t)!];
   if (options.inputGrad) {
     emitOut({ name: TRAINING_NAMES.inputGrad, kind: 'inputGrad', dims: full(inputName), type: 'float32', of: inputName }, grads.tensors.get(inputName) ?? null);
   }
@@ -186,6 +208,7 @@ export function exportTraining(
   for (const t of activationGrads) {
     emitOut({ name: TRAINING_NAMES.activationGrad(t), kind: 'activationGrad', dims: full(t), type: 'float32', of: t }, grads.tensors.get(t) ?? null);
   }
+  for (const v of vjps) emitOut({ name: TRAINING_NAMES.vjp(v.output), kind: 'vjp', dims: full(v.input), type: 'float32', of: v.output }, v.grad);
   if ((options.bnStats ?? true) && bnMode === 'train') {
     for (const [node, stats] of fwd.bnStats) {
       const c = g.shape(stats.mean)[0]!;

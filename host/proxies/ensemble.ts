@@ -49,12 +49,33 @@ export function aggregateRanks(columns: readonly (readonly number[])[], how: Ran
   return total;
 }
 
-/** `zico+params` -> ['zico', 'params']; rejects empty and repeated names. */
+/**
+ * Names that stand for a published combination. AZ-NAS (PROXIES_SOTA.md §1) is its three scores and FLOPs under
+ * log-rank aggregation: a rank depends on the candidate set, so it exists only as a combination.
+ */
+export const PROXY_ALIASES: Readonly<Record<string, { proxies: readonly string[]; aggregate: RankAggregation }>> = {
+  az_nas: { proxies: ['az_expressivity', 'az_progressivity', 'az_trainability', 'flops'], aggregate: 'log-rank' },
+};
+
+/** `zico+params` -> ['zico', 'params'], aliases expanded (`az_nas` -> its four); rejects empty and repeated names. */
 export function parseProxyList(spec: string): string[] {
-  const names = spec.split('+').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new ZeronasError('ZN_BAD_ARGUMENT', `proxy combination '${spec}' has an empty name`);
+  const given = spec.split('+').map((s) => s.trim());
+  if (given.some((n) => n === '')) throw new ZeronasError('ZN_BAD_ARGUMENT', `proxy combination '${spec}' has an empty name`);
+  const names = given.flatMap((n) => PROXY_ALIASES[n]?.proxies ?? [n]);
   if (new Set(names).size !== names.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `proxy combination '${spec}' repeats a proxy`);
   return names;
+}
+
+/** The aggregation of a combination: the one asked for, else log-rank if it holds an alias defined that way, else rank-sum. */
+export function aggregationFor(spec: string, requested?: string): RankAggregation {
+  if (requested !== undefined) {
+    if (!(RANK_AGGREGATIONS as readonly string[]).includes(requested)) {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown aggregation '${requested}'; choose ${RANK_AGGREGATIONS.join(' or ')}`);
+    }
+    return requested as RankAggregation;
+  }
+  const aliases = spec.split('+').map((s) => PROXY_ALIASES[s.trim()]).filter((a) => a !== undefined);
+  return aliases.some((a) => a.aggregate === 'log-rank') ? 'log-rank' : 'rank-sum';
 }
 
 /**

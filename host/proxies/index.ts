@@ -7,6 +7,7 @@ import { zicoProxy } from './zicoProxy.js';
 import { gradNormProxy, graspProxy, l2NormProxy, plainProxy, snipProxy } from './saliencyProxies.js';
 import { fisherProxy, jacobCovProxy, linearRegionsProxy, mecoProxy, naswotProxy, swapProxy, synflowProxy, zenProxy } from './activationProxies.js';
 import { ntkProxy } from './ntkProxy.js';
+import { azExpressivityProxy, azProgressivityProxy, azTrainabilityProxy } from './azNasProxy.js';
 import { flopsProxy, nnDegreeProxy, paramsProxy } from './analyticProxies.js';
 
 export const PROXIES = {
@@ -23,6 +24,9 @@ export const PROXIES = {
   naswot: naswotProxy,
   swap: swapProxy,
   meco: mecoProxy,
+  az_expressivity: azExpressivityProxy,
+  az_progressivity: azProgressivityProxy,
+  az_trainability: azTrainabilityProxy,
   zen: zenProxy,
   te_nas_ntk: ntkProxy,
   te_nas_lr: linearRegionsProxy,

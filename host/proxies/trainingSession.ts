@@ -21,6 +21,8 @@ export interface TrainingFeeds {
   labels?: ArrayLike<number> | BigInt64Array;
   /** [N, K] dL/dlogits (objective 'seed'). */
   dlogits?: Float32Array;
+  /** Block VJP output tensor -> the vector g_out fed at it (`vjp_seed:<tensor>`). */
+  vjpSeeds?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface TrainingStep {
@@ -36,6 +38,8 @@ export interface TrainingStep {
   activationGrads: Map<string, Float32Array>;
   /** BN node -> batch mean and unbiased batch variance. */
   bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
+  /** Block VJP output tensor -> (∂out/∂in)ᵀ g_out at the block's input (`vjp:`). */
+  vjps: Map<string, Float32Array>;
 }
 
 export class TrainingSession {
@@ -87,6 +91,12 @@ export class TrainingSession {
     const fail = (what: string): never => {
       throw new ZeronasError('ZN_BAD_ARGUMENT', `training session: ${what}`, { input: info.name, dims: info.dims });
     };
+    if (info.kind === 'vjpSeed') {
+      const data = feeds.vjpSeeds?.get(info.of!);
+      if (!data) return fail(`'${info.name}' [${info.dims.join(',')}] is required by this model`);
+      if (data.length !== expected) fail(`'${info.name}' has ${data.length} values, expected ${expected} for [${info.dims.join(',')}]`);
+      return new ort.Tensor('float32', data, info.dims);
+    }
     if (info.name === TRAINING_NAMES.input || info.name === TRAINING_NAMES.dlogits) {
       const data = info.name === TRAINING_NAMES.input ? feeds.input : feeds.dlogits;
       if (!data) return fail(`'${info.name}' [${info.dims.join(',')}] is required by this model`);
@@ -115,6 +125,7 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
     activations: new Map(),
     activationGrads: new Map(),
     bnStats: new Map(),
+    vjps: new Map(),
   };
   for (const info of outputs) {
     const value = valueOf(info.name);
@@ -137,6 +148,9 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
         break;
       case 'activationGrad':
         step.activationGrads.set(of, value);
+        break;
+      case 'vjp':
+        step.vjps.set(of, value);
         break;
       case 'bnMean':
       case 'bnVar': {

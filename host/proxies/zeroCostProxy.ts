@@ -29,6 +29,9 @@ export const PROXY_IDS = [
   'l2_norm',
   'swap',
   'meco',
+  'az_expressivity',
+  'az_progressivity',
+  'az_trainability',
 ] as const;
 export type ProxyId = (typeof PROXY_IDS)[number];
 
@@ -43,7 +46,7 @@ export interface ProxyNeeds {
   batches: number;
 }
 
-export type ProxyInit = 'pytorch-default' | 'gaussian';
+export type ProxyInit = 'pytorch-default' | 'gaussian' | 'kaiming-fanin';
 
 /** Everything a proxy may read. The proxy builds its own sessions, so each proxy sees a fresh network (§F.6). */
 export interface ProxyContext {

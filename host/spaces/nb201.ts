@@ -201,22 +201,28 @@ export function buildNb201Network(cellOrArch: Nb201Cell | string, config: Partia
   x = b.conv2d('stem.0', x, { outChannels: cfg.channels, kernel: 3, padding: 1, bias: false });
   x = b.batchNorm('stem.1', x);
 
+  const features = [x];
   let c = cfg.channels;
   let index = 0;
   for (let stage = 0; stage < 3; stage++) {
     if (stage > 0) {
       x = resnetBasicBlock(b, `cells.${index++}`, x, c, c * 2);
+      features.push(x);
       c *= 2;
     }
-    for (let i = 0; i < cfg.cellsPerStage; i++) x = inferCell(b, `cells.${index++}`, x, cell, c);
+    for (let i = 0; i < cfg.cellsPerStage; i++) {
+      x = inferCell(b, `cells.${index++}`, x, cell, c);
+      features.push(x);
+    }
   }
   x = b.batchNorm('lastact.0', x);
   x = b.relu('lastact.1', x);
   x = b.globalAvgPool('global_pooling', x);
   x = b.flatten('flatten', x);
   x = b.linear('classifier', x, { outFeatures: cfg.numClasses });
-  // Containers PyTorch never calls (ModuleLists), for proxies that hook every module call (MeCo).
-  return b.build(x, { space: 'nb201', arch, ...cfg, moduleLists: 'cells|cells.*.layers' });
+  // Containers PyTorch never calls (ModuleLists), for proxies that hook every module call (MeCo); the stem's and
+  // every cell's output, the feature chain AZ-NAS reads (TinyNetwork.extract_cell_features).
+  return b.build(x, { space: 'nb201', arch, ...cfg, moduleLists: 'cells|cells.*.layers', features: features.join('|') });
 }
 
 /** ReLU -> Conv(no bias) -> BN, xautodl's ReLUConvBN with affine BN (module names op.0, op.1, op.2). */

@@ -8,6 +8,8 @@
  *  - <model>.onnx: exportInference(graph, initWeights(graph, 0)) (PyTorch-default init, seed 0); initializer
  *    names are the PyTorch state-dict keys, which is how the reference loads them;
  *  - <model>.gaussian.onnx: the same with initWeights(graph, 0, 'gaussian') (Zen-score's init, §A.11);
+ *  - <model>.kaiming.onnx: initWeights(graph, 0, 'kaiming-fanin') (AZ-NAS's init);
+ *  - az_x.f32, az_gout_<config>.f32: AZ-NAS's Gaussian input and Rademacher vectors (PROXIES_SOTA.md §1);
  *  - batches.f32 / labels.i32: the real batches, selectBatches(shipped sample, {64, 2, 'first'}) = images 0..63 and
  *    64..127 of data/cifar10-sample/cifar10_train_512.bin, CIFAR-10 normalisation (§0.5), float32 NCHW;
  *  - zen_x.f32, zen_eps.f32, zen_x_perturbed.f32 (= x + 0.01·eps in float32), lr_x.f32: Gaussian inputs from
@@ -24,6 +26,8 @@ import { DEFAULT_DATASET_PATH, gaussianTensor, openDataset, selectBatches } from
 import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
 import { buildNb201Network, type Nb201NetworkConfig } from '../../host/spaces/nb201.js';
+import { inferShapes } from '../../host/ir/shapeInference.js';
+import { AZ_NAS_BATCH, AZ_NAS_INPUT_SEED, featureChain, rademacher } from '../../host/proxies/azNasProxy.js';
 
 export const GOLDEN_ARCHS = {
   allConv3x3: '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
@@ -73,7 +77,8 @@ function main(): void {
     const graph = buildNb201Network(arch, config);
     write(`${id}.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED)));
     write(`${id}.gaussian.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED, 'gaussian')));
-    models.push({ id, arch, config, onnx: `${id}.onnx`, gaussianOnnx: `${id}.gaussian.onnx` });
+    write(`${id}.kaiming.onnx`, exportInference(graph, initWeights(graph, GOLDEN_WEIGHT_SEED, 'kaiming-fanin')));
+    models.push({ id, arch, config, onnx: `${id}.onnx`, gaussianOnnx: `${id}.gaussian.onnx`, kaimingOnnx: `${id}.kaiming.onnx` });
   }
 
   const dataset = openDataset();
@@ -96,6 +101,26 @@ function main(): void {
   write('zen_eps.f32', zenEps);
   write('zen_x_perturbed.f32', perturbed);
   write('lr_x.f32', gaussianTensor(shape, GOLDEN_GAUSSIAN.linearRegionsX));
+  // AZ-NAS: its Gaussian input and, per skeleton, the Rademacher g_out of blocks 1..L back to back (the same draws
+  // azNasScores makes at seed 0; they depend only on the block shapes, not the cell).
+  write('az_x.f32', gaussianTensor(shape, AZ_NAS_INPUT_SEED + GOLDEN_WEIGHT_SEED));
+  const gOutShapes: Record<string, number[][]> = {};
+  const gOutFiles: Record<string, string> = {};
+  for (const [configId, config] of Object.entries(GOLDEN_CONFIGS)) {
+    const graph = buildNb201Network(GOLDEN_ARCHS.allConv3x3, config);
+    const shapes = inferShapes(graph.nodes);
+    const chain = featureChain(graph)!;
+    gOutShapes[configId] = chain.slice(1).map((t) => [AZ_NAS_BATCH, ...shapes.get(t)!]);
+    const parts = gOutShapes[configId]!.map((s, l) => rademacher(s.reduce((a, b) => a * b, 1), GOLDEN_WEIGHT_SEED, l + 1));
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      all.set(p, offset);
+      offset += p.length;
+    }
+    gOutFiles[configId] = `az_gout_${configId}.f32`;
+    write(gOutFiles[configId]!, all);
+  }
 
   const samplePath = relative(repoRoot, DEFAULT_DATASET_PATH);
   const manifest = {
@@ -105,6 +130,7 @@ function main(): void {
     weightInit: {
       onnx: "initWeights(graph, 0) = 'pytorch-default'",
       gaussianOnnx: "initWeights(graph, 0, 'gaussian')",
+      kaimingOnnx: "initWeights(graph, 0, 'kaiming-fanin')",
     },
     data: {
       file: samplePath,
@@ -125,6 +151,7 @@ function main(): void {
       zenGamma: GOLDEN_GAUSSIAN.zenGamma,
       linearRegionsX: { seed: GOLDEN_GAUSSIAN.linearRegionsX, file: 'lr_x.f32' },
     },
+    azNas: { input: 'az_x.f32', inputSeed: AZ_NAS_INPUT_SEED + GOLDEN_WEIGHT_SEED, gOutShapes, gOutFiles },
     files,
   };
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

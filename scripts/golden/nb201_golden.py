@@ -66,6 +66,9 @@ CONVENTIONS = {
             'train mode, outputs of every nn.ReLU with a 4-D input, number of distinct sample-wise sign patterns.',
     'meco': 'PROXIES_SOTA.md §2: PyTorch-default weights, image 0 of batch 1 alone, train mode, a hook on every module '
             'except the root; value: float32 torch.linalg.eig as the official code; value64: symmetric float64.',
+    'az_nas': 'PROXIES_SOTA.md §1: kaiming-normal fan-in weights (<id>.kaiming.onnx), Gaussian input az_x.f32 [64,3,32,32], '
+              'train mode, features = stem and cell outputs, block-local VJPs of the Rademacher g_out fed from az_gout_<config>.f32 '
+              '(blocks 1..L in order); official: float32 eigvalsh/svdvals, NaN -> -inf; robust: float64, eigenvalues clamped at 0.',
     'naswot': '§A.10, ZiCo-repo semantics on the REAL batch 1 with PyTorch-default init: forward hooks on every nn.ReLU '
               'module, code = (ReLU input > 0), K accumulated in float64 (exact integers), value = slogdet(K)[1]. '
               'valueTypeNameMatch: hooks on every module whose type name contains "ReLU" as the survey/NASLib do, which '
@@ -516,6 +519,63 @@ def meco(net, x):
             'calls': len(v32)}
 
 
+def az_nas(net, x, g_outs):
+    """AZ-NAS as the official compute_az_nas_score.py computes it on NB201 (PROXIES_SOTA.md §1): kaiming-normal
+    fan-in weights (the .kaiming ONNX), Gaussian input, train mode; features = the stem's and every cell's output;
+    per feature the entropy of the normalised eigenvalues of the channel covariance; per block (last first) the
+    block-local VJP of a given Rademacher g_out (g_outs[l-1], fed from the TS side), pixel-unshuffled across a
+    resolution change, and T = -s - 1/(s + 1e-6) + 2 of the largest singular value of G_in^T G_out / (BHW).
+    'official': float32 eigvalsh/svdvals, NaN -> -inf; 'robust': float64, eigenvalues clamped at 0 (what
+    host/proxies/math/azNas.ts computes)."""
+    net.train()
+    feats = [net.stem(x)]
+    for cell in net.cells:
+        feats.append(cell(feats[-1]))
+
+    def entropy(fea, robust):
+        fea = fea.detach().double() if robust else fea.detach()
+        b, c, h, w = fea.shape
+        m = fea.permute(0, 2, 3, 1).reshape(b * h * w, c)
+        m = m - m.mean(dim=0, keepdim=True)
+        sigma = m.t().mm(m) / m.shape[0]
+        ev = torch.linalg.eigvalsh(sigma)
+        if robust:
+            ev = ev.clamp(min=0)
+        p = ev / ev.sum()
+        return float(((-p) * torch.log(p + 1e-8)).sum())
+
+    out = {}
+    per_block = {}
+    for l in range(len(feats) - 1, 0, -1):
+        g_out = g_outs[l - 1]
+        g_in = torch.autograd.grad(feats[l], feats[l - 1], g_out, retain_graph=True)[0]
+        if g_out.shape == g_in.shape and bool(torch.all(g_in == g_out)):
+            per_block[l] = {'official': -math.inf, 'robust': -math.inf}
+            continue
+        if g_out.shape[2] != g_in.shape[2]:
+            g_in = nn.PixelUnshuffle(g_in.shape[2] // g_out.shape[2])(g_in)
+        bo, co, ho, wo = g_out.shape
+        ci = g_in.shape[1]
+        gi = g_in.permute(0, 2, 3, 1).reshape(-1, ci)
+        go = g_out.permute(0, 2, 3, 1).reshape(-1, co)
+        per_block[l] = {}
+        for kind, (a, b2) in {'official': (gi, go), 'robust': (gi.double(), go.double())}.items():
+            mat = a.t().mm(b2) / (bo * ho * wo)
+            sv = float(torch.linalg.svdvals(mat).max())
+            per_block[l][kind] = -sv - 1 / (sv + 1e-6) + 2
+    for kind in ('official', 'robust'):
+        e = [entropy(f, kind == 'robust') for f in feats]
+        e = [(-math.inf if math.isnan(v) else v) for v in e]
+        expr = sum(e)
+        prog = min(e[l] - e[l - 1] for l in range(1, len(e)))
+        blocks = [per_block[l][kind] for l in range(1, len(feats))]
+        train = float(np.mean(blocks))
+        fix = lambda v: -math.inf if math.isnan(v) else v  # noqa: E731
+        out[kind] = {'expressivity': g10(fix(expr)), 'progressivity': g10(fix(prog)), 'trainability': g10(fix(train)),
+                     'perFeature': [g10(v) for v in e], 'perBlock': [g10(v) for v in blocks]}
+    return out
+
+
 def zen(net, x, x_perturbed):
     net.train()
     with torch.no_grad():
@@ -590,6 +650,9 @@ def main():
     torch_perturbed = zen_x + 0.01 * zen_eps
     perturbed_diff = float((torch_perturbed - zen_xp).abs().max())
     lr_x = read_f32(golden_dir, 'lr_x.f32', gshape)
+    az_x = read_f32(golden_dir, manifest['azNas']['input'], gshape)
+    az_gout = {c: torch.from_numpy(np.fromfile(os.path.join(golden_dir, f), dtype='<f4').copy())
+               for c, f in manifest['azNas']['gOutFiles'].items()}
 
     models = []
     only = os.environ.get('ZERONAS_GOLDEN_ONLY')  # a substring of model ids: quick partial runs for debugging
@@ -645,6 +708,14 @@ def main():
         record['zen'] = zen(gnet, zen_x, zen_xp)
         record['swap'] = swap(build(spec, spec['gaussianOnnx'], golden_dir)[0], x1[:16])
         record['meco'] = meco(fresh(), x1[:1])
+        az = manifest['azNas']
+        g_outs, offset = [], 0
+        cfg_id = spec['id'].split('-')[0]
+        for shape in az['gOutShapes'][cfg_id]:
+            size = int(np.prod(shape))
+            g_outs.append(az_gout[cfg_id][offset:offset + size].reshape(shape))
+            offset += size
+        record['az_nas'] = az_nas(build(spec, spec['kaimingOnnx'], golden_dir)[0], az_x, g_outs)
         models.append(record)
 
     fixture = {

@@ -12,7 +12,7 @@ export interface OrchestrateArgs extends OutputOptions {
   space: string;
   algo: string;
   proxy: string;
-  aggregate: string;
+  aggregate?: string;
   budget: string[];
   measure: number;
   maxScored: number;
@@ -51,7 +51,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
       .option('proxy', { type: 'string', default: 'zico', describe: "Zero-shot proxy that ranks candidates (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
-      .option('aggregate', { type: 'string', default: 'rank-sum', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks, or AZ-NAS sum of ln(rank/n)' })
+      .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
       .option('budget', {
         type: 'string',
         array: true,

@@ -7,7 +7,7 @@ export interface SearchArgs extends OutputOptions {
   space: string;
   algo: string;
   proxy: string;
-  aggregate: string;
+  aggregate?: string;
   iterations: number;
   population?: number;
   seed: number;
@@ -35,7 +35,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         describe: 'Search algorithm (flash: FLASH space only; sample: random candidates, budgets checked before scoring, best score wins)',
       })
       .option('proxy', { type: 'string', default: 'zico', describe: "Proxy that scores candidates (see zeronas score --help); with --algo sample, several joined by '+' (e.g. zico+params) are combined by rank" })
-      .option('aggregate', { type: 'string', default: 'rank-sum', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: Σ ranks, or AZ-NAS Σ ln(rank/n)' })
+      .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
       .option('iterations', { type: 'number', default: 1000, describe: 'Evolution iterations T, NSGA-II generations, SHGO iterations (sample: use --max-scored)' })
       .option('population', { type: 'number', describe: 'Population size (evolution default 512 as ZiCo; NSGA-II 40)' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of the search (and of weight init / batches)' })

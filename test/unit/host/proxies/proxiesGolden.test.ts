@@ -34,6 +34,15 @@ interface GoldenModel {
   zen: { value: number };
   swap: { value: number; neurons: number; hooks: number };
   meco: { value: number; value64: number; calls: number };
+  az_nas?: Record<'official' | 'robust', AzGolden>;
+}
+
+interface AzGolden {
+  expressivity: number | string;
+  progressivity: number | string;
+  trainability: number | string;
+  perFeature: (number | string)[];
+  perBlock: (number | string)[];
 }
 
 const golden = JSON.parse(readFileSync(new URL('../../../fixtures/golden/nb201_golden.json', import.meta.url), 'utf8')) as { models: GoldenModel[] };
@@ -111,6 +120,29 @@ describe('proxies against the PyTorch reference (golden fixture)', () => {
       // Against the official float32 general eigensolver: its round-off on near-singular stage-3 matrices (λ ≈ 0)
       // adds up over a few hundred calls.
       expect(Math.abs(got - m.meco.value)).toBeLessThan(1e-3 * Math.max(1, Math.abs(m.meco.value)));
+    });
+  }
+
+  // AZ-NAS: every per-feature expressivity and per-block trainability against the official semantics in PyTorch on
+  // the same weights, Gaussian input and Rademacher vectors (float64 'robust' form, what we compute; −∞ exactly where
+  // the reference has it). All C=8 networks and one full-size one (both ResNet blocks at full width).
+  const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v.replace('inf', 'Infinity')));
+  const close = (got: number, want: number | string, tol: number, what: string): void => {
+    const w = num(want);
+    if (!Number.isFinite(w)) expect(got, what).toBe(w);
+    else expect(Math.abs(got - w), `${what}: ${got} vs ${w}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w)));
+  };
+  for (const m of golden.models.filter((g) => g.az_nas && (g.config.channels === 8 || g.id === 'c16n5-mixed'))) {
+    it(`AZ-NAS matches the official semantics on ${m.arch} C=${m.config.channels} N=${m.config.cellsPerStage}`, async () => {
+      const { azNasScores } = await import('../../../../host/proxies/azNasProxy.js');
+      const got = await azNasScores(buildNb201Network(m.arch, m.config), 0);
+      if ('reason' in got) throw new Error(got.reason);
+      const ref = m.az_nas!.robust;
+      got.perFeature.forEach((v, i) => close(v, ref.perFeature[i]!, 1e-5, `expressivity of feature ${i}`));
+      got.perBlock.forEach((v, i) => close(v, ref.perBlock[i]!, 1e-4, `trainability of block ${i + 1}`));
+      close(got.expressivity, ref.expressivity, 1e-5, 'expressivity');
+      close(got.progressivity, ref.progressivity, 1e-4, 'progressivity');
+      close(got.trainability, ref.trainability, 1e-4, 'trainability');
     });
   }
 
