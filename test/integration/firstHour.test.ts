@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from '../helpers/runCli.js';
 import { startProcess } from '../helpers/processes.js';
+import { startLiveHost } from '../helpers/hostAttack.js';
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_1x1~1|skip_connect~2|';
@@ -102,5 +103,31 @@ describe('the first hour', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/already finished; nothing to resume/);
     expect(readFileSync(summaryPath, 'utf8')).toBe(summary); // wall time and all
+  }, 300_000);
+
+  it('zeronas fleet --host asks a running host over wss:// (pinned): refused without its token, answers with it', async () => {
+    const host = await startLiveHost({ extraArgs: ['--tls'] });
+    try {
+      const [, pin] = /--pin (sha256:[0-9a-f]{64})/.exec(host.proc.output())!;
+      const address = `wss://127.0.0.1:${host.port}/agent`; // as the printed attach command names it
+      const elsewhere = { ZERONAS_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'zeronas-fleet-cfg-')), ZERONAS_TOKEN: '' }; // no token of its own
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', pin!], { env: elsewhere }), 'ZN_AUTH', /set ZERONAS_TOKEN .* or give --token-file/);
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', pin!], { env: { ...elsewhere, ZERONAS_TOKEN: 'not-this-hosts-token' } }), 'ZN_AUTH', 'refused the token from ZERONAS_TOKEN');
+      expectClearError(await runCli(['fleet', '--host', address], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } }), 'ZN_AUTH', /does not trust .*--pin/);
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', `sha256:${'0'.repeat(64)}`], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } }), 'ZN_AUTH', 'the token was not sent');
+
+      const shown = await runCli(['fleet', '--host', address, '--pin', pin!], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } });
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(new RegExp(`^${host.localAgentId}\\s+idle\\s+\\d+ s ago \\(live\\)\\s`, 'm'));
+      const tokenFile = join(elsewhere.ZERONAS_CONFIG_DIR, 'copied-token');
+      writeFileSync(tokenFile, `${host.token}\n`, { mode: 0o600 });
+      const json = await runCli(['fleet', '--host', `https://127.0.0.1:${host.port}/`, '--pin', pin!, '--token-file', tokenFile, '--json'], { env: elsewhere });
+      expect(json.code, json.stderr).toBe(0);
+      const fleet = JSON.parse(json.stdout) as { agents: { id: string; isLive: boolean; state: string; runtimes: string[]; lastResults: unknown[] }[] };
+      expect(fleet.agents).toEqual([expect.objectContaining({ id: host.localAgentId, isLive: true, state: 'idle', runtimes: expect.arrayContaining([expect.stringMatching(/^ort-node /)]), lastResults: [] })]);
+      for (const out of [shown.stdout, shown.stderr, json.stdout, readFileSync(host.logPath, 'utf8')]) expect(out).not.toContain(host.token);
+    } finally {
+      await host.close();
+    }
   }, 300_000);
 });
