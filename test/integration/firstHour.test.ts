@@ -5,13 +5,14 @@
  * runs the loop on `local`; test/reliability/hostAttacks.test.ts and tlsPinning.test.ts paste the attach commands).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from '../helpers/runCli.js';
 import { startProcess } from '../helpers/processes.js';
 import { startLiveHost } from '../helpers/hostAttack.js';
+import { parseRunSummary } from '../../host/run/summary.js';
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_1x1~1|skip_connect~2|';
@@ -25,7 +26,71 @@ function expectClearError(r: CliResult, code: string, mentions: string | RegExp)
   expect(r.stderr).toMatch(typeof mentions === 'string' ? new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : mentions);
 }
 
+/** Runs a command line in bash from the project folder, as a person pastes it. */
+function paste(line: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', line], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The main job as the README's set-up section gives it: the command after `npm ci && ` in its first sh block. */
+function readmeMainJob(): string {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const setUp = /^## Set-up[^\n]*\n+```sh\n([\s\S]*?)```/m.exec(readme);
+  expect(setUp, 'README.md has a "## Set-up" section opening with an sh block').not.toBeNull();
+  const line = setUp![1]!.split('\n').find((l) => l.startsWith('npm ci && '));
+  expect(line, 'the set-up block starts the main job with `npm ci && npx zeronas ...`').toBeDefined();
+  return line!.slice('npm ci && '.length).trim();
+}
+
 describe('the first hour', () => {
+  it("the README's main job, run as written: exit 0, a summary that is a valid run folder, every command it prints works pasted", async () => {
+    const command = readmeMainJob();
+    expect(command).toMatch(/^npx zeronas orchestrate /);
+    // Its own config directory (token, certificate), as on a fresh machine; the command itself is the README's.
+    const env = { ZERONAS_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'zeronas-readme-cfg-')) };
+    const run = await paste(command, env, 900_000);
+    const output = run.stdout + run.stderr;
+    let runDir: string | undefined;
+    try {
+      expect(run.code, output.slice(-4000)).toBe(0);
+      expect(output).not.toMatch(STACK);
+      expect(output).not.toMatch(/internal error/);
+      const summaryPath = /^summary: (\S+)/m.exec(run.stdout)?.[1];
+      expect(summaryPath, run.stdout).toBeDefined();
+      runDir = dirname(summaryPath!);
+      const summary = parseRunSummary(JSON.parse(readFileSync(summaryPath!, 'utf8')), summaryPath!);
+      expect(summary.targets.map((t) => t.target)).toEqual(['local']);
+      expect(summary.targets[0]!.measured).toBeGreaterThan(0);
+      // An answer within the budget, or (a machine too slow for the README's 2 ms) a summary that says none met it.
+      if (!summary.targets[0]!.best) expect(run.stdout).toContain('(none met local:latency');
+      // The folder docs/run-folder.md describes.
+      for (const f of ['config.json', 'store.sqlite', 'summary.json', 'report.html', 'orchestrate.log', 'local/best.onnx']) expect(existsSync(join(runDir, f)), f).toBe(true);
+      expect(readdirSync(join(runDir, 'local')).some((f) => /^cost-model\.round\d+\.json$/.test(f))).toBe(true);
+      // Every command it printed, pasted as printed: exit 0, output, no stack trace.
+      const printed = run.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npx zeronas'));
+      expect(printed.length).toBeGreaterThanOrEqual(3); // report, results, fleet (+ info per answer)
+      for (const line of printed) {
+        const r = await paste(line, env);
+        expect(r.code, `${line}\n${r.stderr.slice(-2000)}`).toBe(0);
+        expect(r.stdout.trim(), line).not.toBe('');
+        expect(r.stdout + r.stderr, line).not.toMatch(STACK);
+      }
+    } finally {
+      // The README's command writes under runs/ of the checkout; a test leaves nothing there.
+      if (runDir && runDir.startsWith(join(REPO_ROOT, 'runs'))) rmSync(runDir, { recursive: true, force: true });
+    }
+  }, 900_000);
+
   it('--help wraps at word boundaries and --version answers, on both tools', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
