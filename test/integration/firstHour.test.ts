@@ -1,8 +1,9 @@
 /**
  * The first hour of a new user (issue #20), replayed with real processes: every printed command works when pasted,
  * bad input is an error that names it (never a stack trace, never exit 0 with nothing), interruption says how to
- * continue. The README's main job and the pasted attach command are covered too (test/integration/orchestrate.test.ts
- * runs the loop on `local`; test/reliability/hostAttacks.test.ts and tlsPinning.test.ts paste the attach commands).
+ * continue. The README's main job runs here exactly as its set-up section writes it (read from README.md, so the two
+ * cannot drift apart), and the commands it prints are pasted. The attach command is pasted in
+ * test/reliability/hostAttacks.test.ts and tlsPinning.test.ts; `zeronas fleet --host` asks a live host here.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
