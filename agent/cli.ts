@@ -94,6 +94,25 @@ export function buildAgentParser(argv: string[]) {
     });
 }
 
+/**
+ * Parses argv, with ZERONAS_<OPTION> variables as options (`.env('ZERONAS')` above). The ZERONAS_* variables that
+ * are not this agent's options (ZERONAS_CONFIG_DIR, ZERONAS_THREADS: the host's settings, often exported in the same
+ * shell) are left out of the parse, where strict mode would refuse them as unknown arguments ("configDir"), and put
+ * back after it.
+ */
+export async function parseAgentArgs(argv: string[]): Promise<Record<string, unknown>> {
+  const parser = buildAgentParser(argv);
+  const envName = (key: string): string => `ZERONAS_${key.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase()}`;
+  const known = new Set(Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key).map(envName));
+  const foreign = Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('ZERONAS_') && !known.has(e[0]) && e[1] !== undefined);
+  for (const [k] of foreign) delete process.env[k];
+  try {
+    return (await parser.parseAsync()) as Record<string, unknown>;
+  } finally {
+    for (const [k, v] of foreign) process.env[k] = v;
+  }
+}
+
 export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
   const host = String(args.host);
   if (!/^wss?:\/\/.+/.test(host)) throw new UsageError(`--host '${host}' must start with ws:// or wss://`);
@@ -269,10 +288,10 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
 export async function main(argv: string[]): Promise<number> {
   let config: AgentConfig;
   try {
-    const args = await buildAgentParser(argv).parseAsync();
+    const args = await parseAgentArgs(argv);
     // --help and --version have printed what was asked (yargs does not exit here: exitProcess(false)).
     if (args.help || argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return 0;
-    config = resolveAgentConfig(args as Record<string, unknown>);
+    config = resolveAgentConfig(args);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\nRun 'zeronas-agent --help' for usage.\n`);
     return 2;

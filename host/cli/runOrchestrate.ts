@@ -3,7 +3,7 @@
  * --resume), prepares the proxy scorer, reports progress, writes the log beside the run and prints the outcome.
  */
 import { appendFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
@@ -198,4 +198,24 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
   out += `\nloop: ${summary.rounds} round(s), ${summary.candidatesScored} architectures scored; stopped: ${summary.stopReason}\n`;
   process.stdout.write(`${out}\n${colour.bold('summary')}: ${path}  (wall time ${summary.wallTimeS.toFixed(1)} s)\n`);
   if (reportPath) process.stdout.write(`${colour.bold('report')}:  ${reportPath}\n`);
+  process.stdout.write(`\n${nextCommands(summary, dirname(path)).join('\n')}\n`);
+}
+
+/** A shell word: as is when plainly safe, else single-quoted (arch strings hold | and ~, paths may hold spaces). */
+const shellWord = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+
+/** What to do with a finished run: commands that work pasted into a shell in this folder (comments after `#`). */
+function nextCommands(summary: RunSummary, runDir: string): string[] {
+  const dir = shellWord(runDir);
+  const lines = [
+    'next (each line works pasted as is):',
+    `  npx zeronas report ${dir}    # redraw report.html; --truth <csv> --column <col> adds proxy score vs ground truth`,
+    `  npx zeronas results ${dir}    # the measurements as CSV in HW-NAS-Bench's columns (--out table.csv, --json)`,
+    `  npx zeronas fleet ${dir}    # the agents that measured them`,
+  ];
+  // info reads NAS-Bench-201 cells with its defaults; the other spaces' answers are in the report.
+  if (summary.space === 'nb201') {
+    for (const t of summary.targets) if (t.best) lines.push(`  npx zeronas info --space nb201 --arch ${shellWord(t.best.arch)}    # ${t.target}'s answer: params, MACs, layers`);
+  }
+  return lines;
 }

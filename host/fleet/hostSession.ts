@@ -6,6 +6,7 @@
  */
 import { ZeronasError } from '../../shared/errors.js';
 import { agentServesTarget, waitForAgents } from '../orchestrator/fleet.js';
+import { openFleetView } from '../orchestrator/fleetView.js';
 import { startLocalAgent, type LocalAgent } from '../orchestrator/localAgent.js';
 import { Scheduler } from '../orchestrator/scheduler.js';
 import { HostServer, type ConnectedAgent, type ServerOptions } from '../orchestrator/server.js';
@@ -48,6 +49,8 @@ export class HostSession {
       s.store.close();
       throw err;
     }
+    // Every host answers `zeronas fleet --host` (GET /fleet, host token only).
+    openFleetView(s.server, { token: o.token, store: s.store, log: o.log });
     o.log(`host listening on ${s.server.url} (agents connect to ${s.server.url}/agent)`);
     return s;
   }

@@ -1,16 +1,19 @@
 /**
  * The first hour of a new user (issue #20), replayed with real processes: every printed command works when pasted,
  * bad input is an error that names it (never a stack trace, never exit 0 with nothing), interruption says how to
- * continue. The README's main job and the pasted attach command are covered too (test/integration/orchestrate.test.ts
- * runs the loop on `local`; test/reliability/hostAttacks.test.ts and tlsPinning.test.ts paste the attach commands).
+ * continue. The README's main job runs here exactly as its set-up section writes it (read from README.md, so the two
+ * cannot drift apart), and the commands it prints are pasted. The attach command is pasted in
+ * test/reliability/hostAttacks.test.ts and tlsPinning.test.ts; `zeronas fleet --host` asks a live host here.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli, type CliResult } from '../helpers/runCli.js';
 import { startProcess } from '../helpers/processes.js';
+import { startLiveHost } from '../helpers/hostAttack.js';
+import { parseRunSummary } from '../../host/run/summary.js';
 
 const STACK = /\n\s+at .+\(.+:\d+:\d+\)/;
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|nor_conv_3x3~0|nor_conv_1x1~1|skip_connect~2|';
@@ -24,7 +27,71 @@ function expectClearError(r: CliResult, code: string, mentions: string | RegExp)
   expect(r.stderr).toMatch(typeof mentions === 'string' ? new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : mentions);
 }
 
+/** Runs a command line in bash from the project folder, as a person pastes it. */
+function paste(line: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', line], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The main job as the README's set-up section gives it: the command after `npm ci && ` in its first sh block. */
+function readmeMainJob(): string {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const setUp = /^## Set-up[^\n]*\n+```sh\n([\s\S]*?)```/m.exec(readme);
+  expect(setUp, 'README.md has a "## Set-up" section opening with an sh block').not.toBeNull();
+  const line = setUp![1]!.split('\n').find((l) => l.startsWith('npm ci && '));
+  expect(line, 'the set-up block starts the main job with `npm ci && npx zeronas ...`').toBeDefined();
+  return line!.slice('npm ci && '.length).trim();
+}
+
 describe('the first hour', () => {
+  it("the README's main job, run as written: exit 0, a summary that is a valid run folder, every command it prints works pasted", async () => {
+    const command = readmeMainJob();
+    expect(command).toMatch(/^npx zeronas orchestrate /);
+    // Its own config directory (token, certificate), as on a fresh machine; the command itself is the README's.
+    const env = { ZERONAS_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'zeronas-readme-cfg-')) };
+    const run = await paste(command, env, 900_000);
+    const output = run.stdout + run.stderr;
+    let runDir: string | undefined;
+    try {
+      expect(run.code, output.slice(-4000)).toBe(0);
+      expect(output).not.toMatch(STACK);
+      expect(output).not.toMatch(/internal error/);
+      const summaryPath = /^summary: (\S+)/m.exec(run.stdout)?.[1];
+      expect(summaryPath, run.stdout).toBeDefined();
+      runDir = dirname(summaryPath!);
+      const summary = parseRunSummary(JSON.parse(readFileSync(summaryPath!, 'utf8')), summaryPath!);
+      expect(summary.targets.map((t) => t.target)).toEqual(['local']);
+      expect(summary.targets[0]!.measured).toBeGreaterThan(0);
+      // An answer within the budget, or (a machine too slow for the README's 2 ms) a summary that says none met it.
+      if (!summary.targets[0]!.best) expect(run.stdout).toContain('(none met local:latency');
+      // The folder docs/run-folder.md describes.
+      for (const f of ['config.json', 'store.sqlite', 'summary.json', 'report.html', 'orchestrate.log', 'local/best.onnx']) expect(existsSync(join(runDir, f)), f).toBe(true);
+      expect(readdirSync(join(runDir, 'local')).some((f) => /^cost-model\.round\d+\.json$/.test(f))).toBe(true);
+      // Every command it printed, pasted as printed: exit 0, output, no stack trace.
+      const printed = run.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('npx zeronas'));
+      expect(printed.length).toBeGreaterThanOrEqual(3); // report, results, fleet (+ info per answer)
+      for (const line of printed) {
+        const r = await paste(line, env);
+        expect(r.code, `${line}\n${r.stderr.slice(-2000)}`).toBe(0);
+        expect(r.stdout.trim(), line).not.toBe('');
+        expect(r.stdout + r.stderr, line).not.toMatch(STACK);
+      }
+    } finally {
+      // The README's command writes under runs/ of the checkout; a test leaves nothing there.
+      if (runDir && runDir.startsWith(join(REPO_ROOT, 'runs'))) rmSync(runDir, { recursive: true, force: true });
+    }
+  }, 900_000);
+
   it('--help wraps at word boundaries and --version answers, on both tools', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
@@ -102,5 +169,31 @@ describe('the first hour', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/already finished; nothing to resume/);
     expect(readFileSync(summaryPath, 'utf8')).toBe(summary); // wall time and all
+  }, 300_000);
+
+  it('zeronas fleet --host asks a running host over wss:// (pinned): refused without its token, answers with it', async () => {
+    const host = await startLiveHost({ extraArgs: ['--tls'] });
+    try {
+      const [, pin] = /--pin (sha256:[0-9a-f]{64})/.exec(host.proc.output())!;
+      const address = `wss://127.0.0.1:${host.port}/agent`; // as the printed attach command names it
+      const elsewhere = { ZERONAS_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'zeronas-fleet-cfg-')), ZERONAS_TOKEN: '' }; // no token of its own
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', pin!], { env: elsewhere }), 'ZN_AUTH', /set ZERONAS_TOKEN .* or give --token-file/);
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', pin!], { env: { ...elsewhere, ZERONAS_TOKEN: 'not-this-hosts-token' } }), 'ZN_AUTH', 'refused the token from ZERONAS_TOKEN');
+      expectClearError(await runCli(['fleet', '--host', address], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } }), 'ZN_AUTH', /does not trust .*--pin/);
+      expectClearError(await runCli(['fleet', '--host', address, '--pin', `sha256:${'0'.repeat(64)}`], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } }), 'ZN_AUTH', 'the token was not sent');
+
+      const shown = await runCli(['fleet', '--host', address, '--pin', pin!], { env: { ...elsewhere, ZERONAS_TOKEN: host.token } });
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toMatch(new RegExp(`^${host.localAgentId}\\s+idle\\s+\\d+ s ago \\(live\\)\\s`, 'm'));
+      const tokenFile = join(elsewhere.ZERONAS_CONFIG_DIR, 'copied-token');
+      writeFileSync(tokenFile, `${host.token}\n`, { mode: 0o600 });
+      const json = await runCli(['fleet', '--host', `https://127.0.0.1:${host.port}/`, '--pin', pin!, '--token-file', tokenFile, '--json'], { env: elsewhere });
+      expect(json.code, json.stderr).toBe(0);
+      const fleet = JSON.parse(json.stdout) as { agents: { id: string; isLive: boolean; state: string; runtimes: string[]; lastResults: unknown[] }[] };
+      expect(fleet.agents).toEqual([expect.objectContaining({ id: host.localAgentId, isLive: true, state: 'idle', runtimes: expect.arrayContaining([expect.stringMatching(/^ort-node /)]), lastResults: [] })]);
+      for (const out of [shown.stdout, shown.stderr, json.stdout, readFileSync(host.logPath, 'utf8')]) expect(out).not.toContain(host.token);
+    } finally {
+      await host.close();
+    }
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../../../agent/client.js';
-import { buildAgentParser, resolveAgentConfig } from '../../../agent/cli.js';
+import { buildAgentParser, parseAgentArgs, resolveAgentConfig } from '../../../agent/cli.js';
 
 async function config(argv: string[]) {
   return resolveAgentConfig((await buildAgentParser(argv).parseAsync()) as Record<string, unknown>);
@@ -11,6 +11,21 @@ describe('zeronas-agent options', () => {
     const c = await config(['--host', 'ws://10.0.0.2:8765/agent', '--token', 'T', '--name', 'kitchen-pi', '--device', 'pi3b', '--ina-chip', 'ina226', '--ina-address', '0x41', '--max-model-mb', '64']);
     expect(c).toMatchObject({ hostUrl: 'ws://10.0.0.2:8765/agent', token: 'T', name: 'kitchen-pi', device: 'pi3b', maxModelBytes: 64 * 1024 * 1024 });
     expect(c.energy.ina).toEqual({ chip: 'ina226', bus: 1, address: 0x41, shuntOhms: 0.1 });
+  });
+
+  it("takes its options from ZERONAS_* and ignores the host's ZERONAS_* settings (ZERONAS_CONFIG_DIR, ZERONAS_THREADS)", async () => {
+    const env = { ZERONAS_CONFIG_DIR: '/tmp/zeronas-host-config', ZERONAS_THREADS: '1', ZERONAS_TOKEN: 'from-env', ZERONAS_CACHE_MAX_MB: '64' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const c = resolveAgentConfig(await parseAgentArgs(['--host', 'ws://10.0.0.2:8765/agent']));
+      expect(c).toMatchObject({ token: 'from-env', cacheMaxBytes: 64 * 1024 * 1024 });
+      expect(process.env.ZERONAS_CONFIG_DIR).toBe('/tmp/zeronas-host-config'); // put back for the rest of the process
+      await expect(parseAgentArgs(['--host', 'ws://x', '--no-such-option'])).rejects.toThrow(/Unknown argument/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   it("rejects --host 'http://x' (must be ws:// or wss://)", async () => {
