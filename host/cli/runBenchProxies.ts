@@ -5,11 +5,11 @@
  * AZ-NAS's scores) ranks below every finite score. An entry with `+` or an alias (`az_nas`) is a combination: the
  * rank aggregate of its proxies over the sample (ensemble.ts), no accuracy involved, so nothing is fitted.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { bootstrapCorrelation, kendallTauB, spearman } from '../stats/rank.js';
-import { readCsv } from '../util/csv.js';
+import { csvField, readCsv } from '../util/csv.js';
 import { aggregateRanks, aggregationFor, parseProxyList, PROXY_ALIASES } from '../proxies/ensemble.js';
 import { runScore } from './runScore.js';
 import type { BenchProxiesArgs } from './commands/benchProxies.js';
@@ -35,6 +35,7 @@ export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> 
   const proxies = [...new Set(entries.flatMap((e) => parseProxyList(e)))];
   const cache = args.cache ?? `runs/bench/proxies-${args.sample}-${args.seed}-b${args.batchSize}x${args.batches}-${proxies.join('+')}.csv`;
   mkdirSync(dirname(cache), { recursive: true });
+  if (!args.cache) reuseSiblingCaches(cache, proxies);
   await runScore({ ...args, proxies: proxies.join(','), json: false, quiet: args.quiet || args.json, out: cache, arch: undefined, archs: undefined } as never);
   const rows = readCsv(readFileSync(cache, 'utf8'));
   const truthRows = readCsv(readFileSync(args.truth, 'utf8'));
@@ -110,4 +111,34 @@ export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> 
     }
   }
   return out;
+}
+
+/**
+ * A new default cache starts from the scores other default caches of the same sample, seed and batch settings already
+ * hold (`proxies-<sample>-<seed>-b<B>x<N>-<other proxies>.csv`): a cell is copied when every proxy asked for is
+ * found for it, so adding a proxy to a comparison scores only that proxy.
+ */
+function reuseSiblingCaches(cache: string, proxies: readonly string[]): void {
+  if (existsSync(cache)) return;
+  const prefix = basename(cache).replace(/-[^-]*\.csv$/, '-');
+  const found = new Map<string, Record<string, string>>();
+  for (const file of readdirSync(dirname(cache)).filter((f) => f.startsWith(prefix) && f.endsWith('.csv'))) {
+    for (const r of readCsv(readFileSync(join(dirname(cache), file), 'utf8'))) {
+      const row = found.get(r.arch!) ?? { arch: r.arch!, errors: '{}' };
+      for (const p of proxies) {
+        if (!(p in r) || p in row) continue;
+        row[p] = r[p]!;
+        row[`${p}_seconds`] = r[`${p}_seconds`]!;
+        const reason = r.errors ? (JSON.parse(r.errors) as Record<string, string>)[p] : undefined;
+        if (reason !== undefined) row.errors = JSON.stringify({ ...(JSON.parse(row.errors!) as object), [p]: reason });
+      }
+      found.set(r.arch!, row);
+    }
+  }
+  const header = ['arch', ...proxies, ...proxies.map((p) => `${p}_seconds`), 'errors'];
+  const complete = [...found.values()].filter((r) => proxies.every((p) => p in r));
+  if (complete.length === 0) return;
+  const lines = complete.map((r) => header.map((h) => csvField(h === 'errors' && r.errors === '{}' ? '' : (r[h] ?? ''))).join(','));
+  writeFileSync(cache, `${header.join(',')}\n${lines.join('\n')}\n`);
+  process.stderr.write(`${complete.length} cells' scores reused from other caches in ${dirname(cache)}\n`);
 }

@@ -19,6 +19,10 @@
  *     `bn_mean:<bnNode>`     [C] batch mean (train mode)
  *     `bn_var:<bnNode>`      [C] UNBIASED batch variance (train mode), what PyTorch folds into running_var
  *     `vjp:<out>`            (∂<out>/∂<in>)ᵀ · vjp_seed:<out> through the block between <in> and <out> alone, [N, ...<in>]
+ *                            (blockVjpReduce 'full'; with 'cross', instead:)
+ *     `vjp_cross:<out>`      [C_in·s², C_out] Σ_{n,pixels} unshuffle(vjp) ⊗ vjp_seed / (N·H·W) (s = the block's stride)
+ *     `vjp_absdiff:<out>`    [] Σ |vjp − vjp_seed|, only for blocks whose input and output shapes agree
+ *     `cov:<tensor>`         [C, C] channel covariance of <tensor> over every image and pixel (centred, biased)
  * A gradient that is structurally zero (e.g. a conv reached only through `none` edges) is an all-zero output.
  */
 import { ZeronasError } from '../../shared/errors.js';
@@ -58,6 +62,13 @@ export interface TrainingExportOptions {
    * gradient at `input` of ⟨vjp_seed, output⟩ through the sub-graph between them only (BN batch statistics included).
    */
   blockVjps?: readonly { input: string; output: string }[];
+  /**
+   * 'full' (default): output each VJP as it is. 'cross': output only what AZ-NAS reads of it, computed in the graph
+   * (`vjp_cross:`, `vjp_absdiff:`), so the big gradients never leave onnxruntime.
+   */
+  blockVjpReduce?: 'full' | 'cross';
+  /** IR tensors [C, H, W] whose channel covariance to output as `cov:<name>`. */
+  channelCovariances?: readonly string[];
   /** Emit convs as onnxruntime's blocked kernels with this block size (host/onnx/nchwc.ts); 0 (default): plain ONNX. */
   nchwcBlock?: number;
 }
@@ -68,6 +79,9 @@ export type TrainingTensorKind =
   | 'dlogits'
   | 'vjpSeed'
   | 'vjp'
+  | 'vjpCross'
+  | 'vjpAbsDiff'
+  | 'covariance'
   | 'loss'
   | 'logits'
   | 'paramGrad'
@@ -114,6 +128,9 @@ export const TRAINING_NAMES = {
   bnVar: (node: string) => `bn_var:${node}`,
   vjpSeed: (output: string) => `vjp_seed:${output}`,
   vjp: (output: string) => `vjp:${output}`,
+  vjpCross: (output: string) => `vjp_cross:${output}`,
+  vjpAbsDiff: (output: string) => `vjp_absdiff:${output}`,
+  covariance: (tensor: string) => `cov:${tensor}`,
 } as const;
 
 const badArg = (message: string, details: Record<string, unknown> = {}): ZeronasError =>
@@ -146,6 +163,11 @@ export function exportTraining(
     checkTensor(b.output, 'block VJP output');
   }
   if (new Set(blockVjps.map((b) => b.output)).size !== blockVjps.length) throw badArg('training export: two block VJPs share an output tensor');
+  const covariances = options.channelCovariances ?? [];
+  for (const t of [...covariances, ...(options.blockVjpReduce === 'cross' ? blockVjps.flatMap((b) => [b.input, b.output]) : [])]) {
+    checkTensor(t, 'feature map');
+    if (shapes.get(t)!.length !== 3) throw badArg(`training export: '${t}' is not a [C, H, W] feature map`, { tensor: t });
+  }
   const outShape = shapes.get(graph.output)!;
   if (outShape.length !== 1) {
     throw badArg(`training export: graph output '${graph.output}' must be [K] logits per sample, got [${outShape.join(',')}]`);
@@ -190,7 +212,7 @@ export function exportTraining(
   const vjps = blockVjps.map((b) => {
     const vSeed = g.input(TRAINING_NAMES.vjpSeed(b.output), DataType.FLOAT, full(b.output));
     inputs.push({ name: vSeed, kind: 'vjpSeed', dims: full(b.output), type: 'float32', of: b.output });
-    return { ...b, grad: emitBackward(fwd, vSeed, { params: new Set(), tensors: new Set([b.input]) }, b.output).tensors.get(b.input) ?? null };
+    return { ...b, seed: vSeed, grad: emitBackward(fwd, vSeed, { params: new Set(), tensors: new Set([b.input]) }, b.output).tensors.get(b.input) ?? null };
   });
 
   if (loss !== undefined) emitOut({ name: TRAINING_NAMES.loss, kind: 'loss', dims: [], type: 'float32' }, loss);
@@ -208,7 +230,39 @@ export function exportTraining(
   for (const t of activationGrads) {
     emitOut({ name: TRAINING_NAMES.activationGrad(t), kind: 'activationGrad', dims: full(t), type: 'float32', of: t }, grads.tensors.get(t) ?? null);
   }
-  for (const v of vjps) emitOut({ name: TRAINING_NAMES.vjp(v.output), kind: 'vjp', dims: full(v.input), type: 'float32', of: v.output }, v.grad);
+  for (const v of vjps) {
+    if (options.blockVjpReduce !== 'cross') {
+      emitOut({ name: TRAINING_NAMES.vjp(v.output), kind: 'vjp', dims: full(v.input), type: 'float32', of: v.output }, v.grad);
+      continue;
+    }
+    const [ci, hi, wi] = shapes.get(v.input)!;
+    const [co, ho, wo] = shapes.get(v.output)!;
+    const seedTensor = v.seed;
+    const stride = hi! / ho!;
+    if (!Number.isInteger(stride) || wi! / wo! !== stride) throw badArg(`training export: block '${v.input}' -> '${v.output}' is not a whole-stride downsampling`);
+    const rows = ci! * stride * stride;
+    const pixels = ho! * wo!;
+    let cross: string | null = null;
+    if (v.grad !== null) {
+      // Pixel-unshuffle as torch.nn.PixelUnshuffle: channel c·s² + dy·s + dx.
+      let gin = g.plain(v.grad);
+      if (stride > 1) gin = g.transpose(g.reshape(gin, [batch, ci!, ho!, stride, wo!, stride]), [0, 1, 3, 5, 2, 4]);
+      const perImage = g.matmulTransB(g.reshape(gin, [batch, rows, pixels]), g.reshape(seedTensor, [batch, co!, pixels]));
+      cross = g.mul(g.reduceSum(perImage, [0], false), g.constF([1 / (batch * pixels)]));
+    }
+    emitOut({ name: TRAINING_NAMES.vjpCross(v.output), kind: 'vjpCross', dims: [rows, co!], type: 'float32', of: v.output }, cross);
+    if (stride === 1 && ci === co) {
+      const diff = v.grad === null ? g.unary('Abs', seedTensor) : g.unary('Abs', g.sub(g.plain(v.grad), seedTensor));
+      emitOut({ name: TRAINING_NAMES.vjpAbsDiff(v.output), kind: 'vjpAbsDiff', dims: [], type: 'float32', of: v.output }, g.reduceSum(diff, [0, 1, 2, 3], false));
+    }
+  }
+  for (const t of covariances) {
+    const [c, h, w] = shapes.get(t)!;
+    const f = g.reshape(g.plain(fwd.tensors.get(t)!), [batch, c!, h! * w!]);
+    const centred = g.sub(f, g.reduceMean(f, [0, 2], true));
+    const cov = g.mul(g.reduceSum(g.matmulTransB(centred, centred), [0], false), g.constF([1 / (batch * h! * w!)]));
+    emitOut({ name: TRAINING_NAMES.covariance(t), kind: 'covariance', dims: [c!, c!], type: 'float32', of: t }, cov);
+  }
   if ((options.bnStats ?? true) && bnMode === 'train') {
     for (const [node, stats] of fwd.bnStats) {
       const c = g.shape(stats.mean)[0]!;

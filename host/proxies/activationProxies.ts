@@ -14,7 +14,8 @@ import { naswotScore } from './math/naswot.js';
 import { synflowScore } from './math/saliency.js';
 import { runningVarAfterPasses, zenDelta, zenScore } from './math/zen.js';
 import { swapPatternCount } from './math/swap.js';
-import { minCorrelationEigenvalue, moduleCalls } from './math/meco.js';
+import { minCorrelationEigenvalue, moduleCalls, sampledMinCorrelationEigenvalue } from './math/meco.js';
+import { hash32, mulberry32 } from '../../shared/random.js';
 import { firstBatch, freshWeights, inputShape, layerWeights, result, withTrainingSession } from './proxyRun.js';
 import type { ZeroCostProxy } from './zeroCostProxy.js';
 
@@ -241,32 +242,51 @@ export const swapProxy: ZeroCostProxy = {
  * float32 general solver differs by round-off, ~1e-5 on the sum). Needs the graph's module structure
  * (`meta.moduleLists`), which NB201 graphs record.
  */
-export const mecoProxy: ZeroCostProxy = {
-  id: 'meco',
-  higherIsBetter: true,
-  spec: 'PROXIES_SOTA.md §2',
-  needs: { data: true, labels: false, gradients: false, batches: 1 },
-  init: 'pytorch-default',
-  async score({ graph, batches, seed }) {
-    const calls = moduleCalls(graph);
-    if (!calls) return { ok: false, reason: "meco needs the graph's module structure (meta.moduleLists); only nb201 graphs record it" };
-    const batch = firstBatch(batches, 'meco');
-    const perImage = batch.images.length / batch.shape[0];
-    const shapes = inferShapes(graph.nodes);
-    const names = [...new Set(calls)];
-    const k = outputsOf(graph);
-    const step = await withTrainingSession(
-      graph,
-      freshWeights(graph, seed, 'pytorch-default'),
-      { batch: 1, objective: 'seed', paramGrads: 'none', activations: names, bnStats: false },
-      (s) => s.run({ input: batch.images.subarray(0, perImage), dlogits: new Float32Array(k) }),
-    );
-    const perNode = new Map(names.map((name) => [name, minCorrelationEigenvalue(step.activations.get(name)!, shapes.get(name)![0]!)]));
-    let sum = 0;
-    for (const name of calls) {
-      const v = perNode.get(name)!;
-      if (Number.isFinite(v)) sum += v;
-    }
-    return { ok: true, value: sum };
-  },
-};
+export const mecoProxy: ZeroCostProxy = mecoVariant('meco');
+
+/**
+ * MeCo_opt (PROXIES_SOTA.md §2, `--measure meco_opt`): as MeCo, but each call's term is λ_min of the correlation of 8
+ * channels sampled at random, times C / 8. The official sample is unseeded; here it comes from mulberry32 seeded by
+ * (run seed, call index), so scores are reproducible.
+ */
+export const mecoOptProxy: ZeroCostProxy = mecoVariant('meco_opt');
+
+function mecoVariant(id: 'meco' | 'meco_opt'): ZeroCostProxy {
+  return {
+    id,
+    higherIsBetter: true,
+    spec: 'PROXIES_SOTA.md §2',
+    needs: { data: true, labels: false, gradients: false, batches: 1 },
+    init: 'pytorch-default',
+    async score({ graph, batches, seed }) {
+      const calls = moduleCalls(graph);
+      if (!calls) return { ok: false, reason: `${id} needs the graph's module structure (meta.moduleLists); only nb201 graphs record it` };
+      const batch = firstBatch(batches, id);
+      const perImage = batch.images.length / batch.shape[0];
+      const shapes = inferShapes(graph.nodes);
+      const names = [...new Set(calls)];
+      const k = outputsOf(graph);
+      const step = await withTrainingSession(
+        graph,
+        freshWeights(graph, seed, 'pytorch-default'),
+        { batch: 1, objective: 'seed', paramGrads: 'none', activations: names, bnStats: false },
+        (s) => s.run({ input: batch.images.subarray(0, perImage), dlogits: new Float32Array(k) }),
+      );
+      const channels = (name: string): number => shapes.get(name)![0]!;
+      let term: (name: string, call: number) => number;
+      if (id === 'meco') {
+        const perNode = new Map(names.map((name) => [name, minCorrelationEigenvalue(step.activations.get(name)!, channels(name))]));
+        term = (name) => perNode.get(name)!;
+      } else {
+        // Each call draws its own sample (a BN output hooked three times gets three samples, as in the official code).
+        term = (name, call) => sampledMinCorrelationEigenvalue(step.activations.get(name)!, channels(name), mulberry32(hash32(`${seed}:meco_opt:${call}`)));
+      }
+      let sum = 0;
+      calls.forEach((name, call) => {
+        const v = term(name, call);
+        if (Number.isFinite(v)) sum += v;
+      });
+      return { ok: true, value: sum };
+    },
+  };
+}

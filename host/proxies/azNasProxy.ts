@@ -11,7 +11,7 @@ import { gaussianTensor } from '../data/gaussianInputs.js';
 import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapeInference.js';
 import { hash32, MULBERRY32_STEP, mulberry32Output } from '../../shared/random.js';
-import { blockTrainability, featureExpressivity, progressivity, trainability, type FeatureMap } from './math/azNas.js';
+import { expressivityFromCovariance, progressivity, trainability, trainabilityFromCross } from './math/azNas.js';
 import { freshWeights, inputShape, withTrainingSession } from './proxyRun.js';
 import type { ProxyContext, ProxyResult, ZeroCostProxy } from './zeroCostProxy.js';
 
@@ -62,12 +62,18 @@ export async function azNasScores(graph: Graph, seed: number, batch = AZ_NAS_BAT
   const step = await withTrainingSession(
     graph,
     freshWeights(graph, seed, 'kaiming-fanin'),
-    { batch, objective: 'seed', paramGrads: 'none', activations: chain, blockVjps: blocks, bnStats: false },
+    // The covariances and G_inᵀG_out are computed inside the graph: only small matrices leave onnxruntime.
+    { batch, objective: 'seed', paramGrads: 'none', channelCovariances: chain, blockVjps: blocks, blockVjpReduce: 'cross', bnStats: false },
     (s) => s.run({ input: x, dlogits: new Float32Array(batch * k), vjpSeeds: seeds }),
   );
-  const map = (t: string, data: Float32Array): FeatureMap => ({ data, shape: full(t) });
-  const perFeature = chain.map((t) => featureExpressivity(map(t, step.activations.get(t)!)));
-  const perBlock = blocks.map((b) => blockTrainability(map(b.input, step.vjps.get(b.output)!), map(b.output, seeds.get(b.output)!)));
+  const perFeature = chain.map((t) => expressivityFromCovariance(step.covariances.get(t)!, full(t)[1]));
+  const perBlock = blocks.map((b) => {
+    // An identity block (g_in == g_out bit for bit, so Σ|g_in − g_out| is exactly 0) is −∞, as in the official code.
+    if (step.vjpAbsDiff.get(b.output) === 0) return Number.NEGATIVE_INFINITY;
+    const [, co, ho] = full(b.output);
+    const [, ci, hi] = full(b.input);
+    return trainabilityFromCross(step.vjpCross.get(b.output)!, ci * (hi / ho) ** 2, co);
+  });
   const expressivity = perFeature.reduce((a, b) => a + b, 0);
   return {
     expressivity: Number.isNaN(expressivity) ? Number.NEGATIVE_INFINITY : expressivity,

@@ -40,6 +40,12 @@ export interface TrainingStep {
   bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
   /** Block VJP output tensor -> (∂out/∂in)ᵀ g_out at the block's input (`vjp:`). */
   vjps: Map<string, Float32Array>;
+  /** Block VJP output tensor -> unshuffle(g_in)ᵀ g_out / (N·H·W) (`vjp_cross:`). */
+  vjpCross: Map<string, Float32Array>;
+  /** Block VJP output tensor -> Σ |g_in − g_out| (`vjp_absdiff:`, same-shape blocks only). */
+  vjpAbsDiff: Map<string, number>;
+  /** IR tensor -> its [C, C] channel covariance (`cov:`). */
+  covariances: Map<string, Float32Array>;
 }
 
 export class TrainingSession {
@@ -126,6 +132,9 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
     activationGrads: new Map(),
     bnStats: new Map(),
     vjps: new Map(),
+    vjpCross: new Map(),
+    vjpAbsDiff: new Map(),
+    covariances: new Map(),
   };
   for (const info of outputs) {
     const value = valueOf(info.name);
@@ -151,6 +160,15 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
         break;
       case 'vjp':
         step.vjps.set(of, value);
+        break;
+      case 'vjpCross':
+        step.vjpCross.set(of, value);
+        break;
+      case 'vjpAbsDiff':
+        step.vjpAbsDiff.set(of, value[0]!);
+        break;
+      case 'covariance':
+        step.covariances.set(of, value);
         break;
       case 'bnMean':
       case 'bnVar': {

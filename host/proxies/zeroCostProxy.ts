@@ -29,6 +29,7 @@ export const PROXY_IDS = [
   'l2_norm',
   'swap',
   'meco',
+  'meco_opt',
   'az_expressivity',
   'az_progressivity',
   'az_trainability',

@@ -39,9 +39,15 @@ export function featureExpressivity(f: FeatureMap): number {
   for (let ch = 0; ch < c; ch++) mean[ch]! /= n;
   const cov = channelCross(x, mean, x, mean, b, c, c, hw);
   for (let i = 0; i < c * c; i++) cov[i]! /= n;
-  let finite = true;
-  for (let i = 0; i < c * c; i++) if (!Number.isFinite(cov[i]!)) finite = false;
-  if (!finite) return Number.NEGATIVE_INFINITY;
+  return expressivityFromCovariance(cov, c);
+}
+
+/** The entropy of a [c, c] covariance's normalised spectrum (what featureExpressivity computes after Σ). */
+export function expressivityFromCovariance(covariance: ArrayLike<number>, c: number): number {
+  const cov = Float64Array.from(covariance);
+  for (let i = 0; i < c * c; i++) if (!Number.isFinite(cov[i]!)) return Number.NEGATIVE_INFINITY;
+  // Symmetrise: a float32 product computed in two orders may differ in the last bit across the diagonal.
+  for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) cov[i * c + j] = cov[j * c + i] = (cov[i * c + j]! + cov[j * c + i]!) / 2;
   const s = symmetricEigenvalues(cov, c);
   let total = 0;
   for (let k = 0; k < c; k++) total += Math.max(s[k]!, 0);
@@ -150,11 +156,15 @@ export function blockTrainability(gIn: FeatureMap, gOut: FeatureMap): number {
   }
   const n = b * ho * wo;
   const a = channelCross(gin, new Float64Array(ci), gOut.data, new Float64Array(co), b, ci, co, ho * wo);
-  for (let i = 0; i < a.length; i++) {
-    a[i]! /= n;
-    if (!Number.isFinite(a[i]!)) return Number.NEGATIVE_INFINITY;
-  }
-  const sigma = largestSingularValue(a, ci, co);
+  for (let i = 0; i < a.length; i++) a[i]! /= n;
+  return trainabilityFromCross(a, ci, co);
+}
+
+/** T from A = G_inᵀ G_out / (B·H·W), row-major [rows, cols] (what blockTrainability computes after A). */
+export function trainabilityFromCross(cross: ArrayLike<number>, rows: number, cols: number): number {
+  const a = Float64Array.from(cross);
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return Number.NEGATIVE_INFINITY;
+  const sigma = largestSingularValue(a, rows, cols);
   return -sigma - 1 / (sigma + 1e-6) + 2;
 }
 

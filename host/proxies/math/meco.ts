@@ -73,3 +73,28 @@ export function minCorrelationEigenvalue(activation: ArrayLike<number>, channels
   for (const e of eig) if (e < min) min = e;
   return min;
 }
+
+/** MeCo_opt's channels per call (the official `random.sample(range(C), 8)`). */
+export const MECO_OPT_CHANNELS = 8;
+
+/**
+ * MeCo_opt's term for one call: λ_min of the correlation of 8 channels sampled without replacement, times C / 8
+ * (PROXIES_SOTA.md §2). The official script samples with unseeded Python `random`; here the sample is drawn from
+ * `rand` (seeded by the caller), so a run is reproducible. With C ≤ 8 every channel is used (factor 1).
+ */
+export function sampledMinCorrelationEigenvalue(activation: ArrayLike<number>, channels: number, rand: () => number): number {
+  const p = activation.length / channels;
+  if (channels <= MECO_OPT_CHANNELS) return minCorrelationEigenvalue(activation, channels);
+  // Partial Fisher-Yates: the first 8 entries are a uniform sample without replacement.
+  const order = Array.from({ length: channels }, (_, i) => i);
+  for (let i = 0; i < MECO_OPT_CHANNELS; i++) {
+    const j = i + Math.floor(rand() * (channels - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const rows = new Float64Array(MECO_OPT_CHANNELS * p);
+  for (let k = 0; k < MECO_OPT_CHANNELS; k++) {
+    const c = order[k]!;
+    for (let i = 0; i < p; i++) rows[k * p + i] = activation[c * p + i]!;
+  }
+  return (minCorrelationEigenvalue(rows, MECO_OPT_CHANNELS) * channels) / MECO_OPT_CHANNELS;
+}
