@@ -237,6 +237,9 @@ export function buildFlashNetwork(archOrText: FlashArch | string, options: Flash
   const b = new GraphBuilder(text);
   let x = b.input([3, inputSize, inputSize]);
   const counts = flashSkipCounts(a);
+  // Each cell's output: the feature chain AZ-NAS reads (inside a cell, dense skips make layer outputs depend on
+  // more than the previous one, so only cell boundaries give block-local Jacobians).
+  const features: string[] = [];
   for (let c = 0; c < a.depth.length; c++) {
     const d = a.depth[c]!;
     const w = a.width[c]!;
@@ -285,11 +288,12 @@ export function buildFlashNetwork(archOrText: FlashArch | string, options: Flash
       outs.push(emit(j, act, 1, false));
     }
     x = outs[d - 1]!;
+    features.push(x);
   }
   x = b.avgPool('pool', x, { kernel: 2 });
   x = b.flatten('flatten', x);
   x = b.linear('classifier', x, { outFeatures: numClasses });
-  return b.build(x, { space: 'flash', arch: text, numClasses, inputSize });
+  return b.build(x, { space: 'flash', arch: text, numClasses, inputSize, features: features.join('|') });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

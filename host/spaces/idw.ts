@@ -293,6 +293,8 @@ export function buildIdwNetwork(archOrText: IdwArch | string, options: IdwNetwor
   const conv = (name: string, v: string, out: number, k: number, s: number, groups = 1): string =>
     b.conv2d(`${name}.netblock`, v, { outChannels: out, kernel: k, stride: s, padding: (k - 1) >> 1, groups, bias: false });
 
+  // Each conv layer's and each bottleneck unit's output: the feature chain AZ-NAS reads (each reads only the previous).
+  const features: string[] = [];
   arch.forEach((blk, bi) => {
     const p = `block_list.${bi}`;
     if (blk.kind === 'conv') {
@@ -300,6 +302,7 @@ export function buildIdwNetwork(archOrText: IdwArch | string, options: IdwNetwor
         x = conv(`${p}.block_list.${3 * i}`, x, blk.out, blk.kernel, i === 0 ? blk.stride : 1);
         x = bn(`${p}.block_list.${3 * i + 1}`, x);
         x = b.relu(`${p}.block_list.${3 * i + 2}`, x);
+        features.push(x);
       }
       return;
     }
@@ -335,13 +338,15 @@ export function buildIdwNetwork(archOrText: IdwArch | string, options: IdwNetwor
       const s = i === 0 ? blk.stride : 1;
       const cin = i === 0 ? blk.in : blk.out;
       x = unit(x, cin, smartRound(blk.bottleneck * blk.expansion, 8), blk.bottleneck, s, i === 0);
+      features.push(x);
       x = unit(x, blk.bottleneck, smartRound(blk.out * blk.expansion, 8), blk.out, 1, false);
+      features.push(x);
     }
   });
   x = b.globalAvgPool('global_pool', x);
   x = b.flatten('flatten', x);
   x = b.linear('fc_linear.netblock', x, { outFeatures: numClasses });
-  return b.build(x, { space: 'idw', arch: text, residual, inputSize, numClasses });
+  return b.build(x, { space: 'idw', arch: text, residual, inputSize, numClasses, features: features.join('|') });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * eigenvalues come from a float64 solver and are clamped at 0 (the spec measured this "f64 fix" on Gaussian input at
  * ρ 0.911 against the official 0.910, §5).
  */
-import { symmetricEigenvalues } from './linalg.js';
+import { symmetricEigenvaluesFast as symmetricEigenvalues } from './linalg.js';
 
 /** A feature map [B, C, H, W] row-major. */
 export interface FeatureMap {

@@ -116,3 +116,106 @@ export function slogdet(matrix: ArrayLike<number>, n: number): { sign: number; l
   }
   return { sign, logAbsDet };
 }
+
+/**
+ * Eigenvalues of a real symmetric matrix (row-major n x n), ascending, by Householder reduction to tridiagonal form
+ * and the implicit QL iteration (the classic tred2/tqli pair, eigenvalues only): ~(4/3)n³ operations in one pass,
+ * where cyclic Jacobi needs several sweeps of ~4n³. For the wide channel covariances of ImageNet-type networks
+ * (C up to thousands). Reads the lower triangle.
+ */
+export function symmetricEigenvaluesFast(matrix: ArrayLike<number>, n: number): Float64Array {
+  checkSquare(matrix, n, 'symmetricEigenvaluesFast');
+  const a = Float64Array.from(matrix);
+  for (let i = 0; i < n * n; i++) {
+    if (!Number.isFinite(a[i]!)) throw new ZeronasError('ZN_BAD_ARGUMENT', 'symmetricEigenvaluesFast: the matrix has non-finite entries');
+  }
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  for (let i = n - 1; i > 0; i--) {
+    const l = i - 1;
+    const row = i * n;
+    let h = 0;
+    if (l > 0) {
+      let scale = 0;
+      for (let k = 0; k <= l; k++) scale += Math.abs(a[row + k]!);
+      if (scale === 0) {
+        e[i] = a[row + l]!;
+      } else {
+        for (let k = 0; k <= l; k++) {
+          a[row + k]! /= scale;
+          h += a[row + k]! * a[row + k]!;
+        }
+        let f = a[row + l]!;
+        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g;
+        h -= f * g;
+        a[row + l] = f - g;
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          g = 0;
+          for (let k = 0; k <= j; k++) g += a[j * n + k]! * a[row + k]!;
+          for (let k = j + 1; k <= l; k++) g += a[k * n + j]! * a[row + k]!;
+          e[j] = g / h;
+          f += e[j]! * a[row + j]!;
+        }
+        const hh = f / (h + h);
+        for (let j = 0; j <= l; j++) {
+          f = a[row + j]!;
+          g = e[j]! - hh * f;
+          e[j] = g;
+          for (let k = 0; k <= j; k++) a[j * n + k]! -= f * e[k]! + g * a[row + k]!;
+        }
+      }
+    } else {
+      e[i] = a[row + l]!;
+    }
+  }
+  for (let i = 0; i < n; i++) d[i] = a[i * n + i]!;
+  // Implicit QL on the tridiagonal (d, e).
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  if (n > 0) e[n - 1] = 0;
+  for (let l = 0; l < n; l++) {
+    let iterations = 0;
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
+        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
+      }
+      if (m === l) break;
+      if (++iterations > 60) throw new ZeronasError('ZN_BAD_ARGUMENT', `symmetricEigenvaluesFast: no convergence for eigenvalue ${l}`);
+      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+      let r = Math.hypot(g, 1);
+      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+      let s = 1;
+      let c = 1;
+      let p = 0;
+      let i = m - 1;
+      let underflow = false;
+      for (; i >= l; i--) {
+        const f = s * e[i]!;
+        const b = c * e[i]!;
+        r = Math.hypot(f, g);
+        e[i + 1] = r;
+        if (r === 0) {
+          d[i + 1]! -= p;
+          e[m] = 0;
+          underflow = true;
+          break;
+        }
+        s = f / r;
+        c = g / r;
+        g = d[i + 1]! - p;
+        r = (d[i]! - g) * s + 2 * c * b;
+        p = s * r;
+        d[i + 1] = g + p;
+        g = c * r - b;
+      }
+      if (underflow) continue;
+      d[l]! -= p;
+      e[l] = g;
+      e[m] = 0;
+    }
+  }
+  return d.sort();
+}

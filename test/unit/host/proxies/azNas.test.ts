@@ -78,3 +78,35 @@ describe('az_nas as a combination', () => {
     expect(() => aggregationFor('az_nas', 'median')).toThrow(/unknown aggregation 'median'/);
   });
 });
+
+describe('symmetric eigenvalues by tridiagonalisation + QL', () => {
+  it('agrees with cyclic Jacobi on random, rank-deficient and diagonal matrices', async () => {
+    const { symmetricEigenvalues, symmetricEigenvaluesFast } = await import('../../../../host/proxies/math/linalg.js');
+    const { mulberry32 } = await import('../../../../shared/random.js');
+    const r = mulberry32(5);
+    for (const [n, rank] of [[1, 1], [2, 2], [7, 7], [40, 40], [40, 5], [64, 63]] as const) {
+      const x = Array.from({ length: n * rank }, () => r() - 0.5);
+      const m = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < rank; k++) m[i * n + j]! += x[i * rank + k]! * x[j * rank + k]!;
+      const want = symmetricEigenvalues(m, n);
+      const got = symmetricEigenvaluesFast(m, n);
+      const scale = Math.max(...want.map(Math.abs));
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!), `n=${n} rank=${rank} eigenvalue ${i}`).toBeLessThan(1e-12 * scale + 1e-300));
+    }
+    expect([...symmetricEigenvaluesFast([3, 0, 0, 0, -1, 0, 0, 0, 2], 3)]).toEqual([-1, 2, 3]);
+  });
+});
+
+describe('AZ-NAS beyond NB201', () => {
+  it('scores a FLASH network from its cell outputs (stride-2 cells pixel-unshuffled)', async () => {
+    const { buildFlashNetwork } = await import('../../../../host/spaces/flash.js');
+    const { azNasScores, featureChain } = await import('../../../../host/proxies/azNasProxy.js');
+    const graph = buildFlashNetwork({ depth: [2, 3, 2], width: [8, 16, 16], skip: [0, 8, 0] });
+    expect(featureChain(graph)).toHaveLength(3);
+    const s = await azNasScores(graph, 0, 8);
+    if ('reason' in s) throw new Error(s.reason);
+    expect(s.perFeature.every(Number.isFinite)).toBe(true);
+    expect(s.perBlock.every((t) => Number.isFinite(t) && t <= 0)).toBe(true); // T ≤ 0, with 0 only at σ = 1
+    expect(s.progressivity).toBeCloseTo(Math.min(s.perFeature[1]! - s.perFeature[0]!, s.perFeature[2]! - s.perFeature[1]!), 12);
+  });
+});
