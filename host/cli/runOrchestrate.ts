@@ -9,7 +9,7 @@ import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
 import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
-import { openSpace } from '../spaces/index.js';
+import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { checkTargetName } from '../orchestrator/fleet.js';
 import { deviceProfiles } from '../../devices/index.js';
 import { orchestrate, type OrchestrateConfig } from '../workflows/orchestrate.js';
@@ -57,7 +57,8 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     };
     openSpace(args.space, spaceOptions); // validates the space and its options
     if (args.algo === 'flash' && args.space !== 'flash') throw new ZeronasError('ZN_BAD_ARGUMENT', `--algo flash needs --space flash (FLASH's co-optimisation works on its own space), got --space ${args.space}`);
-    parseProxyList(args.proxy);
+    const proxy = args.proxy ?? defaultProxyOf(args.space);
+    parseProxyList(proxy);
     const luts: Record<string, string> = {};
     for (const spec of args.lut) {
       const i = spec.indexOf('=');
@@ -80,8 +81,8 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       space: args.space,
       spaceOptions,
       algo: args.algo as SearchAlgo,
-      proxy: args.proxy,
-      aggregate: aggregationFor(args.proxy, args.aggregate),
+      proxy,
+      aggregate: aggregationFor(proxy, args.aggregate),
       budgets,
       measure: args.measure,
       maxScored: args.maxScored,

@@ -12,7 +12,7 @@ import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js
 import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
 import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
-import { openSpace } from '../spaces/index.js';
+import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
 import { readCsv } from '../util/csv.js';
 import { parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
@@ -63,9 +63,10 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});
   const space = entry.space;
   const scoringGraph = (a: unknown): Graph => entry.scoringGraph(a);
-  const proxyNames = parseProxyList(args.proxy);
+  const proxy = args.proxy ?? defaultProxyOf(args.space);
+  const proxyNames = parseProxyList(proxy);
   if (proxyNames.length > 1 && args.algo !== 'sample') {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--proxy '${args.proxy}' combines proxies by rank over a scored set, which only --algo sample has; got --algo ${args.algo}`);
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--proxy '${proxy}' combines proxies by rank over a scored set, which only --algo sample has; got --algo ${args.algo}`);
   }
   const computers = await Promise.all(
     proxyNames.map((p) => createProxyComputer(p, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed })),
@@ -102,8 +103,8 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     signal: abort.signal,
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
-    onProgress: (p) => progress.update(`${args.algo} (${args.proxy})`, Math.min(p.iteration, p.total), p.total),
-    ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(args.proxy, args.aggregate) } } : {}),
+    onProgress: (p) => progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
+    ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate) } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
       if (args.maxScored && scored.size >= args.maxScored) abort.abort();
@@ -117,7 +118,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const result = {
     space: args.space,
     algo: args.algo,
-    proxy: args.proxy,
+    proxy,
     scored: scored.size,
     stopped: outcome.stopped,
     best: outcome.best ?? null,
@@ -129,7 +130,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   };
   if (args.report) {
     const { renderSearchReportHtml } = await import('../report/searchReport.js');
-    const html = renderSearchReportHtml({ space: args.space, algo: args.algo, proxy: args.proxy, scored: scored.size, budgets, best: outcome.best ?? null, feasible: outcome.feasible, fronts: outcome.fronts });
+    const html = renderSearchReportHtml({ space: args.space, algo: args.algo, proxy, scored: scored.size, budgets, best: outcome.best ?? null, feasible: outcome.feasible, fronts: outcome.fronts });
     try {
       writeFileSync(args.report, html);
     } catch (err) {

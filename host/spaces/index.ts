@@ -37,6 +37,8 @@ export interface SpaceDefinition {
   readonly summary: string;
   /** Which SpaceOptions it accepts (others are refused, naming the space). */
   readonly options?: readonly (keyof SpaceOptions)[];
+  /** The proxy `search` and `orchestrate` use when `--proxy` is not given: the best measured on this space (else zico). */
+  readonly defaultProxy?: string;
   open(options: SpaceOptions): SpaceEntry<unknown>;
 }
 
@@ -59,6 +61,11 @@ export function spaceSummaries(): string {
   return [...registry.values()].map((d) => `${d.name} (${d.summary})`).join(', ');
 }
 
+/** The space's default proxy (zico for a space that names none, or an unknown name, which openSpace then refuses). */
+export function defaultProxyOf(name: string): string {
+  return registry.get(name)?.defaultProxy ?? 'zico';
+}
+
 export function openSpace(name: string, options: SpaceOptions = {}): SpaceEntry<unknown> {
   const definition = registry.get(name);
   if (!definition) throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown search space '${name}'; expected one of ${spaceNames().join(', ')}`);
@@ -78,6 +85,9 @@ export function spaceEntry<A>(name: string, space: SearchSpace<A>, description: 
 registerSpace({
   name: 'nb201',
   summary: 'NAS-Bench-201 cells',
+  // MeCo ranks NAS-Bench-201 best of the single proxies measured here (docs/engineering/proxies-sota.md) and is
+  // cheaper than ZiCo; a single proxy, so every search algorithm can use it.
+  defaultProxy: 'meco',
   open: () => {
     const space = createNb201Space();
     return spaceEntry('nb201', space, 'nb201 (NAS-Bench-201 cells, CIFAR input 3x32x32)', (a) => space.toGraph(a), (a) => space.toGraph(a));

@@ -14,7 +14,7 @@ import { exportInference } from '../onnx/exportInference.js';
 import { isTargetBudget, toSearchBudgets, type AnyBudget, type Budget } from '../budgets/budget.js';
 import { checkLutFreshness, loadLookupTable, type LookupTable } from '../cost/lookupTable.js';
 import type { TargetModelSnapshot } from '../cost/targetCostModel.js';
-import type { RankAggregation } from '../proxies/ensemble.js';
+import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { deviceInputs, openSpace, type SpaceEntry } from '../spaces/index.js';
 import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost, type TargetOutcome } from './closedLoop.js';
@@ -171,7 +171,7 @@ export async function orchestrate(
       space: entry,
       spaceOptions: config.spaceOptions ?? {},
       algo: config.algo,
-      proxies: config.proxy.split('+'),
+      proxies: parseProxyList(config.proxy),
       ...(config.aggregate ? { aggregate: config.aggregate } : {}),
       structural,
       targets: config.targets.map((id): LoopTarget => {
