@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const FAST = { threads: 1, warmupRuns: 1, warmupMinMs: 0, minRuns: 5, minTotalMs: 10, maxTotalMs: 5_000, cooldownMs: 0, energy: 'off', timeoutMs: 60_000 } as const;
 
-function job(jobId: string, overrides: Partial<typeof FAST> = {}): ChildJob {
+function job(jobId: string, overrides: Partial<Record<'minRuns' | 'minTotalMs' | 'maxTotalMs' | 'timeoutMs', number>> = {}): ChildJob {
   return {
     jobId,
     modelPath,
