@@ -233,6 +233,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   }
   if (mismatch) log(`warning: --force-device: using profile '${config.device}' on hardware it does not describe (${mismatch}); its results are labelled '${config.device}'`);
   log(`device '${config.name}': ${base.cpu.model}, ${base.cpu.cores} cores, ${base.os.distro}, profile ${profile?.id ?? 'none (fallback settings)'}`);
+  if (base.emulation) log(`EMULATED: ${base.emulation}; the host serves this agent only under '${profile?.id ?? '<profile>'}-emu' targets and labels its figures emulated`);
   for (const r of runtimes) log(`runtime ${r.runtime}: ${r.isAvailable ? `${r.version} [${r.executionProviders.join(', ')}]` : `unavailable: ${r.reason}`}`);
   for (const m of meters) log(`energy ${m.method}: ${m.isAvailable ? `available [${m.rails.join(', ')}]` : `unavailable: ${m.reason}`}`);
   const descriptor = async () =>
@@ -255,7 +256,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
         settings: resolved.settings,
         runtime: resolved.runtime,
         runtimeSelection: resolved.runtimeSelection,
-        device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile },
+        device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile, ...(current.emulation ? { emulation: current.emulation } : {}) },
         energy: config.energy,
         energyPreference,
         sysRoot: config.sysRoot,

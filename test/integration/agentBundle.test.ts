@@ -41,7 +41,7 @@ async function firstMeasurement(h: InProcessHost, agent: Proc): Promise<{ result
   try {
     return await until(() => h.store.db.prepare('SELECT result_json FROM measurements').get() as { result_json: string } | undefined, 'a measurement', 150_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nagent:\n${agent.output().slice(-3000)}\nhost:\n${h.logs.slice(-20).join("\n")}`, { cause: err });
+    throw new Error(`${(err as Error).message}\nagent:\n${agent.output().slice(-3000)}\nhost:\n${h.logs.slice(-20).join('\n')}`, { cause: err });
   }
 }
 
