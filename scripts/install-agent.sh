@@ -10,6 +10,7 @@
 #                `npm ci --omit=dev` (the whole project's dependencies: ~500 MB, compiles better-sqlite3).
 # --no-systemd   containers and chroots: write the unit file but do not call systemctl; start the agent with the
 #                unit's ExecStart line and the variables of agent.env (the script prints how).
+# --force-device use --device even where it does not describe the hardware (an emulated Pi: scripts/pi-emulation/).
 #
 # What it does (idempotent: running it again converges to the same state):
 #   1. reads the userland architecture (dpkg --print-architecture, getconf LONG_BIT), which decides the runtime: a
@@ -42,9 +43,11 @@ DRY_RUN=0
 UNINSTALL=0
 BUNDLE=""
 USE_SYSTEMD=1
+FORCE_DEVICE=0
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The comment block at the top of this file.
+  sed -n '2,/^set -euo pipefail/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -82,6 +85,7 @@ while [ $# -gt 0 ]; do
     --pin) PIN="${2:-}"; shift 2 ;;
     --name) NAME="${2:-}"; shift 2 ;;
     --device) DEVICE="${2:-}"; shift 2 ;;
+    --force-device) FORCE_DEVICE=1; shift ;;
     --bundle) BUNDLE="${2:-}"; shift 2 ;;
     --no-systemd) USE_SYSTEMD=0; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
@@ -291,6 +295,8 @@ PIN_LINE="# ZERONAS_PIN=sha256:...  (unset: a wss:// host's certificate is check
 [ -n "$PIN" ] && PIN_LINE="ZERONAS_PIN=$PIN"
 DEVICE_LINE="# ZERONAS_DEVICE=pi3b  (unset: recognised from the hardware)"
 [ -n "$DEVICE" ] && DEVICE_LINE="ZERONAS_DEVICE=$DEVICE"
+FORCE_LINE="# ZERONAS_FORCE_DEVICE=true  (only for hardware the device profile does not describe, e.g. an emulated Pi)"
+[ "$FORCE_DEVICE" -eq 1 ] && FORCE_LINE="ZERONAS_FORCE_DEVICE=true"
 write_file "$ENV_FILE" 0640 "root:$SERVICE_USER" <<EOF
 # zeronas agent settings (read by zeronas-agent.service; every ZERONAS_X maps to --x)
 ZERONAS_HOST=$HOST_URL
@@ -298,6 +304,7 @@ $PIN_LINE
 ZERONAS_TOKEN=$TOKEN
 ZERONAS_NAME=$NAME
 $DEVICE_LINE
+$FORCE_LINE
 ZERONAS_CACHE_DIR=$CACHE_DIR/models
 EOF
 
