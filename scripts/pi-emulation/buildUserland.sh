@@ -46,6 +46,17 @@ fi
   exit 1
 }
 
+# qemu 7.2 (Debian 12's own qemu-user-static) crashes (SIGSEGV) when onnxruntime-node 1.30 loads in the arm64 userland;
+# qemu 10 (trixie, or bookworm-backports) runs it. Checked here so the lab fails with the fix, not with a dead agent.
+QEMU_VERSION="$("$QEMU_NAME-static" --version 2>/dev/null | sed -n 's/.*version \([0-9]*\)\..*/\1/p' | head -n 1)"
+if [ -z "$QEMU_VERSION" ] || [ "$QEMU_VERSION" -lt 8 ]; then
+  echo "buildUserland: error: $QEMU_NAME-static is version ${QEMU_VERSION:-unknown}; onnxruntime-node crashes under qemu 7 (Debian 12)." >&2
+  echo "  On Debian 12 install qemu 10 from bookworm-backports:" >&2
+  echo "    echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/bookworm-backports.list" >&2
+  echo "    sudo apt-get update && sudo apt-get install -t bookworm-backports qemu-user-static" >&2
+  exit 1
+fi
+
 if [ -f "$READY" ]; then
   echo "# userland $ARCH: reusing $ROOTFS ($(cat "$READY"))"
   exit 0
