@@ -71,8 +71,9 @@ HOST_URL="ws://127.0.0.1:$PORT/agent"
 for arch in "${ARCH_LIST[@]}"; do
   root="$CACHE_ROOT/$arch"
   profile="$(profile_of "$arch")"
+  # No /sys: this machine's x86 sysfs crashes onnxruntime's CPU detection (pytorch cpuinfo) in the arm64 userland
+  # (SIGSEGV at import). The agent then reports frequency, governor and temperature as unavailable, as it should.
   mount_in proc "$root/proc" -t proc
-  mount_in sysfs "$root/sys" -t sysfs
   mount_in /dev "$root/dev" --bind
   mkdir -p "$root/root/zeronas-install"
   cp "$REPO/scripts/install-agent.sh" "$LAB/zeronas-agent-$arch.tgz" "$root/root/zeronas-install/"
