@@ -23,7 +23,8 @@ import type { ChildJob } from './measureChild.js';
 import { startMeasurement } from './measureWorker.js';
 import { WarmMeasurementWorker } from './warmWorker.js';
 import { createReplayAgent, defaultReplayName, parseReplaySpec, REPLAY_PROFILE_ID, type ReplayConfig } from './replay/index.js';
-import { NODE_RUNTIME_IDS, probeRuntimes, type NodeRuntimeId } from './runtimes/index.js';
+import { NODE_RUNTIME_IDS, type NodeRuntimeId } from './runtimes/index.js';
+import { probeRuntimesIsolated } from './runtimes/probeIsolated.js';
 import { INA_CHIPS, type InaChip } from './sensors/ina2xx.js';
 import { DEFAULT_ENERGY_CONFIG, METER_METHODS, probeAllMeters, toAvailability, type EnergyConfig } from './sensors/index.js';
 import { probeBattery } from './sensors/battery.js';
@@ -221,7 +222,7 @@ function runReplayAgent(config: AgentConfig, replay: ReplayConfig): AgentClient 
 
 export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   if (config.replay) return runReplayAgent(config, config.replay);
-  const runtimes = await probeRuntimes();
+  const runtimes = await probeRuntimesIsolated();
   const meters = await probeAllMeters(config.energy);
   const hasBattery = (await probeBattery({ root: config.energy.powerSupplyRoot, samplePeriodMs: 1000 })).rails.length > 0;
   const base = await describeDevice({ name: config.name, profile: null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });

@@ -18,7 +18,8 @@ import { measureModel } from '../shared/measure/measureModel.js';
 import type { EnergyMethod, InputSpec, Measurement, ResolvedMeasurementSettings } from '../shared/protocol/messages.js';
 import { readConditions } from './deviceInfo.js';
 import { externalDataRefusal } from './onnxExternalData.js';
-import { createRuntime, type NodeRuntimeId } from './runtimes/index.js';
+import { createRuntime, probeRuntime, type NodeRuntimeId } from './runtimes/index.js';
+import type { RuntimeAvailability } from '../shared/protocol/messages.js';
 import { chooseMeter, type EnergyConfig } from './sensors/index.js';
 import type { MeasureOutcome } from './measureWorker.js';
 
@@ -47,6 +48,7 @@ export interface ChildJob {
  */
 export type ChildReply =
   | { type: 'log'; jobId: string; line: string }
+  | { type: 'probe'; jobId: string; availability: RuntimeAvailability }
   | { type: 'outcome'; jobId: string; outcome: MeasureOutcome; measuringMs: number | null };
 
 function reply(message: ChildReply): Promise<void> {
@@ -125,7 +127,20 @@ const homeDir = process.cwd();
 ownDirs.add(homeDir);
 let queue: Promise<void> = Promise.resolve();
 
-process.on('message', (job: ChildJob) => {
+/** A runtime probe (agent/runtimes/probeIsolated.ts): load one runtime's module, answer, exit. */
+export interface ProbeRequest {
+  probeRuntime: NodeRuntimeId;
+}
+
+process.on('message', (message: ChildJob | ProbeRequest) => {
+  if ('probeRuntime' in message) {
+    void probeRuntime(message.probeRuntime).then(async (availability) => {
+      await reply({ type: 'probe', jobId: `probe-${message.probeRuntime}`, availability });
+      process.exit(0);
+    });
+    return;
+  }
+  const job = message;
   // One job at a time, in arrival order (the agent sends the next one only after an outcome).
   queue = queue.then(async () => {
     if (job.workDir) {

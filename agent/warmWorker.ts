@@ -121,7 +121,7 @@ export class WarmMeasurementWorker {
     live.onReply = (reply) => {
       if (reply.jobId !== job.jobId) return;
       if (reply.type === 'log') this.options.log(`[measure ${job.jobId}] ${reply.line}`);
-      else {
+      else if (reply.type === 'outcome') {
         measuringMs = reply.measuringMs;
         live.jobsRun++;
         finish(reply.outcome, false);

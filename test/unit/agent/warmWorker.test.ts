@@ -103,3 +103,12 @@ describe('WarmMeasurementWorker', () => {
     expect(worker.processesStarted).toBe(2);
   });
 });
+
+describe('probeRuntimesIsolated', () => {
+  it('probes each runtime in its own process and reports them as the in-process probe does', async () => {
+    const { probeRuntimesIsolated } = await import('../../../agent/runtimes/probeIsolated.js');
+    const { probeRuntimes } = await import('../../../agent/runtimes/index.js');
+    const isolated = await probeRuntimesIsolated();
+    expect(isolated.map((r) => [r.runtime, r.isAvailable, r.version])).toEqual((await probeRuntimes()).map((r) => [r.runtime, r.isAvailable, r.version]));
+  });
+});
