@@ -130,7 +130,8 @@ node -e '
   for (const t of s.targets) console.log(`# target ${t.target}: ${t.measured} measured, emulated=${t.isEmulated}, agents ${t.agents.map((a) => `${a.name} (${a.runtime})`).join(", ")}`);
   if (!s.isEmulated || bad.length) { console.error(`runLab: error: summary does not label every target emulated with measurements: ${bad.map((t) => t.target).join(", ")}`); process.exit(1); }
 ' "$LAB/run/summary.json"
-echo "# results sources: $(cut -d, -f1-2 --complement "$LAB/results.csv" | head -n 1)"
+# zeronas results: the value of every <dataset>_<target>_source column (arch strings have no commas).
+echo "# zeronas results, source columns: $(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /_source$/) c[i] = $i; next } { for (i in c) seen[c[i] "=" $i] = 1 } END { for (k in seen) printf "%s ", k }' "$LAB/results.csv")"
 for arch in "${ARCH_LIST[@]}"; do
   echo "# $arch: install ${INSTALL_S[$arch]} s (emulated tar and useradd), /opt/zeronas ${PREFIX_MB[$arch]} MB, node_modules ${NODE_MODULES_MB[$arch]} MB"
 done
