@@ -19,9 +19,12 @@ import { AgentClient, type JobStarter } from './client.js';
 import { describeDevice } from './deviceInfo.js';
 import { resolveJobSettings } from './jobSettings.js';
 import { ModelCache } from './modelCache.js';
+import type { ChildJob } from './measureChild.js';
 import { startMeasurement } from './measureWorker.js';
+import { WarmMeasurementWorker } from './warmWorker.js';
 import { createReplayAgent, defaultReplayName, parseReplaySpec, REPLAY_PROFILE_ID, type ReplayConfig } from './replay/index.js';
-import { NODE_RUNTIME_IDS, probeRuntimes, type NodeRuntimeId } from './runtimes/index.js';
+import { NODE_RUNTIME_IDS, type NodeRuntimeId } from './runtimes/index.js';
+import { probeRuntimesIsolated } from './runtimes/probeIsolated.js';
 import { INA_CHIPS, type InaChip } from './sensors/ina2xx.js';
 import { DEFAULT_ENERGY_CONFIG, METER_METHODS, probeAllMeters, toAvailability, type EnergyConfig } from './sensors/index.js';
 import { probeBattery } from './sensors/battery.js';
@@ -44,6 +47,8 @@ export interface AgentConfig {
   pin: string | null;
   /** --replay: answer from a published table instead of measuring (benchmarks and tests only); null otherwise. */
   replay: ReplayConfig | null;
+  /** --measure-process: one warm process reused across jobs (default), or a fresh one per job. */
+  measureProcess: 'warm' | 'fresh';
 }
 
 export class UsageError extends Error {}
@@ -75,6 +80,12 @@ export function buildAgentParser(argv: string[]) {
     .option('ina-shunt-ohms', { type: 'number', default: DEFAULT_ENERGY_CONFIG.ina.shuntOhms, describe: 'Shunt resistor in ohms (INA219/INA226)' })
     .option('sys-root', { type: 'string', default: '/', hidden: true, describe: 'Prefix for /proc and /sys reads (tests)' })
     .option('vcgencmd', { type: 'string', default: 'vcgencmd', hidden: true, describe: 'Path of vcgencmd (tests)' })
+    .option('measure-process', {
+      type: 'string',
+      choices: ['warm', 'fresh'],
+      default: 'warm',
+      describe: "'warm': one measurement process reused across jobs, replaced after a crash, timeout or cancel; 'fresh': a new process per job (same starting state for every model, slower dispatch)",
+    })
     .option('reconnect-max-ms', { type: 'number', default: 30_000, describe: 'Longest wait between reconnect attempts (ms)' })
     .option('replay', {
       type: 'string',
@@ -164,6 +175,7 @@ export function resolveAgentConfig(args: Record<string, unknown>): AgentConfig {
     sysRoot: String(args['sys-root']),
     reconnectMaxMs: positive('reconnect-max-ms'),
     replay,
+    measureProcess: args['measure-process'] === 'fresh' ? 'fresh' : 'warm',
   };
 }
 
@@ -229,7 +241,7 @@ function runReplayAgent(config: AgentConfig, replay: ReplayConfig): AgentClient 
 
 export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   if (config.replay) return runReplayAgent(config, config.replay);
-  const runtimes = await probeRuntimes();
+  const runtimes = await probeRuntimesIsolated();
   const meters = await probeAllMeters(config.energy);
   const hasBattery = (await probeBattery({ root: config.energy.powerSupplyRoot, samplePeriodMs: 1000 })).rails.length > 0;
   const base = await describeDevice({ name: config.name, profile: null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });
@@ -241,6 +253,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   }
   if (mismatch) log(`warning: --force-device: using profile '${config.device}' on hardware it does not describe (${mismatch}); its results are labelled '${config.device}'`);
   log(`device '${config.name}': ${base.cpu.model}, ${base.cpu.cores} cores, ${base.os.distro}, profile ${profile?.id ?? 'none (fallback settings)'}`);
+  if (base.emulation) log(`EMULATED: ${base.emulation}; the host serves this agent only under '${profile?.id ?? '<profile>'}-emu' targets and labels its figures emulated`);
   for (const r of runtimes) log(`runtime ${r.runtime}: ${r.isAvailable ? `${r.version} [${r.executionProviders.join(', ')}]` : `unavailable: ${r.reason}`}`);
   for (const m of meters) log(`energy ${m.method}: ${m.isAvailable ? `available [${m.rails.join(', ')}]` : `unavailable: ${m.reason}`}`);
   const descriptor = async () =>
@@ -248,27 +261,27 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   const current = await descriptor();
   const cache = new ModelCache(config.cacheDir, config.cacheMaxBytes);
   const energyPreference: EnergyMethod[] = profile?.energy.preferred ?? [];
+  const worker = config.measureProcess === 'warm' ? new WarmMeasurementWorker({ log }) : null;
+  log(`measurement process: ${worker ? 'warm (one per agent, replaced after a crash, timeout or cancel)' : 'fresh per job'}`);
+  const measure = worker ? (job: ChildJob) => worker.start(job) : (job: ChildJob) => startMeasurement(job, { log });
 
   const prepareJob = (offer: JobOfferMessage): JobStarter => {
     const resolved = resolveJobSettings(offer.settings, { profile, device: current, defaultRuntime: config.runtime });
     return (modelPath) =>
-      startMeasurement(
-        {
-          jobId: offer.jobId,
-          modelPath: modelPath ?? cache.pathOf(offer.model.sha256),
-          model: { sha256: offer.model.sha256, sizeBytes: offer.model.sizeBytes },
-          inputs: offer.inputs,
-          settings: resolved.settings,
-          runtime: resolved.runtime,
-          runtimeSelection: resolved.runtimeSelection,
-          device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile },
-          energy: config.energy,
-          energyPreference,
-          sysRoot: config.sysRoot,
-          vcgencmd: config.energy.vcgencmd,
-        },
-        { log },
-      );
+      measure({
+        jobId: offer.jobId,
+        modelPath: modelPath ?? cache.pathOf(offer.model.sha256),
+        model: { sha256: offer.model.sha256, sizeBytes: offer.model.sizeBytes },
+        inputs: offer.inputs,
+        settings: resolved.settings,
+        runtime: resolved.runtime,
+        runtimeSelection: resolved.runtimeSelection,
+        device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile, ...(current.emulation ? { emulation: current.emulation } : {}) },
+        energy: config.energy,
+        energyPreference,
+        sysRoot: config.sysRoot,
+        vcgencmd: config.energy.vcgencmd,
+      });
   };
   const client = new AgentClient({
     hostUrl: config.hostUrl,
@@ -280,6 +293,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
     log,
     reconnectMaxMs: config.reconnectMaxMs,
     pin: config.pin,
+    onStopped: worker ? () => worker.stop() : undefined,
   });
   client.start();
   return client;

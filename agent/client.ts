@@ -52,6 +52,8 @@ export interface AgentClientOptions {
   random?: () => number;
   /** The host certificate's fingerprint (agent/hostPin.ts): only that certificate is accepted, CAs are not asked. */
   pin?: string | null;
+  /** Called at the end of stop(), after the job in progress is cancelled (ends the warm measurement process). */
+  onStopped?: () => Promise<void>;
 }
 
 /** delay = min(max, base * 2^attempt), then uniform in [delay/2, delay] (jitter spreads reconnect storms). */
@@ -105,6 +107,7 @@ export class AgentClient {
         setTimeout(resolve, 2_000).unref();
       });
     } else ws?.terminate();
+    await this.options.onStopped?.();
   }
 
   private connect(): void {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Conditions, DeviceDescriptor, PiThrottleFlags, RuntimeAvailability, EnergyMeterAvailability, ThrottleState } from '../shared/protocol/messages.js';
 import type { CommandRunner } from './sensors/energyMeter.js';
 import { execRunner } from './sensors/commandRunner.js';
+import { probeEmulation } from './emulation.js';
 
 export interface DeviceInfoOptions {
   /** Prefix for /proc, /sys and /etc (default '/'). */
@@ -147,6 +148,7 @@ export async function describeDevice(options: DescribeDeviceOptions): Promise<De
   const si = await import('systeminformation');
   const [osInfo, cpu] = await Promise.all([si.osInfo().catch(() => null), si.cpu().catch(() => null)]);
   const piModel = await readPiModel(root);
+  const emulation = await probeEmulation({ sysRoot: root });
   const freqDir = join(root, 'sys/devices/system/cpu/cpu0/cpufreq');
   const maxKhz = Number(await readText(join(freqDir, 'cpuinfo_max_freq')));
   const conditions = await readConditions(options);
@@ -180,6 +182,7 @@ export async function describeDevice(options: DescribeDeviceOptions): Promise<De
     runtimes: options.runtimes,
     energyMeters: options.energyMeters,
     conditions,
+    ...(emulation ? { emulation } : {}),
   };
   const fingerprint = fingerprintOf({
     machine: machineId ?? hostname,

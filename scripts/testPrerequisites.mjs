@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 const TOOLS = [
   { command: 'chromium', debianPackage: 'chromium', neededBy: 'the browser tests (headless-Chromium agent, dashboard, report)' },
   { command: 'shellcheck', debianPackage: 'shellcheck', neededBy: 'the lint of scripts/install-agent.sh' },
+  { command: 'systemd-analyze', debianPackage: 'systemd', neededBy: 'the check of the unit scripts/install-agent.sh writes (systemd-analyze verify)' },
 ];
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

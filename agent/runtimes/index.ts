@@ -20,18 +20,24 @@ export function createRuntime(id: NodeRuntimeId): Runtime {
   return runtimeFactories[id]();
 }
 
-/** Tries to load each runtime module (no session) and reports version, providers, or the load error. */
+/** Tries to load one runtime module (no session) and reports version, providers, or the load error. */
+export async function probeRuntime(id: NodeRuntimeId): Promise<RuntimeAvailability> {
+  const runtime = runtimeFactories[id]();
+  try {
+    await runtime.init();
+    return { runtime: id, isAvailable: true, version: runtime.version(), executionProviders: runtime.executionProviders(), reason: null };
+  } catch (err) {
+    return { runtime: id, isAvailable: false, version: null, executionProviders: [], reason: (err as Error).message.slice(0, 1000) };
+  }
+}
+
+/**
+ * Every runtime probed in this process. The agent itself uses probeIsolated.ts instead: a runtime whose native
+ * module crashes at load (seen: onnxruntime-node under qemu with a foreign /sys) must not take the agent down.
+ */
 export async function probeRuntimes(): Promise<RuntimeAvailability[]> {
   const out: RuntimeAvailability[] = [];
-  for (const id of NODE_RUNTIME_IDS) {
-    const runtime = runtimeFactories[id]();
-    try {
-      await runtime.init();
-      out.push({ runtime: id, isAvailable: true, version: runtime.version(), executionProviders: runtime.executionProviders(), reason: null });
-    } catch (err) {
-      out.push({ runtime: id, isAvailable: false, version: null, executionProviders: [], reason: (err as Error).message.slice(0, 1000) });
-    }
-  }
+  for (const id of NODE_RUNTIME_IDS) out.push(await probeRuntime(id));
   return out;
 }
 

@@ -1,7 +1,9 @@
 /**
  * Which connected agents serve which target. A target is a device profile id (`pi3b`, `x86-desktop`,
  * `browser-wasm`, ...), an alias (`browser` = `browser-wasm`, `local` = the agent `orchestrate` starts itself),
- * or an explicit agent name (`name:kitchen-pi`). Several agents matching one target form its pool.
+ * an explicit agent name (`name:kitchen-pi`), or `<profile>-emu` (`pi4-emu`): agents of that profile that run
+ * under CPU emulation (agent/emulation.ts). An emulated agent never serves the plain profile target, so emulator
+ * timings cannot mix with a real device's. Several agents matching one target form its pool.
  */
 import { networkInterfaces } from 'node:os';
 import { ZeronasError } from '../../shared/errors.js';
@@ -13,24 +15,35 @@ export const TARGET_ALIASES: Record<string, string> = { browser: 'browser-wasm',
 /** The name the embedded loopback agent registers under; `--targets local` matches it. */
 export const LOCAL_AGENT_NAME = 'local';
 
+/** Suffix of the targets served by emulated agents of a profile (`pi4-emu`). */
+export const EMULATED_TARGET_SUFFIX = '-emu';
+
+/** `pi4-emu` -> `pi4`; null for a target that is not an emulated one. */
+export function emulatedProfileOf(target: string): string | null {
+  return target.endsWith(EMULATED_TARGET_SUFFIX) ? target.slice(0, -EMULATED_TARGET_SUFFIX.length) : null;
+}
+
 /**
  * Refuses a target no agent could ever serve (`pi9`), naming the forms a target takes; otherwise the run would wait
  * for an agent that cannot exist.
  */
 export function checkTargetName(target: string, profiles: readonly string[]): void {
-  if (target === 'local' || /^name:[A-Za-z0-9._-]+$/.test(target) || target in TARGET_ALIASES || profiles.includes(target)) return;
+  const emulated = emulatedProfileOf(target);
+  if (target === 'local' || /^name:[A-Za-z0-9._-]+$/.test(target) || target in TARGET_ALIASES || profiles.includes(target) || (emulated !== null && profiles.includes(emulated))) return;
   throw new ZeronasError(
     'ZN_BAD_ARGUMENT',
-    `unknown target '${target}'; a target is a device profile (${profiles.join(', ')}), an alias (${Object.keys(TARGET_ALIASES).join(', ')}), local (an agent on this machine) or name:<agent name>`,
+    `unknown target '${target}'; a target is a device profile (${profiles.join(', ')}), an alias (${Object.keys(TARGET_ALIASES).join(', ')}), local (an agent on this machine), name:<agent name>, or <profile>-emu (agents of that profile under CPU emulation)`,
     { target },
   );
 }
 
-export function agentServesTarget(device: Pick<DeviceDescriptor, 'name' | 'profile'>, target: string): boolean {
+export function agentServesTarget(device: Pick<DeviceDescriptor, 'name' | 'profile' | 'emulation'>, target: string): boolean {
   if (target.startsWith('name:')) return device.name === target.slice(5);
   if (target === 'local') return device.name === LOCAL_AGENT_NAME;
+  const emulated = emulatedProfileOf(target);
+  if (emulated !== null) return Boolean(device.emulation) && device.profile === emulated;
   const profile = TARGET_ALIASES[target] ?? target;
-  return device.profile === profile;
+  return !device.emulation && device.profile === profile;
 }
 
 /**
@@ -60,6 +73,8 @@ export function attachHint(target: string, agentUrl: string, token?: string, pin
   if (target.startsWith('name:')) return `on the device: ${agent} --name ${target.slice(5)}`;
   const profile = TARGET_ALIASES[target] ?? target;
   if (profile.startsWith('browser')) return `open ${agentUrl.replace(/^ws/, 'http')} on the device (pairing code printed above)`;
+  const emulated = emulatedProfileOf(target);
+  if (emulated !== null) return `in the emulated userland: ${agent} --device ${emulated} --force-device   (scripts/pi-emulation/; its figures are labelled emulated)`;
   if (profile === 'replay') return `${agent} --replay <csv>:<column>   (answers from a published table: benchmarks only, not a measurement)`;
   return `on the device: ${agent} --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
 }

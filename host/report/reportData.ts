@@ -45,6 +45,7 @@ export interface ReportTarget {
   learningCurve: TargetSummary['learningCurve'];
   verification: TargetSummary['verification'];
   isReplay: boolean;
+  isEmulated?: boolean;
   metric: TargetSummary['metric'];
 }
 
@@ -123,7 +124,7 @@ interface Summary {
   candidatesScored: number;
   candidatesFailed: number;
   wallTimeS?: number;
-  targets: (Omit<TargetSummary, 'points' | 'learningCurve' | 'verification' | 'isReplay' | 'metric'> & Partial<Pick<TargetSummary, 'learningCurve' | 'verification' | 'isReplay' | 'metric'>> & { points?: ReportPoint[] })[];
+  targets: (Omit<TargetSummary, 'points' | 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'metric'> & Partial<Pick<TargetSummary, 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'metric'>> & { points?: ReportPoint[] })[];
 }
 
 interface MeasurementRecord {
@@ -229,6 +230,7 @@ function reportTarget(t: Summary['targets'][number], measurements: MeasurementRe
     learningCurve: t.learningCurve ?? [],
     verification: t.verification ?? [],
     isReplay: t.isReplay ?? false,
+    isEmulated: t.isEmulated ?? false,
     metric: t.metric ?? 'latencyMs',
   };
 }

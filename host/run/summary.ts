@@ -18,6 +18,8 @@ export const targetSummarySchema = z.object({
   target: z.string(),
   /** The target's agents replay a published table: its values are not measurements of this run. */
   isReplay: z.boolean(),
+  /** The target's agents run under CPU emulation (`<profile>-emu`): timings of the emulator, not of the device. */
+  isEmulated: z.boolean().optional(),
   /** The cost the budget bounds (latency without a budget). */
   metric: z.enum(['latencyMs', 'energyJ']),
   agents: z.array(z.object({ id: z.string(), name: z.string(), profile: z.string().nullable(), cpu: z.string(), runtime: z.string().optional() })),
@@ -82,6 +84,8 @@ export const runSummarySchema = z.object({
   wallTimeS: num,
   /** Some target replays a published table (benchmarks and tests only). */
   isReplay: z.boolean(),
+  /** Some target runs under CPU emulation (scripts/pi-emulation/): its timings are the emulator's. */
+  isEmulated: z.boolean().optional(),
   targets: z.array(targetSummarySchema),
   /** Several targets: architectures measured within every target's budget, best score first (at most 20). */
   commonFeasible: z.array(z.object({ arch: z.string(), score: num, measured: z.record(z.string(), z.object({ latencyMs: num, energyJ: nullableNum })) })),

@@ -164,6 +164,8 @@ export async function orchestrate(
     const luts = await resolveLuts(config, agentsOf, hooks.log);
     const replayTargets = config.targets.filter((t) => agentsOf(t).some(isReplayAgent));
     for (const t of replayTargets) hooks.log(`target '${t}' is a REPLAY device: its "measurements" are a published table's values, not timings of this run`);
+    const emulatedTargets = config.targets.filter((t) => agentsOf(t).some((a) => Boolean(a.device.emulation)));
+    for (const t of emulatedTargets) hooks.log(`target '${t}' is EMULATED: ${agentsOf(t).find((a) => a.device.emulation)?.device.emulation ?? ''}; its timings are the emulator's, not the device's`);
     hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
     const scorers = new Map<string, ProxyScorer>();
@@ -198,7 +200,7 @@ export async function orchestrate(
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
     // Checked against the run contract before it is written: a field out of shape is a bug to see here, not in a report.
-    const summary = runSummarySchema.parse(summarise(result, config, entry, server, dir, overheads, replayTargets, (Date.now() - started) / 1000));
+    const summary = runSummarySchema.parse(summarise(result, config, entry, server, dir, overheads, replayTargets, emulatedTargets, (Date.now() - started) / 1000));
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
@@ -340,9 +342,10 @@ function summarise(
   dir: string,
   overheads: Record<string, number[]>,
   replayTargets: string[],
+  emulatedTargets: string[],
   wallTimeS: number,
 ): RunSummary {
-  const targets = result.targets.map((t) => summariseTarget(t, result, config, entry, server, dir, overheads[t.target] ?? [], replayTargets.includes(t.target)));
+  const targets = result.targets.map((t) => summariseTarget(t, result, config, entry, server, dir, overheads[t.target] ?? [], replayTargets.includes(t.target), emulatedTargets.includes(t.target)));
   return {
     summaryVersion: SUMMARY_VERSION,
     runId: config.runId,
@@ -357,6 +360,7 @@ function summarise(
     stopReason: result.stopReason,
     wallTimeS,
     isReplay: replayTargets.length > 0,
+    isEmulated: emulatedTargets.length > 0,
     targets,
     commonFeasible: config.targets.length > 1 ? result.commonFeasible.slice(0, 20).map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(Object.entries(c.measured).map(([t, m]) => [t, { latencyMs: m.latencyMs, energyJ: m.energyJ }])) })) : [],
   };
@@ -371,6 +375,7 @@ function summariseTarget(
   dir: string,
   overheads: number[],
   isReplay: boolean,
+  isEmulated: boolean,
 ): TargetSummary {
   const metricOf = (m: MeasuredCost | undefined): number | null => (m ? (t.metric === 'latencyMs' ? m.latencyMs : m.energyJ) : null);
   const everyPoint = result.candidates.map((c) => {
@@ -411,6 +416,7 @@ function summariseTarget(
   return {
     target: t.target,
     isReplay,
+    isEmulated,
     metric: t.metric,
     agents: [...server.agents.values()]
       .filter((a) => agentServesTarget(a.device, t.target))

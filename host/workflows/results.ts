@@ -5,7 +5,8 @@
  * `<dataset>_<device>_latency` in ms, `<dataset>_<device>_energy` in mJ), so a table joins with the published ones
  * on `arch_str` (and `index` for NAS-Bench-201). A device's value is the median over every measurement of the
  * architecture in the run and its verification rounds; `<dataset>_<device>_n` says how many, and
- * `<dataset>_<device>_source` says `measured` or `replay` (a replayed device's values are a published table's).
+ * `<dataset>_<device>_source` says `measured`, `emulated` (timings of an emulator, scripts/pi-emulation/) or
+ * `replay` (a replayed device's values are a published table's).
  *
  * fleet: every agent the run stores under a folder know, with its device, runtimes, when it was last seen, how much
  * it measured and its latest result. "Connected" is as the store last recorded it; a host that died leaves it set.
@@ -46,11 +47,14 @@ function nb201IndexOf(arch: string): number | null {
   return nb201Indices.get(arch) ?? null;
 }
 
-function isReplay(row: MeasurementRow): boolean {
+/** Where a stored value comes from: a published table (replay), an emulator (emulated) or the device (measured). */
+function sourceOf(row: MeasurementRow): 'replay' | 'emulated' | 'measured' {
   try {
-    return (JSON.parse(row.result_json) as { runtime?: { runtime?: string } }).runtime?.runtime === 'replay';
+    const m = JSON.parse(row.result_json) as { runtime?: { runtime?: string }; device?: { emulation?: string | null } };
+    if (m.runtime?.runtime === 'replay') return 'replay';
+    return m.device?.emulation ? 'emulated' : 'measured';
   } catch {
-    return false;
+    return 'measured';
   }
 }
 
@@ -91,7 +95,8 @@ export function runResults(runDir: string): ResultsTable {
       const energy = ms.map((m) => m.energy_j).filter((v): v is number => v !== null);
       row.push(lat.length ? median(lat) : null);
       if (hasEnergy.has(t)) row.push(energy.length ? median(energy) * 1000 : null);
-      row.push(ms.length, ms.length ? (ms.some(isReplay) ? 'replay' : 'measured') : null);
+      const sources = new Set(ms.map(sourceOf));
+      row.push(ms.length, ms.length ? (sources.has('replay') ? 'replay' : sources.has('emulated') ? 'emulated' : 'measured') : null);
     }
     out.push(row);
   }

@@ -9,4 +9,6 @@ import type yargsType from 'yargs';
 
 const require = createRequire(import.meta.url);
 export const yargs = require('yargs') as typeof yargsType;
-export const PACKAGE_VERSION = (require('../../package.json') as { version: string }).version;
+/** The bundled agent (`zeronas agent-bundle`) has the version compiled in; a checkout reads its package.json. */
+export const PACKAGE_VERSION =
+  (globalThis as { __ZERONAS_PACKAGE_VERSION__?: string }).__ZERONAS_PACKAGE_VERSION__ ?? (require('../../package.json') as { version: string }).version;

@@ -182,6 +182,11 @@ export const deviceDescriptor = z.object({
   conditions,
   /** Present when environment is 'browser'. */
   browser: browserEnvironment.optional(),
+  /**
+   * Set when the agent runs under CPU emulation (agent/emulation.ts: the reason); absent or null on real hardware.
+   * The host serves such an agent only under `<profile>-emu` targets and labels its figures `emulated`.
+   */
+  emulation: shortText.nullable().optional(),
 });
 export type DeviceDescriptor = z.infer<typeof deviceDescriptor>;
 
@@ -330,7 +335,7 @@ export type OpProfile = z.infer<typeof opProfile>;
 
 export const measurement = z.object({
   model: z.object({ sha256: sha256Hex, sizeBytes: z.number().int().positive() }),
-  device: z.object({ fingerprint: sha256Hex, name: shortText, hostname: shortText, profile: shortText.nullable() }),
+  device: z.object({ fingerprint: sha256Hex, name: shortText, hostname: shortText, profile: shortText.nullable(), emulation: shortText.nullable().optional() }),
   runtime: z.object({
     runtime: runtimeId,
     version: shortText,

@@ -1,9 +1,53 @@
-/** scripts/install-agent.sh: shellcheck-clean, and --dry-run prints the whole plan and changes nothing. */
+/**
+ * scripts/install-agent.sh: shellcheck-clean, --dry-run prints the whole plan and changes nothing, the userland
+ * architecture and Node.js are decided before anything changes (fake dpkg/getconf/uname/node on PATH stand for a
+ * Raspberry Pi OS here), and the unit it writes passes `systemd-analyze verify`.
+ */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const SCRIPT = 'scripts/install-agent.sh';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A PATH whose dpkg, getconf, uname and node answer like the described system (other tools are the real ones). */
+function fakeSystem(system: { dpkgArch: string; longBit: number; kernel: string; nodeVersion: string | null; osRelease: string }): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'zeronas-install-test-'));
+  dirs.push(dir);
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const tool = (name: string, body: string): void => {
+    writeFileSync(join(bin, name), `#!/bin/sh
+${body}
+`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  tool('dpkg', `[ "$1" = --print-architecture ] && echo ${system.dpkgArch}`);
+  tool('getconf', `echo ${system.longBit}`);
+  tool('uname', `case "$1" in -m) echo ${system.kernel} ;; *) echo pi ;; esac`);
+  const v = system.nodeVersion;
+  tool('node', v ? `case "$1" in --version) echo v${v} ;; -p) echo ${v.split('.')[0]} ;; esac` : 'exit 127');
+  writeFileSync(join(dir, 'os-release'), system.osRelease);
+  return { ...process.env, PATH: `${bin}:${process.env.PATH}`, ZERONAS_INSTALL_OS_RELEASE: join(dir, 'os-release') };
+}
+
+const BOOKWORM = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n';
+const TRIXIE = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n';
+
+/** A tarball laid out like `zeronas agent-bundle` output, with only its manifest (the script reads nothing else first). */
+function bundleFor(arch: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zeronas-install-bundle-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'zeronas-agent'));
+  writeFileSync(join(dir, 'zeronas-agent', 'package.json'), `${JSON.stringify({ name: 'zeronas-agent', zeronasBundle: { arch } }, null, 2)}\n`);
+  execFileSync('tar', ['-czf', join(dir, 'bundle.tgz'), '-C', dir, 'zeronas-agent']);
+  return join(dir, 'bundle.tgz');
+}
+
+const ARGS = ['--dry-run', '--host', 'ws://10.0.0.2:8765/agent', '--token', 't'];
 
 describe('install-agent.sh', () => {
   it('is shellcheck-clean', () => {
@@ -15,7 +59,7 @@ describe('install-agent.sh', () => {
   it('--dry-run prints every step of the install plan, hides the token, changes nothing', () => {
     const out = execFileSync('bash', [SCRIPT, '--dry-run', '--host', 'ws://10.0.0.2:8765/agent', '--token', 's3cret', '--name', 'kitchen-pi', '--device', 'pi3b'], { encoding: 'utf8' });
     for (const step of [
-      '# architecture:',
+      '# userland:',
       'npm --prefix /opt/zeronas ci --omit=dev',
       'useradd --system',
       'write /etc/zeronas/agent.env (mode 0640',
@@ -53,5 +97,59 @@ describe('install-agent.sh', () => {
     const plain = spawnSync('bash', [SCRIPT, '--dry-run', '--host', 'ws://10.0.0.2:8765/agent', '--pin', pin, '--token', 't'], { encoding: 'utf8' });
     expect(plain.status).toBe(1);
     expect(plain.stderr).toMatch(/--pin needs a wss:\/\/ --host/);
+  });
+
+  it('a 32-bit Raspberry Pi OS on a 64-bit kernel is armhf (ort-wasm), and Node 18 stops it before any change with the armv7l way to Node 20', () => {
+    const env = fakeSystem({ dpkgArch: 'armhf', longBit: 32, kernel: 'aarch64', nodeVersion: '18.19.0', osRelease: BOOKWORM });
+    const r = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor('armhf')], { encoding: 'utf8', env });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('# userland: armhf (32-bit, kernel aarch64)');
+    expect(r.stdout).toContain('ort-wasm');
+    expect(r.stderr).toContain('Node.js >= 20 is needed (found major 18); nothing was changed.');
+    expect(r.stderr).toContain('linux-armv7l.tar.xz');
+    expect(r.stdout).not.toMatch(/^\+ /m);
+  });
+
+  it('on 64-bit bookworm without Node 20 it names NodeSource; on trixie it plans Debian\'s nodejs package, then the bundle', () => {
+    const bookworm = spawnSync('bash', [SCRIPT, ...ARGS], { encoding: 'utf8', env: fakeSystem({ dpkgArch: 'arm64', longBit: 64, kernel: 'aarch64', nodeVersion: null, osRelease: BOOKWORM }) });
+    expect(bookworm.status).toBe(1);
+    expect(bookworm.stderr).toContain('found none');
+    expect(bookworm.stderr).toContain('https://deb.nodesource.com/setup_20.x');
+    const trixie = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor('arm64'), '--no-systemd'], {
+      encoding: 'utf8',
+      env: fakeSystem({ dpkgArch: 'arm64', longBit: 64, kernel: 'aarch64', nodeVersion: null, osRelease: TRIXIE }),
+    });
+    expect(trixie.status, trixie.stderr).toBe(0);
+    expect(trixie.stdout).toContain('# userland: arm64 (64-bit, kernel aarch64)');
+    expect(trixie.stdout).toContain('+ apt-get install -y --no-install-recommends nodejs');
+    expect(trixie.stdout).toMatch(/\+ tar -xzf \S+bundle\.tgz -C \/opt\/zeronas --strip-components=1/);
+    expect(trixie.stdout).not.toMatch(/^\+ .*npm/m);
+    expect(trixie.stdout).not.toMatch(/^\+ systemctl/m);
+    expect(trixie.stdout).toContain('# --no-systemd: unit written, systemctl not called');
+  });
+
+  it('refuses a bundle made for another architecture, naming both', () => {
+    const env = fakeSystem({ dpkgArch: 'armhf', longBit: 32, kernel: 'armv7l', nodeVersion: '20.19.2', osRelease: TRIXIE });
+    const r = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor('arm64')], { encoding: 'utf8', env });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("is for 'arm64', this userland is armhf: make one with zeronas agent-bundle --arch armhf");
+  });
+
+  it('writes a unit that passes systemd-analyze verify (and the check does catch a broken one)', () => {
+    const out = execFileSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor(process.arch === 'arm64' ? 'arm64' : 'x64')], { encoding: 'utf8' });
+    const lines = out.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('+ write /etc/systemd/system/zeronas-agent.service'));
+    const unit = lines.slice(start + 1).filter((_, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('    |'))).map((l) => l.replace(/^ {4}\| ?/, ''));
+    expect(unit[0]).toBe('[Unit]');
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-unit-test-'));
+    dirs.push(dir);
+    const verify = (text: string): { status: number | null; output: string } => {
+      const path = join(dir, 'zeronas-agent.service');
+      writeFileSync(path, `${text}\n`);
+      const r = spawnSync('systemd-analyze', ['verify', path], { encoding: 'utf8' });
+      return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+    };
+    expect(verify(unit.join('\n'))).toEqual({ status: 0, output: '' });
+    expect(verify(unit.join('\n').replace('Restart=on-failure', 'Restart=sometimes')).output).toMatch(/restart specifier/);
   });
 });

@@ -47,7 +47,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   describe: 'Search per target device: proxy scores, real measurements on the fleet, cost models, Pareto fronts',
   builder: (y) =>
     y
-      .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, or local' })
+      .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, local, or <profile>-emu (agents under CPU emulation, e.g. pi4-emu)' })
       .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
       .option('proxy', { type: 'string', describe: "Zero-shot proxy that ranks candidates (default: the space's best measured, meco on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fingerprintOf, parseGetThrottled, readConditions } from '../../../agent/deviceInfo.js';
+import { fingerprintOf, parseGetThrottled, readConditions, readPiModel } from '../../../agent/deviceInfo.js';
+import { probeEmulation } from '../../../agent/emulation.js';
 import { getDeviceProfile, recogniseProfile } from '../../../devices/index.js';
 
 const fixture = (p: string): string => fileURLToPath(new URL(`../../fixtures/sysfs/${p}`, import.meta.url));
@@ -80,5 +81,22 @@ describe('device profiles', () => {
 
   it("unknown profile 'pi9' is ZN_BAD_ARGUMENT listing the known ones", () => {
     expect(() => getDeviceProfile('pi9')).toThrow(expect.objectContaining({ code: 'ZN_BAD_ARGUMENT', message: expect.stringMatching(/'pi9'.*pi3b/) }));
+  });
+});
+
+describe('Raspberry Pi identity from simulated Pi 3B, 4 and 5 trees (device tree, sysfs, vcgencmd, cpuinfo)', () => {
+  it.each([
+    ['pi3b', 'pi3b', 'throttled=0x50000', { tempC: 61.226, curFreqMHz: 1200 }, { hasUnderVoltageOccurred: true, isUnderVoltageNow: false, hasThrottlingOccurred: true }],
+    ['pi4', 'pi4', 'throttled=0x0', { tempC: 48.686, curFreqMHz: 1500 }, { hasUnderVoltageOccurred: false, isThrottledNow: false }],
+    ['pi5', 'pi5', 'throttled=0x80008', { tempC: 52.35, curFreqMHz: 2400 }, { isSoftTempLimitNow: true, hasSoftTempLimitOccurred: true }],
+  ] as const)('%s: recognised as %s, conditions and throttle bits read, not emulated on arm64', async (tree, profile, throttled, conditions, flags) => {
+    const root = fixture(tree);
+    const piModel = await readPiModel(root);
+    expect(recogniseProfile({ environment: 'node', arch: 'arm64', piModel, hasBattery: false })?.id).toBe(profile);
+    const c = await readConditions({ sysRoot: root, run: async () => `${throttled}\n` });
+    expect(c).toMatchObject({ ...conditions, governor: 'ondemand', throttle: { source: 'vcgencmd', raw: throttled.slice('throttled='.length), flags } });
+    expect(await probeEmulation({ sysRoot: root, arch: 'arm64' })).toBeNull();
+    // The same board's files read by an x86-64 build (qemu-x86_64 on the Pi) are an emulation.
+    expect(await probeEmulation({ sysRoot: root, arch: 'x64' })).toMatch(/^x64 userland on an arm CPU/);
   });
 });
