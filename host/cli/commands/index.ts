@@ -10,6 +10,7 @@ import { searchCommand } from './search.js';
 import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
 import { fleetCommand } from './fleet.js';
+import { costmodelCommand } from './costmodel.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, costmodelCommand, infoCommand, exportCommand, tokenCommand, benchCommand] as never;
