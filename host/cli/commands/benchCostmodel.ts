@@ -36,7 +36,7 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .option('prior', { type: 'string', describe: "Fleet prior file, or 'hwnasbench' for the shipped one: score the prior model leave-one-device-out beside --baseline" })
       .option('select', { type: 'string', default: 'random', choices: ['random', 'prior'], describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000)" })
       .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'With --prior and no --column: the dataset whose cost columns are held out in turn' })
-      .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: 'With --prior: the per-device model printed beside it' })
+      .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: "With --prior: the per-device model printed beside it (plus 'auto+prior': auto with the prior among its candidates)" })
       .option('repeats', { type: 'number', default: 5, describe: 'Independent random draws; results are mean ± std' })
       .option('model', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'lut'], describe: 'Cost model; auto picks by cross-validation on the training set' })
       .option('execution', {
@@ -131,7 +131,7 @@ async function runFleetBench(args: Args): Promise<void> {
   });
   if (args.json) return printJson({ prior: args.prior, description: prior.description, select: args.select, seed: args.seed, rows });
   const pct = (v: number): string => `${(100 * v).toFixed(1)}`;
-  const body: (string | number)[][] = [['column', 'k', 'model', 'spearman', 'within ±10% (%)', 'mape (%)', '±1σ coverage (%)', 'prior families (weight)']];
+  const body: (string | number)[][] = [['column', 'k', 'model', 'spearman', 'within ±10% (%)', 'mape (%)', '±1σ coverage (%)', 'prior families (weight) / auto selection']];
   for (const r of rows) {
     body.push([
       r.column,
@@ -141,7 +141,11 @@ async function runFleetBench(args: Args): Promise<void> {
       `${pct(r.mean.within10)} ± ${pct(r.std.within10)}`,
       pct(r.mean.mape),
       pct(r.mean.coverage1Sigma),
-      r.familyWeights ? Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') : '',
+      r.familyWeights
+        ? Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
+        : r.selected
+          ? `selected: ${Object.entries(r.selected).map(([k, v]) => `${k}×${v}`).join(' ')}`
+          : '',
     ]);
   }
   process.stdout.write(`${table(body)}\n`);

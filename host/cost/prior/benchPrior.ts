@@ -33,6 +33,8 @@ export interface FleetBenchOptions {
   seed: number;
   /** Per-device model printed beside the prior; 'none' to skip it. */
   baseline: CostModelKind | 'none';
+  /** Also score `auto` with the prior model among its candidates (row 'auto+prior'); default true. */
+  autoWithPrior?: boolean;
   select: MeasurementSelection;
   /** Candidate pool for `select: prior` (seeded random subset of the valid architectures); default 3000. */
   pool?: number;
@@ -57,6 +59,8 @@ export interface FleetBenchRow {
   std: FleetMetrics;
   /** Prior model: mean weight of each prior family (fleet, or a reference device) over repeats. */
   familyWeights?: Record<string, number>;
+  /** auto models: how often each candidate was selected over repeats. */
+  selected?: Record<string, number>;
 }
 
 const METRICS = ['rmse', 'mape', 'within10', 'spearman', 'kendall', 'coverage1Sigma'] as const;
@@ -87,7 +91,7 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
     const valid = values.map((_, i) => i).filter((i) => Number.isFinite(values[i]!) && values[i]! > 0);
     for (const train of options.trains) {
       if (!Number.isInteger(train) || train < 3 || train >= valid.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `--train must hold integers in 3..${valid.length - 1}, got ${train}`);
-      const per = new Map<string, (FleetMetrics & { families?: Record<string, number> })[]>();
+      const per = new Map<string, (FleetMetrics & { families?: Record<string, number>; selected?: string })[]>();
       for (let r = 0; r < repeats; r++) {
         const order = shuffled(valid.length, seed * 1000 + r).map((i) => valid[i]!);
         let trainIdx: number[];
@@ -102,19 +106,21 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
         const testIdx = valid.filter((i) => !inTrain.has(i));
         const samples = trainIdx.map((i) => ({ graph: graphs[i]!, value: values[i]! }));
         const truthTest = testIdx.map((i) => values[i]!);
-        const models: CostModel[] = [new PriorCostModel(prior, { excludeDevices: [parsed.device], dataset: parsed.dataset, extractor })];
-        if (options.baseline !== 'none') models.push(createCostModel(options.baseline, { extractor, seed: seed * 1000 + r }));
-        for (const model of models) {
+        const priorOptions = { excludeDevices: [parsed.device], dataset: parsed.dataset };
+        const models: [string, CostModel][] = [['prior', new PriorCostModel(prior, { ...priorOptions, extractor })]];
+        if (options.baseline !== 'none') models.push([options.baseline, createCostModel(options.baseline, { extractor, seed: seed * 1000 + r })]);
+        if (options.autoWithPrior ?? true) models.push(['auto+prior', createCostModel('auto', { extractor, seed: seed * 1000 + r, prior, priorOptions })]);
+        for (const [name, model] of models) {
           model.fit(samples);
           const preds = predictAll(model, testIdx.map((i) => graphs[i]!));
           const m = scorePredictions(preds.map((p) => p.value), truthTest);
           const coverage1Sigma = preds.filter((p, t) => Math.abs(p.value - truthTest[t]!) <= p.uncertainty).length / preds.length;
           const d = model.describe();
           const families = model instanceof PriorCostModel ? (d.familyWeights as Record<string, number>) : undefined;
-          const name = model.name;
+          const selected = typeof d.selected === 'string' ? d.selected : undefined;
           if (!per.has(name)) per.set(name, []);
-          per.get(name)!.push({ ...m, coverage1Sigma, ...(families ? { families } : {}) });
-          options.onProgress?.(`${column} k=${train} repeat ${r + 1}/${repeats} ${name}: spearman ${m.spearman.toFixed(3)}, within ±10% ${(100 * m.within10).toFixed(1)}%, ±1σ coverage ${(100 * coverage1Sigma).toFixed(1)}%`);
+          per.get(name)!.push({ ...m, coverage1Sigma, ...(families ? { families } : {}), ...(selected ? { selected } : {}) });
+          options.onProgress?.(`${column} k=${train} repeat ${r + 1}/${repeats} ${name}${selected ? ` (${selected})` : ''}: spearman ${m.spearman.toFixed(3)}, within ±10% ${(100 * m.within10).toFixed(1)}%, ±1σ coverage ${(100 * coverage1Sigma).toFixed(1)}%`);
         }
       }
       for (const [model, list] of per) {
@@ -123,6 +129,8 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
           const m = mean(f);
           return list.length > 1 ? Math.sqrt(list.reduce((a, x) => a + (f(x) - m) ** 2, 0) / (list.length - 1)) : 0;
         };
+        const selected = new Map<string, number>();
+        for (const x of list) if (x.selected) selected.set(x.selected, (selected.get(x.selected) ?? 0) + 1);
         const families = new Map<string, number>();
         for (const x of list) for (const [k, v] of Object.entries(x.families ?? {})) families.set(k, (families.get(k) ?? 0) + v / list.length);
         rows.push({
@@ -135,6 +143,7 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
           repeats,
           mean: Object.fromEntries(METRICS.map((k) => [k, mean((x) => x[k])])) as unknown as FleetMetrics,
           std: Object.fromEntries(METRICS.map((k) => [k, std((x) => x[k])])) as unknown as FleetMetrics,
+          ...(selected.size > 0 ? { selected: Object.fromEntries(selected) } : {}),
           ...(families.size > 0 ? { familyWeights: Object.fromEntries([...families].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => [k, Number(v.toFixed(3))])) } : {}),
         });
       }
