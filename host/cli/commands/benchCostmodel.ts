@@ -116,13 +116,14 @@ async function runFleetBench(args: Args): Promise<void> {
   const { loadTruthCsv } = await import('../../cost/benchCostModel.js');
   const { loadFleetPrior } = await import('../../cost/prior/priorFile.js');
   const { benchFleetPrior } = await import('../../cost/prior/benchPrior.js');
-  const truth = await loadTruthCsv(args.truth);
   const prior = await loadFleetPrior(args.prior!);
+  const trains = parseTrain(args.train);
+  const truth = await loadTruthCsv(args.truth);
   const rows = await benchFleetPrior({
     truth,
     prior,
     ...(args.column ? { columns: args.column.split(',') } : { dataset: args.dataset }),
-    trains: parseTrain(args.train),
+    trains,
     repeats: args.repeats,
     seed: args.seed,
     baseline: args.baseline as never,

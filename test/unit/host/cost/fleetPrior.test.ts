@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { parseTrain } from '../../../../host/cli/commands/benchCostmodel.js';
 import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
 import { createCostModel, shuffled } from '../../../../host/cost/costModel.js';
@@ -19,6 +20,7 @@ import {
 import { selectMeasurements } from '../../../../host/cost/prior/selectMeasurements.js';
 import type { Graph } from '../../../../host/ir/graph.js';
 import { buildNb201Network, cellFromCode, formatNb201, NB201_SPACE_SIZE } from '../../../../host/spaces/nb201.js';
+import { runCli } from '../../../helpers/runCli.js';
 
 // Small networks (2 cells per stage) keep feature extraction cheap; the prior's math does not depend on size.
 const codes = shuffled(NB201_SPACE_SIZE, 11).slice(0, 120);
@@ -206,6 +208,17 @@ describe('bench costmodel --prior', () => {
     expect(parseTrain('10,25,100')).toEqual([10, 25, 100]);
     expect(parseTrain('10')).toEqual([10]);
     expect(() => parseTrain('10,x')).toThrow(/'x' is not an integer/);
+  });
+
+  it('the CLI routes --prior to the fleet benchmark and names a bad prior file or --train entry', async () => {
+    const hw = join(import.meta.dirname, '../../../../../shared/data/hw/hwnasbench_nb201.csv');
+    const missing = await runCli(['bench', 'costmodel', '--truth', hw, '--prior', '/nonexistent/prior.json', '--train', '10,25', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ code: 'ZN_IO', message: expect.stringMatching(/cannot read fleet prior '\/nonexistent\/prior.json'/) });
+    const badTrain = await runCli(['bench', 'costmodel', '--truth', hw, '--prior', 'hwnasbench', '--train', '10,x', '--json']);
+    expect(JSON.parse(badTrain.stdout)).toMatchObject({ code: 'ZN_BAD_ARGUMENT', message: expect.stringMatching(/--train: 'x' is not an integer/) });
+    const noColumn = await runCli(['bench', 'costmodel', '--truth', hw, '--train', '10', '--json']);
+    expect(JSON.parse(noColumn.stdout)).toMatchObject({ code: 'ZN_BAD_ARGUMENT', message: expect.stringMatching(/--column is required/) });
   });
 
   it('the benchmark holds the device out: poisoning its other columns changes no prior figure', async () => {
