@@ -9,9 +9,9 @@ import type { TruthTable } from '../benchCostModel.js';
 import { CostFeatureExtractor } from '../costFeatures.js';
 import { featureBasis, fitReference, FLEET_PRIOR_FORMAT, FLEET_PRIOR_VERSION, type CostMetric, type FleetPrior, type FleetReference } from './priorFile.js';
 
-/** `<dataset>_<device>_<latency|energy>` (HW-NAS-Bench naming); other columns (arithmetic intensity, index) are not costs. */
+/** `<dataset>_<device>_<latency|energy>` (HW-NAS-Bench naming, and `zeronas results` for a fleet device); other columns (arithmetic intensity, index, _n, _source) are not costs. */
 export function parseCostColumn(column: string): { dataset: Nb201Dataset; device: string; metric: CostMetric } | undefined {
-  const m = /^(cifar10|cifar100|imagenet16)_([a-z0-9]+)_(latency|energy)$/.exec(column);
+  const m = /^(cifar10|cifar100|imagenet16)_(.+)_(latency|energy)$/.exec(column);
   return m ? { dataset: m[1] as Nb201Dataset, device: m[2]!, metric: m[3] as CostMetric } : undefined;
 }
 
