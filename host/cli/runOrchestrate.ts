@@ -67,6 +67,11 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       if (!targets.includes(target)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' names target '${target}', which is not in --targets (${targets.join(', ')})`);
       luts[target] = file === 'none' ? 'none' : resolve(file);
     }
+    if (args.prior) {
+      // Refuse a missing or malformed prior now, not after the agents were waited for.
+      const { loadFleetPrior } = await import('../cost/prior/priorFile.js');
+      await loadFleetPrior(args.prior);
+    }
     const tls = await chooseTls({
       listen: args.listen ?? DEFAULT_LISTEN,
       ...(args.tlsCert ? { tlsCert: resolve(args.tlsCert) } : {}),
@@ -91,6 +96,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       ...(args.iterations !== undefined ? { iterations: args.iterations } : {}),
       ...(args.population !== undefined ? { population: args.population } : {}),
       luts,
+      ...(args.prior ? { costPrior: args.prior === 'hwnasbench' ? 'hwnasbench' : resolve(args.prior) } : {}),
       seed: args.seed,
       ...(args.data ? { data: resolve(args.data) } : {}),
       batchSize: args.batchSize,

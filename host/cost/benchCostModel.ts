@@ -193,7 +193,8 @@ export async function benchCostModel(options: CostModelBenchOptions): Promise<Co
   };
 }
 
-function predictAll(model: CostModel, graphs: Graph[]): CostPrediction[] {
+/** Predictions for many graphs (a forest, also inside `auto`, predicts them in one batch). */
+export function predictAll(model: CostModel, graphs: Graph[]): CostPrediction[] {
   const inner = (model.describe().selected !== undefined && 'selected' in model ? (model as unknown as { selected: CostModel }).selected : model);
   if (inner instanceof ForestCostModel) return inner.predictMany(graphs);
   return graphs.map((g) => model.predict(g));

@@ -8,6 +8,8 @@
  *    table is given); captures interactions and positional effects given a few hundred architectures.
  *  - `lut`: the lookup-table sum with a fitted end-to-end correction y ≈ a + b·Σ_k n_k·median_k (HARDWARE.md §5.3:
  *    per-kernel sums are biased by fusion and per-run overheads; calibrate against whole-model runs).
+ *  - `prior`: starts from the fleet's reference devices and adapts from the device's own measurements
+ *    (prior/priorCostModel.ts); needs a fleet prior file (prior/priorFile.ts).
  *  - `auto`: picks among candidates by cross-validation on the training set only (leave-one-out up to 30 samples,
  *    else 3-fold), by out-of-fold Spearman (MAPE as tie-break) or MAPE, then refits the winner on all samples.
  * Architectures whose output does not depend on their input form their own group in every model: a converter may
@@ -24,6 +26,8 @@ import type { Graph } from '../ir/graph.js';
 import { CostFeatureExtractor, featureNames, featureRow, type CostFeatures } from './costFeatures.js';
 import { EXECUTION_HYPOTHESES, type ExecutionHypothesis } from './execution.js';
 import { predictFromLut, type LookupTable, type LutPrediction } from './lookupTable.js';
+import { PriorCostModel, type PriorCostModelOptions } from './prior/priorCostModel.js';
+import type { FleetPrior } from './prior/priorFile.js';
 import { dot, fitLinear, median, type RegressionLoss } from './regression.js';
 
 export interface CostSample {
@@ -45,7 +49,7 @@ export interface CostModel {
   describe(): Record<string, unknown>;
 }
 
-export const COST_MODEL_KINDS = ['auto', 'linear', 'forest', 'lut'] as const;
+export const COST_MODEL_KINDS = ['auto', 'linear', 'forest', 'lut', 'prior'] as const;
 export type CostModelKind = (typeof COST_MODEL_KINDS)[number];
 
 function checkSamples(samples: readonly CostSample[], min: number, model: string): void {
@@ -372,10 +376,12 @@ export interface AutoCostModelOptions {
   criterion?: 'mape' | 'rank';
   /** Smallest training set for which the forest is a candidate (trees need data); default 100. */
   forestMinSamples?: number;
+  /** A fleet prior: the prior model (prior/priorCostModel.ts) becomes a candidate (closed form, cheap to cross-validate). */
+  prior?: { prior: FleetPrior; options?: PriorCostModelOptions };
   seed?: number;
 }
 
-/** Chooses among linear (per hypothesis), forest and lut by cross-validation on the training set (see `criterion`). */
+/** Chooses among linear (per hypothesis), forest, lut and prior by cross-validation on the training set (see `criterion`). */
 export class AutoCostModel implements CostModel {
   readonly name = 'auto';
   private chosen: CostModel | undefined;
@@ -396,6 +402,10 @@ export class AutoCostModel implements CostModel {
     if (this.options.lut) {
       const lut = this.options.lut;
       list.push(() => new LutCostModel(lut));
+    }
+    if (this.options.prior) {
+      const { prior, options } = this.options.prior;
+      list.push(() => new PriorCostModel(prior, { extractor: this.extractor, ...options }));
     }
     return list;
   }
@@ -451,6 +461,10 @@ export interface CreateCostModelOptions {
   lut?: LookupTable;
   /** For `linear`, or to restrict `auto`'s linear candidates; default `auto` (cross-validated) / `folded` for linear. */
   execution?: ExecutionHypothesis | 'auto';
+  /** Fleet prior for `prior` (required) and `auto` (adds the prior model as a candidate). */
+  prior?: FleetPrior;
+  /** Options of the prior model, e.g. `excludeDevices` for leave-one-device-out. */
+  priorOptions?: PriorCostModelOptions;
   seed?: number;
 }
 
@@ -466,12 +480,16 @@ export function createCostModel(kind: CostModelKind, options: CreateCostModelOpt
     case 'lut':
       if (!options.lut) throw new ZeronasError('ZN_BAD_ARGUMENT', "cost model 'lut' needs a lookup table (--lut <file>)");
       return new LutCostModel(options.lut);
+    case 'prior':
+      if (!options.prior) throw new ZeronasError('ZN_BAD_ARGUMENT', "cost model 'prior' needs a fleet prior (--prior <file|hwnasbench>)");
+      return new PriorCostModel(options.prior, { extractor, ...options.priorOptions });
     case 'auto':
       return new AutoCostModel({
         extractor,
         seed: options.seed ?? 0,
         ...(executions ? { executions } : {}),
         ...(options.lut ? { lut: options.lut } : {}),
+        ...(options.prior ? { prior: { prior: options.prior, ...(options.priorOptions ? { options: options.priorOptions } : {}) } } : {}),
       });
   }
 }

@@ -81,6 +81,11 @@ export interface ClosedLoopOptions {
    * nothing, and each verification round is a new measurement.
    */
   measure: (target: string, archs: string[], kind: string) => Promise<Map<string, MeasuredCost>>;
+  /**
+   * Chooses round 0's architectures among the seeded sample (sorted by FLOPs): e.g. a fleet prior's D-optimal
+   * selection (host/cost/prior/selectMeasurements.ts). Default: FLOPs quantiles.
+   */
+  firstRound?: (candidates: readonly string[], count: number) => string[];
   /** Saves a round's model snapshot; returns the file written. */
   saveModel?: (target: string, snapshot: TargetModelSnapshot) => string;
   log?: (line: string) => void;
@@ -465,6 +470,7 @@ function spreadSample(o: ClosedLoopOptions, count: number): string[] {
   }
   const bySize = [...drawn].sort((a, b) => a[1] - b[1]).map(([text]) => text);
   if (bySize.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'no architecture of the space meets the flops/params/layers budgets in 4,000 draws');
+  if (o.firstRound) return [...new Set(o.firstRound(bySize, Math.min(count, bySize.length)))];
   const picks = Array.from({ length: Math.min(count, bySize.length) }, (_, i) => bySize[Math.round((i * (bySize.length - 1)) / Math.max(1, count - 1))]!);
   return [...new Set(picks)];
 }

@@ -58,6 +58,8 @@ export interface OrchestrateConfig {
   population?: number;
   /** Lookup tables given with --lut (target -> file, or 'none'); other targets use devices/<target>/luts/<space>-cifar10.json when it exists. */
   luts?: Record<string, string>;
+  /** Fleet prior (file, or 'hwnasbench') whose D-optimal selection picks round 0's architectures (--prior). */
+  costPrior?: string;
   seed: number;
   data?: string;
   batchSize: number;
@@ -168,8 +170,10 @@ export async function orchestrate(
     for (const t of emulatedTargets) hooks.log(`target '${t}' is EMULATED: ${agentsOf(t).find((a) => a.device.emulation)?.device.emulation ?? ''}; its timings are the emulator's, not the device's`);
     hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
+    const firstRound = config.costPrior ? await priorFirstRound(config.costPrior, entry, hooks.log) : undefined;
     const scorers = new Map<string, ProxyScorer>();
     const result = await runClosedLoop({
+      ...(firstRound ? { firstRound } : {}),
       space: entry,
       spaceOptions: config.spaceOptions ?? {},
       algo: config.algo,
@@ -438,5 +442,29 @@ function summariseTarget(
     best,
     bestMeasuredValue: t.best ? metricOf(t.best.measured) : null,
     dispatchOverheadMs: { median: sortedOverheads.length ? sortedOverheads[Math.floor(sortedOverheads.length / 2)]! : null, n: sortedOverheads.length },
+  };
+}
+
+/**
+ * Round 0 chosen by a fleet prior: the architectures of the seeded sample its reference devices disagree about most
+ * (D-optimal, host/cost/prior/selectMeasurements.ts; docs/engineering/fleet-cost-models.md: at 10 measurements this
+ * lifts even the per-device model's ranking). Falls back to FLOPs quantiles, with a note, when the prior cannot
+ * choose (too few candidates with an input-dependent output).
+ */
+async function priorFirstRound(path: string, entry: SpaceEntry<unknown>, log: (line: string) => void): Promise<(candidates: readonly string[], count: number) => string[]> {
+  const { loadFleetPrior } = await import('../cost/prior/priorFile.js');
+  const { selectMeasurements } = await import('../cost/prior/selectMeasurements.js');
+  const prior = await loadFleetPrior(path);
+  return (candidates, count) => {
+    try {
+      const picked = selectMeasurements(prior, candidates.map((a) => entry.deviceGraph(entry.space.parse(a))), count).map((i) => candidates[i]!);
+      log(`round 0: ${picked.length} architectures chosen by the fleet prior ${path} (D-optimal over ${candidates.length} sampled)`);
+      return picked;
+    } catch (err) {
+      if (!(err instanceof ZeronasError)) throw err;
+      log(`round 0: the fleet prior could not choose (${err.message}); measuring FLOPs quantiles`);
+      const step = (candidates.length - 1) / Math.max(1, count - 1);
+      return Array.from({ length: count }, (_, i) => candidates[Math.round(i * step)]!);
+    }
   };
 }

@@ -1,16 +1,23 @@
 /**
  * `zeronas bench costmodel`: fit a cost model on k random architectures of a ground-truth table, predict the rest,
  * and print RMSE, MAPE, share within ±10%, Spearman and Kendall (mean ± std over repeats) beside the noise ceiling
- * (CIFAR-10 vs CIFAR-100 agreement of the same device column). A `CommandModule` meant to be nested under a
- * `bench` parent command. Heavy modules load inside the handler.
+ * (CIFAR-10 vs CIFAR-100 agreement of the same device column). With `--prior`, the fleet prior model
+ * (host/cost/prior/) is scored leave-one-device-out on every cost column of a dataset (or `--column`), at each k of
+ * `--train 10,25,100`, beside today's per-device model, with the ±1σ coverage of each model's uncertainty.
+ * A `CommandModule` meant to be nested under a `bench` parent command. Heavy modules load inside the handler.
  */
 import type { CommandModule } from 'yargs';
+import { ZeronasError } from '../../../shared/errors.js';
 import { info, printJson, table, type OutputOptions } from '../output.js';
 
 type Args = OutputOptions & {
   truth: string;
-  column: string;
-  train: number;
+  column?: string;
+  train: string;
+  prior?: string;
+  select: string;
+  dataset: string;
+  baseline: string;
   repeats: number;
   model: string;
   seed: number;
@@ -24,8 +31,12 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('truth', { type: 'string', demandOption: true, describe: "Ground-truth CSV keyed by 'arch_str' (e.g. HW-NAS-Bench)" })
-      .option('column', { type: 'string', demandOption: true, describe: 'Column to predict, e.g. cifar10_raspi4_latency' })
-      .option('train', { type: 'number', demandOption: true, describe: 'Architectures to fit on (k), drawn at random per repeat' })
+      .option('column', { type: 'string', describe: 'Column to predict, e.g. cifar10_raspi4_latency (required without --prior; with it, default every cost column of --dataset)' })
+      .option('train', { type: 'string', demandOption: true, describe: 'Architectures to fit on (k), drawn at random per repeat; with --prior a list, e.g. 10,25,100' })
+      .option('prior', { type: 'string', describe: "Fleet prior file, or 'hwnasbench' for the shipped one: score the prior model leave-one-device-out beside --baseline" })
+      .option('select', { type: 'string', default: 'random', choices: ['random', 'prior'], describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000)" })
+      .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'With --prior and no --column: the dataset whose cost columns are held out in turn' })
+      .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: "With --prior: the per-device model printed beside it (plus 'auto+prior': auto with the prior among its candidates)" })
       .option('repeats', { type: 'number', default: 5, describe: 'Independent random draws; results are mean ± std' })
       .option('model', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'lut'], describe: 'Cost model; auto picks by cross-validation on the training set' })
       .option('execution', {
@@ -39,14 +50,22 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .example(
         '$0 bench costmodel --truth ../shared/data/hw/hwnasbench_nb201.csv --column cifar10_raspi4_latency --train 25 --repeats 10',
         'Few-shot latency model for the Raspberry Pi 4 of HW-NAS-Bench',
+      )
+      .example(
+        '$0 bench costmodel --truth ../shared/data/hw/hwnasbench_nb201.csv --prior hwnasbench --train 10,25,100 --repeats 3',
+        'Fleet prior vs per-device model on every CIFAR-10 cost column, each device held out of its own prior',
       ) as never,
   handler: async (args) => {
+    if (args.prior !== undefined) return runFleetBench(args);
+    if (args.column === undefined) throw new ZeronasError('ZN_BAD_ARGUMENT', '--column is required (or give --prior to hold out every cost column in turn)');
+    const train = parseTrain(args.train);
+    if (train.length !== 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `--train takes one k without --prior, got '${args.train}'`);
     const { benchCostModel, loadTruthCsv } = await import('../../cost/benchCostModel.js');
     const truth = await loadTruthCsv(args.truth);
     const result = await benchCostModel({
       truth,
       column: args.column,
-      train: args.train,
+      train: train[0]!,
       repeats: args.repeats,
       model: args.model as never,
       seed: args.seed,
@@ -82,3 +101,59 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
     process.stdout.write(`${table(rows)}\n`);
   },
 };
+
+/** `--train 10,25,100` → [10, 25, 100]; names the bad entry. */
+export function parseTrain(text: string): number[] {
+  const ks = String(text).split(',').map((t) => t.trim());
+  return ks.map((t) => {
+    const k = Number(t);
+    if (t === '' || !Number.isInteger(k) || k < 3) throw new ZeronasError('ZN_BAD_ARGUMENT', `--train: '${t}' is not an integer ≥ 3 (in '${text}')`);
+    return k;
+  });
+}
+
+async function runFleetBench(args: Args): Promise<void> {
+  const { loadTruthCsv } = await import('../../cost/benchCostModel.js');
+  const { loadFleetPrior } = await import('../../cost/prior/priorFile.js');
+  const { benchFleetPrior } = await import('../../cost/prior/benchPrior.js');
+  const prior = await loadFleetPrior(args.prior!);
+  const trains = parseTrain(args.train);
+  const truth = await loadTruthCsv(args.truth);
+  const rows = await benchFleetPrior({
+    truth,
+    prior,
+    ...(args.column ? { columns: args.column.split(',') } : { dataset: args.dataset }),
+    trains,
+    repeats: args.repeats,
+    seed: args.seed,
+    baseline: args.baseline as never,
+    select: args.select as never,
+    onProgress: (message) => info(args, message),
+  });
+  if (args.json) return printJson({ prior: args.prior, description: prior.description, select: args.select, seed: args.seed, rows });
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}`;
+  const body: (string | number)[][] = [['column', 'k', 'model', 'spearman', 'within ±10% (%)', 'mape (%)', '±1σ coverage (%)', 'prior families (weight) / auto selection']];
+  for (const r of rows) {
+    body.push([
+      r.column,
+      r.train,
+      r.model,
+      `${r.mean.spearman.toFixed(3)} ± ${r.std.spearman.toFixed(3)}`,
+      `${pct(r.mean.within10)} ± ${pct(r.std.within10)}`,
+      pct(r.mean.mape),
+      pct(r.mean.coverage1Sigma),
+      r.familyWeights
+        ? Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
+        : r.selected
+          ? `selected: ${Object.entries(r.selected).map(([k, v]) => `${k}×${v}`).join(' ')}`
+          : '',
+    ]);
+  }
+  process.stdout.write(`${table(body)}\n`);
+  const priorRows = rows.filter((r) => r.model === 'prior' && /_latency$/.test(r.column));
+  for (const k of [...new Set(priorRows.map((r) => r.train))]) {
+    const at = priorRows.filter((r) => r.train === k);
+    const mean = at.reduce((a, r) => a + r.mean.spearman, 0) / at.length;
+    process.stdout.write(`prior, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'prior' ? 'by the prior (D-optimal)' : 'at random'}; replayed HW-NAS-Bench measurements)\n`);
+  }
+}

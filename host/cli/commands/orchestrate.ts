@@ -21,6 +21,7 @@ export interface OrchestrateArgs extends OutputOptions {
   iterations?: number;
   population?: number;
   lut: string[];
+  prior?: string;
   resolution?: number;
   scoreResolution?: number;
   data?: string;
@@ -65,6 +66,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('iterations', { type: 'number', describe: 'Search length per round (evolution iterations, NSGA-II generations, SHGO iterations; default from --max-scored)' })
       .option('population', { type: 'number', describe: 'Evolution / NSGA-II population (default max(10, max-scored/5) for evolution)' })
       .option('lut', { type: 'string', array: true, default: [], describe: '<target>=<lut.json>: lookup table seeding that target\'s latency model (default devices/<target>/luts/<space>-cifar10.json when present; <target>=none: no table)' })
+      .option('prior', { type: 'string', describe: "Fleet prior (file, or 'hwnasbench'): round 0 measures the architectures its reference devices disagree about most (docs/engineering/fleet-cost-models.md)" })
       .option('resolution', { type: 'number', describe: 'idw: input size the devices run and FLOPs budgets count (default 224; e.g. 96 for quick runs)' })
       .option('score-resolution', { type: 'number', describe: 'idw: input size the proxies score (default 32)' })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder for data-driven proxies (default: bundled sample)' })

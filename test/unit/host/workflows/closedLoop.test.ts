@@ -99,6 +99,24 @@ describe('closed loop (recorded scores, a known device)', () => {
   });
 });
 
+describe('round 0 chosen by a caller (a fleet prior)', () => {
+  it('measures what firstRound picks among the FLOPs-sorted sample instead of the quantiles', async () => {
+    let offered: readonly string[] = [];
+    const o = options({
+      firstRound: (candidates, count) => {
+        offered = candidates;
+        return candidates.slice(-count); // the largest cells
+      },
+    });
+    await runClosedLoop(o);
+    const flops = (a: string): number => entry.space.metrics(entry.space.parse(a)).flops;
+    expect(offered.length).toBeGreaterThan(10);
+    for (let i = 1; i < offered.length; i++) expect(flops(offered[i]!)).toBeGreaterThanOrEqual(flops(offered[i - 1]!));
+    const round0 = o.measuredCalls.slice(0, 3).map((c) => c.slice('measure:'.length));
+    expect(round0).toEqual(offered.slice(-3));
+  });
+});
+
 describe('scoringAllowance', () => {
   it('half the scoring budget in round 1, all of it by round R-1', async () => {
     const { scoringAllowance } = await import('../../../../host/workflows/closedLoop.js');

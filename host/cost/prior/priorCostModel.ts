@@ -1,0 +1,226 @@
+/**
+ * `prior`: a cost model for a new device that starts from what the fleet knows (priorFile.ts) and adapts from a
+ * handful of its measurements. Hierarchical Bayesian linear regression with Bayesian model averaging:
+ *
+ *   y(x) = φ(x)·w + ε,   ε ~ N(0, (σ·y)²)          (relative noise: timings are heavy-tailed and relative)
+ *   w ~ N(s·c, s²·S)                                (s: the device's scale, fitted by relative least squares)
+ *
+ * over a set of prior components (c, S): the fleet (c = mean of the reference weight vectors, S = their
+ * covariance + τ²·isotropic) — "a combination of the devices we know" — and one per reference device
+ * (c = its weights, S = τ²·isotropic) — "a device like that one". τ and σ run over small fixed grids. Each
+ * (component, τ, σ) gets its closed-form posterior and marginal likelihood of the k measurements; predictions are
+ * the likelihood-weighted mixture, and the uncertainty is the mixture's standard deviation (posterior variance of
+ * φ·w plus the noise). With 10 measurements the likelihood typically concentrates on a family (the Pi 4 on the
+ * Pixel 3's TFLite component); with 100 the isotropic term lets the device leave the fleet's span.
+ * Constant-output architectures form their own group (as in costModel.ts): the median of such training samples,
+ * else the fleet's median ratio to a typical architecture times the device's median measurement.
+ */
+import { ZeronasError } from '../../../shared/errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { CostFeatureExtractor } from '../costFeatures.js';
+import type { CostModel, CostPrediction, CostSample } from '../costModel.js';
+import { median } from '../regression.js';
+import { choleskySolve, cholesky, covariance, logDetFromCholesky, quadForm, type Matrix } from './linalg.js';
+import { isConstantOutput, priorFeatureRow, type CostMetric, type FleetPrior, type FleetReference } from './priorFile.js';
+
+export interface PriorCostModelOptions {
+  extractor?: CostFeatureExtractor;
+  /**
+   * Devices whose references must not be used (leave-one-device-out: the device being modelled, every dataset
+   * and metric of it).
+   */
+  excludeDevices?: readonly string[];
+  /** Use only references of this dataset (nb201: cifar10, cifar100, imagenet16); default all. */
+  dataset?: string;
+  /** Use only references of this metric; default both (energy and latency of other devices both inform). */
+  metric?: CostMetric;
+  /** Grid of τ (isotropic prior spread, relative to the fleet's mean per-feature variance); default [0.3, 1, 3]. */
+  taus?: readonly number[];
+  /** Grid of σ (relative measurement noise); default [0.003, 0.01, 0.03, 0.06, 0.12, 0.25] (down to noise-free simulators). */
+  sigmas?: readonly number[];
+}
+
+interface Component {
+  label: string;
+  /** 'fleet' or a reference's key (device/dataset/metric). */
+  family: string;
+  /** Normalised log marginal likelihood weight. */
+  weight: number;
+  logLik: number;
+  sigma: number;
+  mean: number[];
+  cov: Matrix;
+}
+
+const DEFAULT_TAUS = [0.3, 1, 3];
+const DEFAULT_SIGMAS = [0.003, 0.01, 0.03, 0.06, 0.12, 0.25];
+
+export function referenceKey(r: Pick<FleetReference, 'device' | 'dataset' | 'metric'>): string {
+  return `${r.device}/${r.dataset}/${r.metric}`;
+}
+
+/** The references a model of `options` may use; throws when none is left. */
+export function usableReferences(prior: FleetPrior, options: Pick<PriorCostModelOptions, 'excludeDevices' | 'dataset' | 'metric'>): FleetReference[] {
+  const excluded = new Set(options.excludeDevices ?? []);
+  const refs = prior.references.filter((r) => !excluded.has(r.device) && (!options.dataset || r.dataset === options.dataset) && (!options.metric || r.metric === options.metric));
+  if (refs.length === 0) {
+    throw new ZeronasError(
+      'ZN_BAD_ARGUMENT',
+      `fleet prior has no reference left for dataset ${options.dataset ?? 'any'}, metric ${options.metric ?? 'any'} after excluding devices [${[...excluded].join(', ')}]; it holds: ${prior.references.map((r) => `${r.device}/${r.dataset}/${r.metric}`).join(', ')}`,
+    );
+  }
+  return refs;
+}
+
+/** The fleet's mean weight vector, its covariance and the isotropic unit (mean per-feature variance). */
+export function fleetMoments(refs: readonly FleetReference[]): { mean: number[]; cov: Matrix; iso: number } {
+  const { mean, cov } = covariance(refs.map((r) => r.weights));
+  const p = mean.length;
+  let iso = cov.reduce((s, row, i) => s + row[i]!, 0) / p;
+  // A single reference has no spread: use its own squared weights as the scale of plausible deviations.
+  if (!(iso > 0)) iso = mean.reduce((s, v) => s + v * v, 0) / p;
+  return { mean, cov, iso };
+}
+
+export class PriorCostModel implements CostModel {
+  readonly name = 'prior';
+  private readonly extractor: CostFeatureExtractor;
+  private readonly refs: FleetReference[];
+  private components: Component[] = [];
+  private constantGroup: number[] = [];
+  private typical = 0;
+
+  constructor(
+    private readonly prior: FleetPrior,
+    private readonly options: PriorCostModelOptions = {},
+  ) {
+    this.extractor = options.extractor ?? new CostFeatureExtractor();
+    this.refs = usableReferences(prior, options);
+  }
+
+  fit(samples: readonly CostSample[]): void {
+    samples.forEach((s, i) => {
+      if (!Number.isFinite(s.value) || s.value <= 0) {
+        throw new ZeronasError('ZN_BAD_DATA', `sample ${i} ('${s.graph.name}') has value ${s.value}; the prior model needs positive measurements`);
+      }
+    });
+    const live = samples.filter((s) => !isConstantOutput(s.graph, this.extractor));
+    this.constantGroup = samples.filter((s) => isConstantOutput(s.graph, this.extractor)).map((s) => s.value);
+    if (live.length === 0) {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `prior cost model needs at least one measured architecture whose output depends on its input, got ${samples.length} constant-output ones`);
+    }
+    this.typical = median(live.map((s) => s.value));
+    const phi = live.map((s) => priorFeatureRow(this.prior, s.graph, this.extractor));
+    const y = live.map((s) => s.value);
+    const { mean, cov, iso } = fleetMoments(this.refs);
+    const p = mean.length;
+    const isoMatrix = (scale: number): Matrix => Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => (i === j ? scale : 0)));
+    const centres: { label: string; c: number[]; base: Matrix }[] = [{ label: 'fleet', c: mean, base: cov }];
+    for (const r of this.refs) centres.push({ label: referenceKey(r), c: r.weights, base: isoMatrix(0) });
+    const comps: Component[] = [];
+    for (const { label, c, base } of centres) {
+      const m = phi.map((row) => row.reduce((a, v, j) => a + v * c[j]!, 0));
+      // s minimises Σ ((y − s·m)/y)²
+      let num = 0;
+      let den = 0;
+      m.forEach((mi, i) => {
+        num += mi / y[i]!;
+        den += (mi * mi) / (y[i]! * y[i]!);
+      });
+      const s = num / den;
+      if (!(s > 0) || !Number.isFinite(s)) continue;
+      for (const tau of this.options.taus ?? DEFAULT_TAUS) {
+        const prior = base.map((row, i) => row.map((v, j) => s * s * (v + (i === j ? tau * tau * iso : 0))));
+        for (const sigma of this.options.sigmas ?? DEFAULT_SIGMAS) {
+          comps.push({ label: `${label} τ=${tau} σ=${sigma}`, family: label, weight: 0, sigma, ...posterior(phi, y, c.map((v) => s * v), prior, sigma) });
+        }
+      }
+    }
+    if (comps.length === 0) throw new ZeronasError('ZN_BAD_DATA', 'prior cost model: no prior component gives a positive scale for these measurements');
+    const best = Math.max(...comps.map((c) => c.logLik));
+    let total = 0;
+    for (const c of comps) total += c.weight = Math.exp(c.logLik - best);
+    // Components with negligible weight would only cost prediction time.
+    this.components = comps.filter((c) => (c.weight /= total) > 1e-6);
+    const kept = this.components.reduce((a, c) => a + c.weight, 0);
+    for (const c of this.components) c.weight /= kept;
+  }
+
+  predict(graph: Graph): CostPrediction {
+    if (this.components.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'prior: predict() called before fit()');
+    if (isConstantOutput(graph, this.extractor)) return this.predictConstant();
+    const row = priorFeatureRow(this.prior, graph, this.extractor);
+    let mean = 0;
+    let second = 0;
+    for (const c of this.components) {
+      const m = row.reduce((a, v, j) => a + v * c.mean[j]!, 0);
+      const v = Math.max(0, quadForm(c.cov, row)) + (c.sigma * m) ** 2;
+      mean += c.weight * m;
+      second += c.weight * (v + m * m);
+    }
+    return { value: Math.max(0, mean), uncertainty: Math.sqrt(Math.max(0, second - mean * mean)) };
+  }
+
+  /**
+   * Constant-output architectures: the median of such training samples; else the device's median measurement
+   * times the constant-output ratio of the families the likelihood chose (geometric mixture; the fleet family
+   * uses the median ratio): a TFLite-like device (Pi 4 ~ Pixel 3) folds them to ~0.5% of a typical network, a
+   * simulator (Eyeriss) charges ~66%, and the measurements say which family the device belongs to.
+   */
+  private predictConstant(): CostPrediction {
+    if (this.constantGroup.length > 0) {
+      const m = median(this.constantGroup);
+      return { value: m, uncertainty: 1.4826 * median(this.constantGroup.map((v) => Math.abs(v - m))) || m };
+    }
+    const known = this.refs.map((r) => r.constantOutputRatio).filter((r): r is number => r !== null);
+    if (known.length === 0) return { value: 0, uncertainty: this.typical };
+    const ratioOf = new Map<string, number>(this.refs.filter((r) => r.constantOutputRatio !== null).map((r) => [referenceKey(r), r.constantOutputRatio!]));
+    ratioOf.set('fleet', median(known));
+    let logSum = 0;
+    let weight = 0;
+    for (const c of this.components) {
+      const ratio = ratioOf.get(c.family);
+      if (ratio === undefined) continue;
+      logSum += c.weight * Math.log(ratio);
+      weight += c.weight;
+    }
+    const value = this.typical * Math.exp(weight > 0 ? logSum / weight : Math.log(median(known)));
+    // The fleet's spread of log-ratios (robust), as a relative spread: wide, as it should be without a sample.
+    const logs = known.map(Math.log);
+    const logMedian = median(logs);
+    const spread = 1.4826 * median(logs.map((v) => Math.abs(v - logMedian)));
+    return { value, uncertainty: value * Math.max(0.5, Math.expm1(spread)) };
+  }
+
+  describe(): Record<string, unknown> {
+    const byFamily = new Map<string, number>();
+    for (const c of this.components) byFamily.set(c.family, (byFamily.get(c.family) ?? 0) + c.weight);
+    return {
+      model: this.name,
+      references: this.refs.map((r) => `${r.device}/${r.dataset}/${r.metric}`),
+      excludedDevices: this.options.excludeDevices ?? [],
+      components: this.components.length,
+      familyWeights: Object.fromEntries([...byFamily].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(4))])),
+    };
+  }
+}
+
+/**
+ * Posterior of w ~ N(m0, S) given y = Φw + ε, ε ~ N(0, diag((σy)²)), in the k-dimensional (measurement) form:
+ * K = Φ S Φᵀ + D, α = K⁻¹(y − Φ m0), mean = m0 + S Φᵀ α, cov = S − (SΦᵀ) K⁻¹ (ΦS),
+ * log marginal likelihood −½(rᵀα + log|K|) (the constant −k/2·log 2π is common to all components).
+ */
+export function posterior(phi: readonly number[][], y: readonly number[], m0: readonly number[], s: Matrix, sigma: number): { mean: number[]; cov: Matrix; logLik: number } {
+  const p = m0.length;
+  const sPhiT = s.map((row) => phi.map((f) => row.reduce((a, v, j) => a + v * f[j]!, 0))); // p × k
+  const kMat = phi.map((f, i) => phi.map((_, j) => f.reduce((a, v, t) => a + v * sPhiT[t]![j]!, 0) + (i === j ? (sigma * y[i]!) ** 2 : 0)));
+  const l = cholesky(kMat);
+  const r = y.map((v, i) => v - phi[i]!.reduce((a, f, j) => a + f * m0[j]!, 0));
+  const alpha = choleskySolve(l, r);
+  const mean = m0.map((v, i) => v + sPhiT[i]!.reduce((a, x, j) => a + x * alpha[j]!, 0));
+  // K⁻¹ (Φ S) column by column
+  const kInvPhiS: number[][] = Array.from({ length: p }, (_, t) => choleskySolve(l, sPhiT[t]!)); // p × k (rows: K⁻¹ · (SΦᵀ)[t,:])
+  const cov = s.map((row, i) => row.map((v, j) => v - sPhiT[i]!.reduce((a, x, t) => a + x * kInvPhiS[j]![t]!, 0)));
+  const logLik = -0.5 * (r.reduce((a, v, i) => a + v * alpha[i]!, 0) + logDetFromCholesky(l));
+  return { mean, cov, logLik };
+}
