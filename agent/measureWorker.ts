@@ -115,6 +115,17 @@ export function withAbsolutePaths(job: ChildJob, cwd: string = process.cwd()): C
   };
 }
 
+/** A fresh working directory for one job, or the failed handle that reports why there is none. */
+export function workDirOrFailure(): { workDir: string } | { failed: MeasurementHandle } {
+  try {
+    return { workDir: makeWorkDir() };
+  } catch (err) {
+    return {
+      failed: failedHandle({ code: 'ZN_IO', message: `could not create a working directory for the measurement in ${tmpdir()}: ${(err as Error).message}` }),
+    };
+  }
+}
+
 export function failedHandle(error: WireError): MeasurementHandle {
   return { done: Promise.resolve({ status: 'failed', error }), cancel: () => undefined, measuringMs: () => null };
 }
@@ -137,15 +148,9 @@ export function crashError(code: number | null, signal: NodeJS.Signals | null, s
 
 /** One measurement in a fresh process, killed at the job's timeout (the reference path; see the top comment). */
 export function startMeasurement(job: ChildJob, options: { log: (line: string) => void }): MeasurementHandle {
-  let workDir: string;
-  try {
-    workDir = makeWorkDir();
-  } catch (err) {
-    return failedHandle({
-      code: 'ZN_IO',
-      message: `could not create a working directory for the measurement in ${tmpdir()}: ${(err as Error).message}`,
-    });
-  }
+  const dir = workDirOrFailure();
+  if ('failed' in dir) return dir.failed;
+  const { workDir } = dir;
   let child: ChildProcess;
   try {
     child = forkMeasureProcess(workDir);

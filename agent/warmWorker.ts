@@ -10,7 +10,6 @@
  * new process. Each job still runs in its own fresh empty working directory (measureWorker.ts says why).
  */
 import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import type { ChildJob, ChildReply } from './measureChild.js';
 import {
   crashError,
@@ -18,6 +17,7 @@ import {
   forkMeasureProcess,
   killMeasureProcess,
   makeWorkDir,
+  workDirOrFailure,
   removeWorkDir,
   timeoutError,
   withAbsolutePaths,
@@ -74,15 +74,9 @@ export class WarmMeasurementWorker {
       );
       this.retire(this.live);
     }
-    let workDir: string;
-    try {
-      workDir = makeWorkDir();
-    } catch (err) {
-      return failedHandle({
-        code: 'ZN_IO',
-        message: `could not create a working directory for the measurement in ${tmpdir()}: ${(err as Error).message}`,
-      });
-    }
+    const dir = workDirOrFailure();
+    if ('failed' in dir) return dir.failed;
+    const { workDir } = dir;
     let live: LiveProcess;
     try {
       live = this.live ?? this.spawn();
