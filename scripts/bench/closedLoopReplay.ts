@@ -13,6 +13,9 @@
  *     --targets raspi4 --max-scored 500 --measure 40 [--noise] [--json out.json]
  *   npx tsx scripts/bench/closedLoopReplay.ts --seeds 0-9 --algos sample --targets raspi4,pixel3
  *
+ * With --prior <file|hwnasbench>, round 0 measures the architectures the fleet prior chooses (host/cost/prior/), with
+ * every replayed device left out of the prior, instead of a FLOPs spread.
+ *
  * Proxy scores are cached in --score-cache (SQLite, default runs/bench/replay-score-cache.sqlite) with proxy seed 0
  * for every search seed, so reruns and the perfect-knowledge baseline score nothing twice.
  */
@@ -28,6 +31,8 @@ import { parseProxyList } from '../../host/proxies/ensemble.js';
 import { createProxyComputer } from '../../host/proxies/scoreArchitecture.js';
 import type { SearchAlgo } from '../../host/search/index.js';
 import { openSpace } from '../../host/spaces/index.js';
+import { HWNASBENCH_PRIOR_PATH, loadFleetPrior } from '../../host/cost/prior/priorFile.js';
+import { selectMeasurements } from '../../host/cost/prior/selectMeasurements.js';
 import { readCsv } from '../../host/util/csv.js';
 import { runClosedLoop, type ClosedLoopResult, type LoopTarget, type MeasuredCost } from '../../host/workflows/closedLoop.js';
 
@@ -57,6 +62,7 @@ const rounds = Number(arg('rounds', '4'));
 const isNoisy = flag('noise');
 const cachePath = resolve(arg('score-cache', 'runs/bench/replay-score-cache.sqlite')!);
 const jsonOut = arg('json');
+const priorArg = arg('prior');
 
 const accuracy = new Map(readCsv(readFileSync(ACC, 'utf8')).map((r) => [r.arch_str!, Number(r.cifar10_test_acc)]));
 const tables = new Map<string, ReplayTable>();
@@ -78,6 +84,12 @@ for (const p of proxies) {
   scorers.set(p, cachedProxyScorer(store, 'nb201', p, c.settingsKey, c.compute));
 }
 const entry = openSpace('nb201');
+const fleetPrior = priorArg ? await loadFleetPrior(priorArg === 'hwnasbench' ? HWNASBENCH_PRIOR_PATH : resolve(priorArg)) : undefined;
+/** Round 0 chosen by the prior, every replayed device excluded from it (they are the devices being learned). */
+const firstRound = fleetPrior
+  ? (candidates: readonly string[], count: number): string[] =>
+      selectMeasurements(fleetPrior, candidates.map((a) => entry.deviceGraph(entry.space.parse(a))), count, { excludeDevices: devices }).map((i) => candidates[i]!)
+  : undefined;
 
 interface RunRow {
   seed: number;
@@ -102,6 +114,7 @@ async function runOne(seed: number, algo: SearchAlgo, isPerfect: boolean): Promi
   }));
   const snapshots = new Map<string, TargetModelSnapshot[]>();
   const result: ClosedLoopResult = await runClosedLoop({
+    ...(firstRound ? { firstRound } : {}),
     space: entry,
     algo,
     proxies,
