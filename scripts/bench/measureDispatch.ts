@@ -25,9 +25,9 @@ import { ModelCache, sha256Of } from '../../agent/modelCache.js';
 import type { ChildJob } from '../../agent/measureChild.js';
 import { startMeasurement, type MeasurementHandle } from '../../agent/measureWorker.js';
 import { WarmMeasurementWorker } from '../../agent/warmWorker.js';
-import { DEFAULT_ENERGY_CONFIG } from '../../agent/sensors/index.js';
 import type { ResolvedMeasurementSettings } from '../../shared/protocol/messages.js';
 import { flag, option } from '../scriptArgs.js';
+import { localCpuJob } from '../../agent/localCpuJob.js';
 
 const jobs = Number(option('jobs', '20'));
 if (!Number.isInteger(jobs) || jobs < 2) throw new Error(`--jobs must be an integer >= 2, got '${option('jobs', '20')}'`);
@@ -65,20 +65,13 @@ const settings: ResolvedMeasurementSettings = {
 };
 
 function job(jobId: string): ChildJob {
-  return {
+  return localCpuJob({
     jobId,
     modelPath: cache.pathOf(sha256),
     model: { sha256, sizeBytes: model.byteLength },
     inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' }],
     settings,
-    runtime: 'ort-node',
-    runtimeSelection: 'requested',
-    device: { fingerprint: '0'.repeat(64), name: 'bench', hostname: 'bench', profile: null },
-    energy: { ...DEFAULT_ENERGY_CONFIG, mode: 'none' },
-    energyPreference: [],
-    sysRoot: '/',
-    vcgencmd: 'vcgencmd',
-  };
+  }, 'bench');
 }
 
 async function timed(start: () => MeasurementHandle): Promise<{ totalMs: number; measuringMs: number; overheadMs: number }> {

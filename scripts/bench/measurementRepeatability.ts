@@ -14,8 +14,8 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
 import { ModelCache, sha256Of } from '../../agent/modelCache.js';
 import { startMeasurement } from '../../agent/measureWorker.js';
-import { DEFAULT_ENERGY_CONFIG } from '../../agent/sensors/index.js';
 import type { ResolvedMeasurementSettings } from '../../shared/protocol/messages.js';
+import { localCpuJob } from '../../agent/localCpuJob.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,20 +61,13 @@ console.log(`model ${sha256.slice(0, 12)} (${(model.byteLength / 1e6).toFixed(2)
 const medians: number[] = [];
 for (let i = 0; i < repeats; i++) {
   const handle = startMeasurement(
-    {
+    localCpuJob({
       jobId: `repeat-${i}`,
       modelPath: cache.pathOf(sha256),
       model: { sha256, sizeBytes: model.byteLength },
       inputs: [{ name: 'input', dims: [1, 3, 32, 32], dtype: 'float32' }],
       settings,
-      runtime: 'ort-node',
-      runtimeSelection: 'requested',
-      device: { fingerprint: '0'.repeat(64), name: 'bench', hostname: 'bench', profile: null },
-      energy: { ...DEFAULT_ENERGY_CONFIG, mode: 'none' },
-      energyPreference: [],
-      sysRoot: '/',
-      vcgencmd: 'vcgencmd',
-    },
+    }, 'bench'),
     { log: () => undefined },
   );
   const outcome = await handle.done;

@@ -8,6 +8,7 @@ import { startMeasurement, withAbsolutePaths } from '../../../agent/measureWorke
 import { chooseMeter, DEFAULT_ENERGY_CONFIG } from '../../../agent/sensors/index.js';
 import { resolveMeasurementSettings } from '../../../shared/measure/resolveSettings.js';
 import { addModel } from '../../helpers/externalDataModels.js';
+import { localCpuJob } from '../../../agent/localCpuJob.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -15,20 +16,13 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const FAST = { threads: 1, warmupRuns: 1, warmupMinMs: 0, minRuns: 5, minTotalMs: 10, maxTotalMs: 5_000, cooldownMs: 0, energy: 'off', timeoutMs: 50_000 } as const;
 
 function job(jobId: string, modelPath: string): ChildJob {
-  return {
+  return localCpuJob({
     jobId,
     modelPath,
     model: { sha256: 'a'.repeat(64), sizeBytes: 0 },
     inputs: [{ name: 'input', dims: [16], dtype: 'float32' }],
     settings: resolveMeasurementSettings(FAST, FALLBACK_MEASUREMENT, { runtime: 'ort-node', executionProvider: 'cpu', threads: 1 }),
-    runtime: 'ort-node',
-    runtimeSelection: 'requested',
-    device: { fingerprint: 'f'.repeat(64), name: 'unit', hostname: 'unit', profile: null },
-    energy: { ...DEFAULT_ENERGY_CONFIG, mode: 'none' },
-    energyPreference: [],
-    sysRoot: '/',
-    vcgencmd: 'vcgencmd',
-  };
+  }, 'unit');
 }
 
 async function gone(path: string): Promise<boolean> {

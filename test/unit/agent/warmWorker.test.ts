@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FALLBACK_MEASUREMENT } from '../../../agent/jobSettings.js';
 import type { ChildJob } from '../../../agent/measureChild.js';
 import { WarmMeasurementWorker } from '../../../agent/warmWorker.js';
-import { DEFAULT_ENERGY_CONFIG } from '../../../agent/sensors/index.js';
 import { resolveMeasurementSettings } from '../../../shared/measure/resolveSettings.js';
 import { addModel } from '../../helpers/externalDataModels.js';
+import { localCpuJob } from '../../../agent/localCpuJob.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zeronas-warm-test-'));
 const modelPath = join(dir, 'add.onnx');
@@ -20,21 +20,20 @@ afterAll(async () => {
 
 const FAST = { threads: 1, warmupRuns: 1, warmupMinMs: 0, minRuns: 5, minTotalMs: 10, maxTotalMs: 5_000, cooldownMs: 0, energy: 'off', timeoutMs: 60_000 } as const;
 
+/**
+ * A job that keeps measuring for a minute whatever the machine's speed: the warm-up has no sample cap (the timed
+ * phase stops at MAX_RESULT_SAMPLES, which a tiny model reaches in well under a second on a quiet machine).
+ */
+const LONG = { warmupRuns: 1_000_000_000, warmupMinMs: 60_000, minRuns: 1_000_000, minTotalMs: 60_000, maxTotalMs: 120_000 } as const;
+
 function job(jobId: string, overrides: Partial<Record<'minRuns' | 'minTotalMs' | 'maxTotalMs' | 'timeoutMs', number>> = {}): ChildJob {
-  return {
+  return localCpuJob({
     jobId,
     modelPath,
     model: { sha256: 'a'.repeat(64), sizeBytes: 0 },
     inputs: [{ name: 'input', dims: [16], dtype: 'float32' }],
     settings: resolveMeasurementSettings({ ...FAST, ...overrides }, FALLBACK_MEASUREMENT, { runtime: 'ort-node', executionProvider: 'cpu', threads: 1 }),
-    runtime: 'ort-node',
-    runtimeSelection: 'requested',
-    device: { fingerprint: 'f'.repeat(64), name: 'unit', hostname: 'unit', profile: null },
-    energy: { ...DEFAULT_ENERGY_CONFIG, mode: 'none' },
-    energyPreference: [],
-    sysRoot: '/',
-    vcgencmd: 'vcgencmd',
-  };
+  }, 'unit');
 }
 
 function newWorker(lines: string[]): WarmMeasurementWorker {
@@ -72,7 +71,7 @@ describe('WarmMeasurementWorker', () => {
     expect((await worker.start(job('before')).done).status, lines.join('\n')).toBe('ok');
     const firstPid = worker.pid!;
     // Long enough that the kill lands during the timed loop.
-    const long = worker.start(job('crash', { minRuns: 1_000_000, minTotalMs: 60_000, maxTotalMs: 120_000, timeoutMs: 170_000 }));
+    const long = worker.start(job('crash', { ...LONG, timeoutMs: 170_000 }));
     expect(await waitFor(() => lines.some((l) => l.includes('[measure crash]')))).toBe(true);
     process.kill(firstPid, 'SIGKILL');
     const crashed = await long.done;
@@ -86,7 +85,7 @@ describe('WarmMeasurementWorker', () => {
   it('kills a job that overruns its timeout and measures the next job in a new process', async () => {
     const lines: string[] = [];
     const worker = newWorker(lines);
-    const slow = await worker.start(job('slow', { minRuns: 1_000_000, minTotalMs: 60_000, maxTotalMs: 120_000, timeoutMs: 1_500 })).done;
+    const slow = await worker.start(job('slow', { ...LONG, timeoutMs: 1_500 })).done;
     expect(slow).toMatchObject({ status: 'failed', error: { code: 'ZN_JOB_TIMEOUT', details: { timeoutMs: 1_500 } } });
     expect((await worker.start(job('next')).done).status, lines.join('\n')).toBe('ok');
     expect(worker.processesStarted).toBe(2);
@@ -95,7 +94,7 @@ describe('WarmMeasurementWorker', () => {
   it('refuses a second job while one runs (the agent runs one at a time) and replaces the process after a cancel', async () => {
     const lines: string[] = [];
     const worker = newWorker(lines);
-    const long = worker.start(job('long', { minRuns: 1_000_000, minTotalMs: 60_000, maxTotalMs: 120_000 }));
+    const long = worker.start(job('long', { ...LONG }));
     expect(await worker.start(job('other')).done).toMatchObject({ status: 'failed', error: { code: 'ZN_AGENT_BUSY' } });
     long.cancel();
     expect(await long.done).toEqual({ status: 'cancelled' });
