@@ -18,10 +18,9 @@
  *     `grad_act:<tensor>`    dL/d<tensor>, [N, ...]
  *     `bn_mean:<bnNode>`     [C] batch mean (train mode)
  *     `bn_var:<bnNode>`      [C] UNBIASED batch variance (train mode), what PyTorch folds into running_var
- *     `vjp:<out>`            (∂<out>/∂<in>)ᵀ · vjp_seed:<out> through the block between <in> and <out> alone, [N, ...<in>]
- *                            (blockVjpReduce 'full'; with 'cross', instead:)
- *     `vjp_cross:<out>`      [C_in·s², C_out] Σ_{n,pixels} unshuffle(vjp) ⊗ vjp_seed / (N·H·W) (s = the block's stride)
- *     `vjp_absdiff:<out>`    [] Σ |vjp − vjp_seed|, only for blocks whose input and output shapes agree
+ *   for each block VJP (option blockVjps), with g_in = (∂<out>/∂<in>)ᵀ · vjp_seed:<out> through the block alone:
+ *     `vjp_cross:<out>`      [C_in·s², C_out] Σ_{n,pixels} unshuffle(g_in) ⊗ vjp_seed / (N·H·W) (s = the block's stride)
+ *     `vjp_absdiff:<out>`    [] Σ |g_in − vjp_seed|, only for blocks whose input and output shapes agree
  *     `cov:<tensor>`         [C, C] channel covariance of <tensor> over every image and pixel (centred, biased)
  * A gradient that is structurally zero (e.g. a conv reached only through `none` edges) is an all-zero output.
  */
@@ -61,12 +60,9 @@ export interface TrainingExportOptions {
    * Block-local vector-Jacobian products (AZ-NAS trainability): for each {input, output} pair of IR tensors, the
    * gradient at `input` of ⟨vjp_seed, output⟩ through the sub-graph between them only (BN batch statistics included).
    */
+  // Only what AZ-NAS reads of each VJP is output, computed in the graph (`vjp_cross:`, `vjp_absdiff:`): the big
+  // gradients never leave onnxruntime.
   blockVjps?: readonly { input: string; output: string }[];
-  /**
-   * 'full' (default): output each VJP as it is. 'cross': output only what AZ-NAS reads of it, computed in the graph
-   * (`vjp_cross:`, `vjp_absdiff:`), so the big gradients never leave onnxruntime.
-   */
-  blockVjpReduce?: 'full' | 'cross';
   /** IR tensors [C, H, W] whose channel covariance to output as `cov:<name>`. */
   channelCovariances?: readonly string[];
   /** Emit convs as onnxruntime's blocked kernels with this block size (host/onnx/nchwc.ts); 0 (default): plain ONNX. */
@@ -78,7 +74,6 @@ export type TrainingTensorKind =
   | 'labels'
   | 'dlogits'
   | 'vjpSeed'
-  | 'vjp'
   | 'vjpCross'
   | 'vjpAbsDiff'
   | 'covariance'
@@ -127,7 +122,6 @@ export const TRAINING_NAMES = {
   bnMean: (node: string) => `bn_mean:${node}`,
   bnVar: (node: string) => `bn_var:${node}`,
   vjpSeed: (output: string) => `vjp_seed:${output}`,
-  vjp: (output: string) => `vjp:${output}`,
   vjpCross: (output: string) => `vjp_cross:${output}`,
   vjpAbsDiff: (output: string) => `vjp_absdiff:${output}`,
   covariance: (tensor: string) => `cov:${tensor}`,
@@ -164,7 +158,7 @@ export function exportTraining(
   }
   if (new Set(blockVjps.map((b) => b.output)).size !== blockVjps.length) throw badArg('training export: two block VJPs share an output tensor');
   const covariances = options.channelCovariances ?? [];
-  for (const t of [...covariances, ...(options.blockVjpReduce === 'cross' ? blockVjps.flatMap((b) => [b.input, b.output]) : [])]) {
+  for (const t of [...covariances, ...blockVjps.flatMap((b) => [b.input, b.output])]) {
     checkTensor(t, 'feature map');
     if (shapes.get(t)!.length !== 3) throw badArg(`training export: '${t}' is not a [C, H, W] feature map`, { tensor: t });
   }
@@ -231,10 +225,6 @@ export function exportTraining(
     emitOut({ name: TRAINING_NAMES.activationGrad(t), kind: 'activationGrad', dims: full(t), type: 'float32', of: t }, grads.tensors.get(t) ?? null);
   }
   for (const v of vjps) {
-    if (options.blockVjpReduce !== 'cross') {
-      emitOut({ name: TRAINING_NAMES.vjp(v.output), kind: 'vjp', dims: full(v.input), type: 'float32', of: v.output }, v.grad);
-      continue;
-    }
     const [ci, hi, wi] = shapes.get(v.input)!;
     const [co, ho, wo] = shapes.get(v.output)!;
     const seedTensor = v.seed;

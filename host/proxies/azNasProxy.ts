@@ -63,7 +63,7 @@ export async function azNasScores(graph: Graph, seed: number, batch = AZ_NAS_BAT
     graph,
     freshWeights(graph, seed, 'kaiming-fanin'),
     // The covariances and G_inᵀG_out are computed inside the graph: only small matrices leave onnxruntime.
-    { batch, objective: 'seed', paramGrads: 'none', channelCovariances: chain, blockVjps: blocks, blockVjpReduce: 'cross', bnStats: false },
+    { batch, objective: 'seed', paramGrads: 'none', channelCovariances: chain, blockVjps: blocks, bnStats: false },
     (s) => s.run({ input: x, dlogits: new Float32Array(batch * k), vjpSeeds: seeds }),
   );
   const perFeature = chain.map((t) => expressivityFromCovariance(step.covariances.get(t)!, full(t)[1]));

@@ -38,8 +38,6 @@ export interface TrainingStep {
   activationGrads: Map<string, Float32Array>;
   /** BN node -> batch mean and unbiased batch variance. */
   bnStats: Map<string, { mean: Float32Array; variance: Float32Array }>;
-  /** Block VJP output tensor -> (∂out/∂in)ᵀ g_out at the block's input (`vjp:`). */
-  vjps: Map<string, Float32Array>;
   /** Block VJP output tensor -> unshuffle(g_in)ᵀ g_out / (N·H·W) (`vjp_cross:`). */
   vjpCross: Map<string, Float32Array>;
   /** Block VJP output tensor -> Σ |g_in − g_out| (`vjp_absdiff:`, same-shape blocks only). */
@@ -131,7 +129,6 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
     activations: new Map(),
     activationGrads: new Map(),
     bnStats: new Map(),
-    vjps: new Map(),
     vjpCross: new Map(),
     vjpAbsDiff: new Map(),
     covariances: new Map(),
@@ -157,9 +154,6 @@ export function trainingStep(outputs: readonly TrainingTensorInfo[], valueOf: (n
         break;
       case 'activationGrad':
         step.activationGrads.set(of, value);
-        break;
-      case 'vjp':
-        step.vjps.set(of, value);
         break;
       case 'vjpCross':
         step.vjpCross.set(of, value);
