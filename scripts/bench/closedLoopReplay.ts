@@ -27,7 +27,7 @@ import { median } from '../../host/cost/regression.js';
 import { predictionErrors, TargetCostModel, type TargetModelSnapshot } from '../../host/cost/targetCostModel.js';
 import { cachedProxyScorer } from '../../host/orchestrator/proxyScoring.js';
 import { Store } from '../../host/orchestrator/store.js';
-import { parseProxyList } from '../../host/proxies/ensemble.js';
+import { aggregationFor, parseProxyList } from '../../host/proxies/ensemble.js';
 import { createProxyComputer } from '../../host/proxies/scoreArchitecture.js';
 import type { SearchAlgo } from '../../host/search/index.js';
 import { openSpace } from '../../host/spaces/index.js';
@@ -118,6 +118,7 @@ async function runOne(seed: number, algo: SearchAlgo, isPerfect: boolean): Promi
     space: entry,
     algo,
     proxies,
+    aggregate: aggregationFor(proxy),
     score: (p, arch, graph) => scorers.get(p)!.score(entry.space.format(arch), graph()),
     targets,
     maxScored,
