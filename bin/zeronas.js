@@ -7,7 +7,7 @@ const { exitWithParent, relaunchWithMallocTuning, wantsMallocTuning } = await im
 const argv = process.argv.slice(2);
 // Commands that score gradient proxies run with glibc allocator settings that avoid re-faulting every session's
 // memory (host/util/mallocTuning.ts); glibc reads them only at start, hence the relaunch.
-const TUNED_COMMANDS = new Set(['score', 'search', 'bench']);
+const TUNED_COMMANDS = new Set(['score', 'search', 'bench', 'worker']);
 if (TUNED_COMMANDS.has(argv[0] ?? '') && wantsMallocTuning() && !argv.includes('--help') && !argv.includes('-h')) {
   process.exitCode = await relaunchWithMallocTuning();
 } else {

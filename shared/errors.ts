@@ -38,7 +38,10 @@ export type ZeronasErrorCode =
   // Browser agent (issue 6).
   | 'ZN_PAGE_HIDDEN'
   // Replay agent (benchmarks and tests: answers from a published table).
-  | 'ZN_REPLAY_UNKNOWN_ARCH';
+  | 'ZN_REPLAY_UNKNOWN_ARCH'
+  // Scoring queue (issue 24).
+  | 'ZN_QUEUE_UNAVAILABLE'
+  | 'ZN_QUEUE_MISMATCH';
 
 export class ZeronasError extends Error {
   readonly code: ZeronasErrorCode;
@@ -60,4 +63,12 @@ export function check(
   details?: () => Record<string, unknown>,
 ): asserts condition {
   if (!condition) throw new ZeronasError(code, message(), details?.());
+}
+
+/**
+ * Errors of the machinery around a score (the scoring queue unreachable, a worker with other code or data), as
+ * opposed to a verdict on an architecture: they stop a run instead of being recorded as a failed score.
+ */
+export function isScoringInfrastructureError(err: unknown): boolean {
+  return err instanceof ZeronasError && (err.code === 'ZN_QUEUE_MISMATCH' || err.code === 'ZN_QUEUE_UNAVAILABLE');
 }

@@ -21,6 +21,8 @@ import { loadOrCreateToken } from '../orchestrator/token.js';
 import { chooseTls } from '../orchestrator/hostCertificate.js';
 import { cachedProxyScorer } from '../orchestrator/proxyScoring.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
+import { scoreThrough } from '../queue/scoreThrough.js';
+import { openQueueFromArgs, QUEUE_WINDOW, reportQueueProgress } from './queueOptions.js';
 import { validateOrchestrateArgs, type OrchestrateArgs } from './commands/orchestrate.js';
 import { createProgress } from './progress.js';
 import { colour, table } from './output.js';
@@ -134,6 +136,9 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     computers.set(proxy, await createProxyComputer(proxy, { dataPath: config.data, batchSize: config.batchSize, batches: config.batches, seed: config.seed }));
   }
   log(`run ${config.runId} -> ${config.runDir}`);
+  // The queue is where this invocation scores, not part of the run: a resumed run may use another, or none.
+  const queue = await openQueueFromArgs(args, config.data, log);
+  const stopQueueProgress = queue ? reportQueueProgress(queue, log) : () => {};
   // Ctrl-C: every score and measurement is already in the run's store (one transaction each), so stopping at once
   // loses nothing; say how to continue.
   const onSigint = (): void => {
@@ -162,8 +167,13 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     },
     scorerFor: (store, proxy) => {
       const c = computers.get(proxy)!;
-      return cachedProxyScorer(store, config.space, proxy, c.settingsKey, c.compute);
+      const request = { space: config.space, scoreResolution: config.spaceOptions?.scoreResolution, proxy, settings: { batchSize: config.batchSize, batches: config.batches, seed: config.seed } };
+      return cachedProxyScorer(store, config.space, proxy, c.settingsKey, (graph, arch) => scoreThrough(queue, c, { ...request, arch }, () => graph));
     },
+    ...(queue ? { scoreParallel: QUEUE_WINDOW } : {}),
+  }).finally(async () => {
+    stopQueueProgress();
+    await queue?.close();
   });
   process.off('SIGINT', onSigint);
   progress.stop();

@@ -3,7 +3,9 @@
  * and a rerun with the same --out skips what is done.
  */
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { ZeronasError } from '../../shared/errors.js';
+import { isScoringInfrastructureError, ZeronasError } from '../../shared/errors.js';
+import { scoreThrough } from '../queue/scoreThrough.js';
+import { openQueueFromArgs, reportQueueProgress } from './queueOptions.js';
 import { buildNb201Network } from '../spaces/nb201.js';
 import { createProxyComputer, type ProxyComputer } from '../proxies/scoreArchitecture.js';
 import type { ProxyResult } from '../proxies/zeroCostProxy.js';
@@ -44,30 +46,47 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   }
   const todo = archs.filter((a) => !done.has(a));
   const progress = createProgress(args);
-  if (args.workers > 1) return scoreInWorkers(args, todo, header, progress);
+  if (args.workers > 1) {
+    if (args.queue) throw new ZeronasError('ZN_BAD_ARGUMENT', '--workers and --queue are two ways to spread scoring; give one (with --queue, start workers where the cores are: zeronas worker --queue <URL>)');
+    return scoreInWorkers(args, todo, header, progress);
+  }
+  const queue = await openQueueFromArgs(args, args.data, (l) => progress.log(l));
+  const stopQueueProgress = queue ? reportQueueProgress(queue, (l) => progress.log(l)) : () => {};
   const results: ScoreRow[] = [];
   let i = 0;
-  for (const arch of todo) {
-    const graph = buildNb201Network(arch);
+  const settings = { batchSize: args.batchSize, batches: args.batches, seed: args.seed };
+  const scoreRow = async (arch: string): Promise<void> => {
     const row: ScoreRow = { arch, scores: {}, seconds: {} };
-    for (const [p, c] of computers) {
-      const t0 = performance.now();
-      let r: ProxyResult;
-      try {
-        r = await c.compute(graph);
-      } catch (err) {
-        r = { ok: false, reason: (err as Error).message };
-      }
-      row.seconds[p] = (performance.now() - t0) / 1000;
-      row.scores[p] = r.ok ? r.value : null;
-      if (!r.ok) (row.errors ??= {})[p] = r.reason;
-    }
+    let graph: ReturnType<typeof buildNb201Network> | undefined;
+    await Promise.all(
+      [...computers].map(async ([p, c]) => {
+        const t0 = performance.now();
+        let r: ProxyResult & { seconds?: number };
+        try {
+          r = await scoreThrough(queue, c, { space: 'nb201', arch, proxy: p, settings }, () => (graph ??= buildNb201Network(arch)));
+        } catch (err) {
+          if (isScoringInfrastructureError(err)) throw err;
+          r = { ok: false, reason: (err as Error).message };
+        }
+        // Through the queue: the worker's computing time, as local scoring measures it (not the time in the queue).
+        row.seconds[p] = r.seconds ?? (performance.now() - t0) / 1000;
+        row.scores[p] = r.ok ? r.value : null;
+        if (!r.ok) (row.errors ??= {})[p] = r.reason;
+      }),
+    );
     results.push(row);
     if (args.out) {
       const cells = [arch, ...proxies.map((p) => row.scores[p] ?? 'NA'), ...proxies.map((p) => row.seconds[p]!.toFixed(4)), row.errors ? JSON.stringify(row.errors) : ''];
       appendFileSync(args.out, `${cells.map(csvField).join(',')}\n`);
     }
-    progress.update(`scoring ${proxies.join(',')}`, ++i, todo.length);
+    progress.update(`scoring ${proxies.join(',')}${queue ? ' (queue)' : ''}`, ++i, todo.length);
+  };
+  try {
+    if (queue) await Promise.all(todo.map(scoreRow)); // every job on the queue at once; rows land as they finish
+    else for (const arch of todo) await scoreRow(arch);
+  } finally {
+    stopQueueProgress();
+    await queue?.close();
   }
   progress.stop();
   if (args.json) printJson(results.map((r) => ({ arch: r.arch, scores: r.scores, ...(r.errors ? { errors: r.errors } : {}), seconds: r.seconds })));

@@ -14,6 +14,8 @@ import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
+import { scoreThrough } from '../queue/scoreThrough.js';
+import { openQueueFromArgs, QUEUE_WINDOW, reportQueueProgress } from './queueOptions.js';
 import { readCsv } from '../util/csv.js';
 import { parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
 import { loadTargetModelCost } from '../cost/targetModelFile.js';
@@ -92,7 +94,12 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   process.once('SIGINT', onSigint);
   const state = args.state && existsSync(args.state) ? readSearchState(args.state) : undefined;
   const sampling = args.algo === 'sample';
-  const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => computers[i]!.compute(scoringGraph(a))]));
+  const queue = await openQueueFromArgs(args, args.data, (l) => progress.log(l));
+  const stopQueueProgress = queue ? reportQueueProgress(queue, (l) => progress.log(l)) : () => {};
+  const settings = { batchSize: args.batchSize, batches: args.batches, seed: args.seed };
+  const scoreWith = (i: number, a: unknown): ReturnType<typeof scoreThrough> =>
+    scoreThrough(queue, computers[i]!, { space: args.space, scoreResolution: args.scoreResolution, arch: space.format(a), proxy: proxyNames[i]!, settings }, () => scoringGraph(a));
+  const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => scoreWith(i, a)]));
   const outcome = await runSearch<unknown>({
     space,
     algo: args.algo as SearchAlgo,
@@ -104,12 +111,16 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
     onProgress: (p) => progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
-    ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate) } } : {}),
+    // Through a queue, a window of candidates is scored at once, to keep the workers busy (the same cells either way).
+    ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate), ...(queue ? { parallel: QUEUE_WINDOW } : {}) } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
       if (args.maxScored && scored.size >= args.maxScored) abort.abort();
-      return computers[0]!.compute(scoringGraph(a));
+      return scoreWith(0, a);
     },
+  }).finally(async () => {
+    stopQueueProgress();
+    await queue?.close();
   });
   if (outcome.sample) for (const r of outcome.sample.scored) scored.add(r.key);
   process.off('SIGINT', onSigint);

@@ -2,6 +2,7 @@
  * Proxy scores with a durable cache: a score is computed once per (space, arch, proxy, settings) and kept in the
  * run store, so a resumed run never scores an architecture twice. Failures are cached too, with their reason.
  */
+import { isScoringInfrastructureError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { ProxyResult } from '../proxies/zeroCostProxy.js';
 import type { Store } from './store.js';
@@ -15,7 +16,7 @@ export function cachedProxyScorer(
   space: string,
   proxy: string,
   settingsKey: string,
-  compute: (graph: Graph) => Promise<ProxyResult>,
+  compute: (graph: Graph, arch: string) => Promise<ProxyResult>,
 ): ProxyScorer {
   const getStore = typeof store === 'function' ? store : () => store;
   return {
@@ -26,8 +27,9 @@ export function cachedProxyScorer(
       const t0 = performance.now();
       let result: ProxyResult;
       try {
-        result = await compute(graph);
+        result = await compute(graph, arch);
       } catch (err) {
+        if (isScoringInfrastructureError(err)) throw err; // not a verdict on this architecture: never cached
         result = { ok: false, reason: `proxy ${proxy} threw: ${(err as Error).message}` };
       }
       const seconds = (performance.now() - t0) / 1000;

@@ -44,7 +44,8 @@ export interface RunSearchOptions<A> {
   nsga2?: { populationSize?: number };
   flash?: { accuracy?: (a: FlashArch) => number; samples?: number; radius?: number; n?: number };
   /** 'sample': several named proxies (overrides `score`) and how their ranks are combined. */
-  sample?: { proxies?: Record<string, ScoreFn<A>>; aggregate?: RankAggregation };
+  /** Sample search: named proxies (rank-aggregated), and how many candidates to score at once (sampleSearch.ts). */
+  sample?: { proxies?: Record<string, ScoreFn<A>>; aggregate?: RankAggregation; parallel?: number };
 }
 
 export interface SearchOutcome {
@@ -129,6 +130,7 @@ export async function runSearch<A>(o: RunSearchOptions<A>): Promise<SearchOutcom
         space: o.space,
         proxies: o.sample?.proxies ?? { score: o.score },
         aggregate: o.sample?.aggregate,
+        ...(o.sample?.parallel !== undefined ? { parallel: o.sample.parallel } : {}),
         costs: o.costs,
         budgets,
         maxScored: o.iterations,

@@ -33,6 +33,12 @@ export interface SampleSearchOptions<A> {
   isDegenerate?: (arch: A) => boolean;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
+  /**
+   * Candidates scored at once (default 1). The set scored is the same for any value: which candidates are scored
+   * never depends on a score, only on budgets checked before scoring. A scoring queue (host/queue/) uses it to
+   * keep its workers busy.
+   */
+  parallel?: number;
 }
 
 export interface SampledArch extends EvaluatedArch {
@@ -72,7 +78,17 @@ export async function sampleSearch<A>(o: SampleSearchOptions<A>): Promise<Sample
   const skipped = { duplicate: 0, budget: 0, degenerate: 0 };
   let draws = 0;
   let stopped = false;
-  while (keys.length < o.maxScored && draws < maxDraws) {
+  const parallel = Math.max(1, Math.floor(o.parallel ?? 1));
+  let window: { arch: A; key: string }[] = [];
+  const scoreWindow = async (): Promise<void> => {
+    await Promise.all(window.flatMap(({ arch, key }) => caches.map((c) => c.scoreOf(arch, key))));
+    for (const { key } of window) {
+      keys.push(key);
+      o.onProgress?.({ algo: 'sample', iteration: keys.length, total: o.maxScored, evaluated: keys.length, cacheHits: 0, rejected: skipped.budget + skipped.degenerate });
+    }
+    window = [];
+  };
+  while (keys.length + window.length < o.maxScored && draws < maxDraws) {
     if (o.signal?.aborted) {
       stopped = true;
       break;
@@ -97,10 +113,10 @@ export async function sampleSearch<A>(o: SampleSearchOptions<A>): Promise<Sample
       skipped.degenerate++;
       continue;
     }
-    for (const c of caches) await c.scoreOf(arch, key);
-    keys.push(key);
-    o.onProgress?.({ algo: 'sample', iteration: keys.length, total: o.maxScored, evaluated: keys.length, cacheHits: 0, rejected: skipped.budget + skipped.degenerate });
+    window.push({ arch, key });
+    if (window.length >= parallel) await scoreWindow();
   }
+  await scoreWindow();
   const raw = caches.map((c) => keys.map((k) => {
     const s = c.scores.get(k)!;
     return s.ok ? s.value : Number.NaN;

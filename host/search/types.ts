@@ -3,7 +3,7 @@
  * (budget metrics, predicted costs per target, proxy score), with caches keyed by the space's arch key so nothing
  * is scored or predicted twice.
  */
-import { ZeronasError } from '../../shared/errors.js';
+import { isScoringInfrastructureError, ZeronasError } from '../../shared/errors.js';
 import type { ArchMetrics, SearchSpace } from '../spaces/searchSpace.js';
 
 /** A proxy score: higher is better. A score that could not be computed says so (DESIGN.md, "Scores"). */
@@ -150,6 +150,7 @@ export class EvaluationCache<A> {
     try {
       rec = normaliseScore(await this.scoreFn(arch));
     } catch (err) {
+      if (isScoringInfrastructureError(err)) throw err;
       rec = { ok: false, reason: err instanceof Error ? err.message : String(err) };
     }
     this.scores.set(key, rec);

@@ -61,6 +61,8 @@ export interface ClosedLoopOptions {
   algo: SearchAlgo;
   proxies: string[];
   aggregate?: RankAggregation;
+  /** Sample search: candidates scored at once (a scoring queue's window; default 1). */
+  scoreParallel?: number;
   /** Scores one architecture with one proxy (the caller caches durably). */
   score: (proxy: string, arch: unknown, graph: () => Graph) => Promise<ScoreRecord>;
   /** flops/params/layers budgets. */
@@ -344,8 +346,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
           if (combined) return combined(v);
           return Number.isFinite(v[0]!) ? v[0]! : { ok: false, reason: `${o.proxies[0]} could not be computed` };
         },
-        ...(o.algo === 'sample' && o.proxies.length > 1
-          ? { sample: { proxies: Object.fromEntries(o.proxies.map((p) => [p, (a: unknown) => scoreOne(p, a)])), aggregate: o.aggregate ?? 'rank-sum' } }
+        ...(o.algo === 'sample'
+          ? {
+              sample: {
+                ...(o.proxies.length > 1 ? { proxies: Object.fromEntries(o.proxies.map((p) => [p, (a: unknown) => scoreOne(p, a)])), aggregate: o.aggregate ?? 'rank-sum' } : {}),
+                ...(o.scoreParallel ? { parallel: o.scoreParallel } : {}),
+              },
+            }
           : {}),
         ...(o.population ? { evolution: { populationSize: o.population }, nsga2: { populationSize: o.population } } : o.algo === 'evolution' ? { evolution: { populationSize: Math.max(10, Math.min(512, Math.round(o.maxScored / 5))) } } : {}),
       });

@@ -81,6 +81,8 @@ export interface OrchestrateHooks {
   token: string;
   /** Builds the scorer of one proxy once the run store is open (scores are cached there). */
   scorerFor: (store: Store, proxy: string) => ProxyScorer;
+  /** Candidates a sample search scores at once (set when scoring goes through a queue). */
+  scoreParallel?: number;
   /** Called once the server listens (tests read the port from here). */
   onListening?: (server: HostServer) => void;
   /** A pairing code for browser agents was issued (runs with a browser target); default: a log line. */
@@ -179,6 +181,7 @@ export async function orchestrate(
       algo: config.algo,
       proxies: parseProxyList(config.proxy),
       ...(config.aggregate ? { aggregate: config.aggregate } : {}),
+      ...(hooks.scoreParallel ? { scoreParallel: hooks.scoreParallel } : {}),
       structural,
       targets: config.targets.map((id): LoopTarget => {
         const budget = budgets.find((b): b is Budget => isTargetBudget(b) && b.target === id);

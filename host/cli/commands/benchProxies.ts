@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { OutputOptions } from '../output.js';
+import { withQueueOptions, type QueueArgs } from '../queueOptions.js';
 
-export interface BenchProxiesArgs extends OutputOptions {
+export interface BenchProxiesArgs extends OutputOptions, QueueArgs {
   space: string;
   sample: number;
   seed: number;
@@ -20,7 +21,7 @@ export const benchProxiesCommand: CommandModule<object, BenchProxiesArgs> = {
   command: 'proxies',
   describe: 'Rank correlation of proxies with ground-truth accuracy (Kendall, Spearman, bootstrap 95% CI, seconds/arch)',
   builder: (y) =>
-    y
+    withQueueOptions(y)
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'] })
       .option('sample', { type: 'number', default: 1000, describe: 'Cells sampled as np.random.default_rng(seed).choice(15625, n, replace=False) over NAS-Bench-201 indices' })
       .option('seed', { type: 'number', default: 0, describe: 'Sampling seed (also weight init; batches: images 0..B*N-1 when 0)' })

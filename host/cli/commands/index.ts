@@ -12,6 +12,7 @@ import { resultsCommand } from './results.js';
 import { fleetCommand } from './fleet.js';
 import { agentBundleCommand } from './agentBundle.js';
 import { costmodelCommand } from './costmodel.js';
+import { workerCommand } from './worker.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, costmodelCommand, infoCommand, exportCommand, tokenCommand, agentBundleCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, costmodelCommand, infoCommand, exportCommand, tokenCommand, agentBundleCommand, workerCommand, benchCommand] as never;

@@ -3,11 +3,12 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ZeronasError } from '../../../shared/errors.js';
 import { printJson, type OutputOptions } from '../output.js';
+import { withQueueOptions, type QueueArgs } from '../queueOptions.js';
 import { spaceNames, spaceSummaries } from '../../spaces/index.js';
 import { SEARCH_ALGOS } from '../../search/index.js';
 import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
 
-export interface OrchestrateArgs extends OutputOptions {
+export interface OrchestrateArgs extends OutputOptions, QueueArgs {
   targets?: string;
   space: string;
   algo: string;
@@ -47,7 +48,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   command: 'orchestrate',
   describe: 'Search per target device: proxy scores, real measurements on the fleet, cost models, Pareto fronts',
   builder: (y) =>
-    y
+    withQueueOptions(y)
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, local, or <profile>-emu (agents under CPU emulation, e.g. pi4-emu)' })
       .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { OutputOptions } from '../output.js';
+import { withQueueOptions, type QueueArgs } from '../queueOptions.js';
 import { PROXY_IDS } from '../../proxies/zeroCostProxy.js';
 
-export interface ScoreArgs extends OutputOptions {
+export interface ScoreArgs extends OutputOptions, QueueArgs {
   space: string;
   arch?: string;
   archs?: string;
@@ -20,7 +21,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
   command: 'score',
   describe: 'Score architectures with zero-shot proxies (results written as they are computed; rerun to continue)',
   builder: (y) =>
-    y
+    withQueueOptions(y)
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
       .option('arch', { type: 'string', describe: 'One architecture string' })
       .option('archs', { type: 'string', describe: 'File with one architecture per line, or a CSV with an arch_str column' })

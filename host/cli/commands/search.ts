@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { spaceNames, spaceSummaries } from '../../spaces/index.js';
 import type { OutputOptions } from '../output.js';
+import { withQueueOptions, type QueueArgs } from '../queueOptions.js';
 import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
 
-export interface SearchArgs extends OutputOptions {
+export interface SearchArgs extends OutputOptions, QueueArgs {
   space: string;
   algo: string;
   proxy?: string;
@@ -26,7 +27,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: "Zero-shot search: ZiCo's evolution, NSGA-II, FLASH's SHGO or budget-first sampling, under FLOPs/params/latency budgets",
   builder: (y) =>
-    y
+    withQueueOptions(y)
       .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', {
         type: 'string',

@@ -1,0 +1,52 @@
+/**
+ * `--queue redis://…` on the commands that score (score, search, bench proxies, orchestrate): the options, the
+ * client, and a periodic line of queue progress (depth, workers, throughput). Without `--queue` nothing changes.
+ */
+import type { Argv } from 'yargs';
+import { ZeronasError } from '../../shared/errors.js';
+import { parseQueueEndpoint, PASSWORD_ENV } from '../queue/queueEndpoint.js';
+import type { QueueScoring, QueueStats } from '../queue/queueScoring.js';
+
+/** Candidates a sample search scores at once through a queue: enough to keep a few dozen workers busy. */
+export const QUEUE_WINDOW = 64;
+
+export interface QueueArgs {
+  queue?: string;
+  queueName?: string;
+  queuePasswordFile?: string;
+}
+
+export function withQueueOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('queue', { type: 'string', describe: `Score on workers through a Redis queue (redis://<host>:<port>[/<db>], rediss:// for TLS; password from ${PASSWORD_ENV} or --queue-password-file); start workers with \`zeronas worker --queue <same URL>\`` })
+    .option('queue-name', { type: 'string', describe: 'Queue to use on that Redis (default zeronas-scoring); workers must use the same' })
+    .option('queue-password-file', { type: 'string', describe: `With --queue: a file holding the Redis password (default: ${PASSWORD_ENV})` }) as never;
+}
+
+/** The queue client when --queue is given (Redis checked now, so a bad URL or password fails before any work). */
+export async function openQueueFromArgs(args: QueueArgs, dataPath: string | undefined, log: (line: string) => void): Promise<QueueScoring | undefined> {
+  if (!args.queue) {
+    if (args.queueName !== undefined || args.queuePasswordFile !== undefined) throw new ZeronasError('ZN_BAD_ARGUMENT', '--queue-name and --queue-password-file go with --queue redis://<host>:<port>', {});
+    return undefined;
+  }
+  const endpoint = parseQueueEndpoint(args.queue, { passwordFile: args.queuePasswordFile, queueName: args.queueName });
+  const { QueueScoring } = await import('../queue/queueScoring.js');
+  const client = await QueueScoring.open({ endpoint, dataPath, log });
+  const stats = await client.stats();
+  log(`scoring through the queue ${endpoint.queueName} at ${endpoint.url}: ${stats.workers} worker(s) connected, ${stats.waiting} job(s) waiting`);
+  if (stats.workers === 0) log(`no worker is connected yet; jobs wait until one starts: npx zeronas worker --queue ${endpoint.url}${args.queueName ? ` --queue-name ${args.queueName}` : ''}`);
+  return client;
+}
+
+export function queueStatsLine(s: QueueStats): string {
+  return `queue: ${s.waiting} waiting, ${s.active} active, ${s.workers} worker(s), ${s.answered} answered here, ${s.perSecond.toFixed(2)} jobs/s`;
+}
+
+/** Logs queue progress every `everyMs` until stopped. */
+export function reportQueueProgress(client: QueueScoring, log: (line: string) => void, everyMs = 10_000): () => void {
+  const timer = setInterval(() => {
+    client.stats().then((s) => log(queueStatsLine(s)), () => {});
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
