@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 const TOOLS = [
   { command: 'chromium', debianPackage: 'chromium', neededBy: 'the browser tests (headless-Chromium agent, dashboard, report)' },
   { command: 'shellcheck', debianPackage: 'shellcheck', neededBy: 'the lint of scripts/install-agent.sh' },
+  { command: 'redis-server', debianPackage: 'redis-server', neededBy: 'the scoring-queue tests (a real Redis for BullMQ workers)' },
   { command: 'systemd-analyze', debianPackage: 'systemd', neededBy: 'the check of the unit scripts/install-agent.sh writes (systemd-analyze verify)' },
 ];
 

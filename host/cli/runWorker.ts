@@ -34,7 +34,7 @@ export async function runWorker(args: WorkerArgs): Promise<number> {
     stalledCheckMs: args.stalledCheckSeconds * 1000,
     log,
   });
-  log(`worker ${worker.name} serving ${endpoint.queueName} at ${endpoint.url} (Redis ${redisVersion}): scoring code ${worker.codeHash.slice(0, 12)}, data ${worker.dataHash.slice(0, 12)} (${args.data ?? 'bundled CIFAR-10 sample'})`);
+  log(`worker ${worker.name} (pid ${process.pid}) serving ${endpoint.queueName} at ${endpoint.url} (Redis ${redisVersion}): scoring code ${worker.codeHash.slice(0, 12)}, data ${worker.dataHash.slice(0, 12)} (${args.data ?? 'bundled CIFAR-10 sample'})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);

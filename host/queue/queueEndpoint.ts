@@ -86,8 +86,11 @@ export function parseQueueEndpoint(text: string, o: QueueEndpointOptions = {}): 
  */
 export async function checkQueueReachable(endpoint: QueueEndpoint, timeoutMs = 10_000): Promise<{ redisVersion: string }> {
   const { Redis } = await import('ioredis'); // loaded only when a queue is used
-  const client = new Redis({ ...endpoint.connection, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1, connectTimeout: timeoutMs });
-  client.on('error', () => {}); // reported by the awaited calls below
+  const client = new Redis({ ...endpoint.connection, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 1, connectTimeout: timeoutMs, enableReadyCheck: false });
+  // Errors during connection setup (AUTH refused) surface from connect() only as 'Connection is closed': keep the
+  // event's message to say what really happened. The ready check is off so PING reports NOAUTH itself.
+  let setupError: Error | undefined;
+  client.on('error', (err: Error) => (setupError = err));
   try {
     await client.connect();
     await client.ping();
@@ -95,7 +98,7 @@ export async function checkQueueReachable(endpoint: QueueEndpoint, timeoutMs = 1
     const redisVersion = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
     return { redisVersion };
   } catch (err) {
-    throw queueError(endpoint, err);
+    throw queueError(endpoint, setupError && /Connection is closed/.test((err as Error).message) ? setupError : err);
   } finally {
     client.disconnect();
   }

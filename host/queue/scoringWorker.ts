@@ -100,6 +100,10 @@ export async function startScoringWorker(o: ScoringWorkerOptions): Promise<Scori
     if (err.message !== lastError) o.log(`queue: ${err.message} (retrying)`);
     lastError = err.message;
   });
+  worker.on('active', (job) => {
+    const data = job.data as { proxy?: string; arch?: string };
+    o.log(`scoring ${data.proxy} (job ${job.id}, attempt ${job.attemptsMade + 1}): ${data.arch}`);
+  });
   worker.on('completed', (job, answer: ScoringAnswer) => {
     const data = job.data as { proxy?: string; arch?: string };
     o.log(`${answer.ok ? `scored ${data.proxy} = ${answer.value}` : `${data.proxy} failed (${answer.reason})`} in ${answer.seconds.toFixed(2)} s: ${data.arch}`);

@@ -1,0 +1,196 @@
+/**
+ * The scoring queue (issue 24) with real parts: Debian's redis-server (password set, append-only file fsynced on
+ * every write), `zeronas worker` processes, and `zeronas score --queue` as the host. Scores must equal local
+ * scoring's; a worker SIGKILLed mid-job and a Redis crash must lose and duplicate nothing; a job that cannot be
+ * built fails once; a worker with other data refuses with the fix; a peer without the password gets nothing.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQueueEndpoint } from '../../host/queue/queueEndpoint.js';
+import { QueueScoring } from '../../host/queue/queueScoring.js';
+import { dataHash, scoringCodeHash } from '../../host/queue/scoringIdentity.js';
+import { DEFAULT_DATASET_PATH } from '../../host/data/openDataset.js';
+import { readCsv } from '../../host/util/csv.js';
+import { startProcess, type Proc } from '../helpers/processes.js';
+import { runCli } from '../helpers/runCli.js';
+import { startRedis, type RedisServer } from '../helpers/redisServer.js';
+
+const PASSWORD = 'queue-test-secret';
+const ENV = { ZERONAS_REDIS_PASSWORD: PASSWORD, ZERONAS_THREADS: '1' };
+// Short locks, so a killed worker's job comes back within seconds (the defaults are 60 s and 30 s).
+const FAST_RECOVERY = ['--lock-seconds', '4', '--stalled-check-seconds', '1'];
+const SAMPLE = ['--sample', '6', '--seed', '3', '--proxies', 'zico,swap', '--batch-size', '16', '--batches', '2'];
+
+let redis: RedisServer;
+let local: Map<string, Record<string, number | null>>;
+const procs: Proc[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'zeronas-queue-'));
+
+function startWorker(args: string[] = [], env: NodeJS.ProcessEnv = ENV): Proc {
+  const p = startProcess('zeronas.js', ['worker', '--queue', redis.url, ...FAST_RECOVERY, ...args], env);
+  procs.push(p);
+  return p;
+}
+
+async function serving(p: Proc): Promise<number> {
+  const m = await p.waitFor(/worker \S+ \(pid (\d+)\) serving/, 120_000);
+  return Number(m[1]);
+}
+
+async function stopAll(): Promise<void> {
+  for (const p of procs.splice(0)) {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
+}
+
+function scoresOf(stdout: string): Map<string, Record<string, number | null>> {
+  const rows = JSON.parse(stdout) as { arch: string; scores: Record<string, number | null> }[];
+  return new Map(rows.map((r) => [r.arch, r.scores]));
+}
+
+function csvScores(path: string): { arch: string; zico: string; swap: string }[] {
+  return readCsv(readFileSync(path, 'utf8')) as never;
+}
+
+beforeAll(async () => {
+  redis = await startRedis({ password: PASSWORD });
+  const r = await runCli(['score', ...SAMPLE, '--json'], { env: { ZERONAS_THREADS: '1' }, timeoutMs: 300_000 });
+  expect(r.code, r.stderr).toBe(0);
+  local = scoresOf(r.stdout);
+  expect(local.size).toBe(6);
+}, 400_000);
+
+afterAll(async () => {
+  await stopAll();
+  await redis?.stop();
+});
+
+describe('scoring through a Redis queue', () => {
+  it('two workers give exactly the scores local scoring gives', async () => {
+    const [a, b] = [startWorker(['--name', 'wa']), startWorker(['--name', 'wb'])];
+    await Promise.all([serving(a), serving(b)]);
+    const r = await runCli(['score', ...SAMPLE, '--json', '--queue', redis.url], { env: ENV, timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/scoring through the queue zeronas-scoring at redis:\/\/127\.0\.0\.1:\d+: 2 worker\(s\) connected/);
+    expect(scoresOf(r.stdout)).toEqual(local);
+    // Both workers took jobs (12 jobs of a few hundred ms each, fetched competitively).
+    expect(a.output()).toMatch(/scored (zico|swap) = /);
+    expect(b.output()).toMatch(/scored (zico|swap) = /);
+    // Asked again (a second host, a rerun): answered from the kept jobs, no worker scores anything.
+    const before = a.output().length + b.output().length;
+    const again = await runCli(['score', ...SAMPLE, '--json', '--queue', redis.url], { env: ENV, timeoutMs: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(scoresOf(again.stdout)).toEqual(local);
+    expect((a.output() + b.output()).slice(before).match(/scoring (zico|swap) \(job/g) ?? []).toEqual([]);
+    await stopAll();
+  }, 400_000);
+
+  it('a worker SIGKILLed mid-job: its job is scored by another worker, nothing lost or duplicated', async () => {
+    const queueName = 'kill-test';
+    const first = startWorker(['--queue-name', queueName, '--name', 'doomed']);
+    const pid = await serving(first);
+    const out = join(dir, 'killed.csv');
+    const host = runCli(['score', ...SAMPLE, '--out', out, '--queue', redis.url, '--queue-name', queueName], { env: ENV, timeoutMs: 400_000 });
+    const m = await first.waitFor(/scoring (\w+) \(job (score-[0-9a-f]+), attempt 1\): (\S+)/, 120_000);
+    process.kill(pid, 'SIGKILL');
+    await first.exited;
+    expect(first.output()).not.toContain(`scored ${m[1]} = `);
+    const second = startWorker(['--queue-name', queueName, '--name', 'rescuer']);
+    const r = await host;
+    expect(r.code, r.stderr).toBe(0);
+    // The killed job was taken again (second attempt) by the other worker.
+    expect(second.output()).toContain(`(job ${m[2]}, attempt`);
+    const rows = csvScores(out);
+    expect(rows.map((x) => x.arch).sort()).toEqual([...local.keys()].sort());
+    for (const row of rows) {
+      expect(Number(row.zico)).toBe(local.get(row.arch)!.zico);
+      expect(Number(row.swap)).toBe(local.get(row.arch)!.swap);
+    }
+    await stopAll();
+  }, 600_000);
+
+  it('Redis crashing mid-run (SIGKILL, restarted on its data) loses and duplicates nothing', async () => {
+    const queueName = 'crash-test';
+    const w = startWorker(['--queue-name', queueName, '--name', 'survivor']);
+    await serving(w);
+    const out = join(dir, 'crash.csv');
+    const host = runCli(['score', ...SAMPLE, '--out', out, '--queue', redis.url, '--queue-name', queueName], { env: ENV, timeoutMs: 400_000 });
+    await w.waitFor(/scored (zico|swap) = /, 120_000);
+    await redis.crash();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await redis.start();
+    const r = await host;
+    expect(r.code, r.stderr).toBe(0);
+    const rows = csvScores(out);
+    expect(rows.map((x) => x.arch).sort()).toEqual([...local.keys()].sort());
+    for (const row of rows) {
+      expect(Number(row.zico)).toBe(local.get(row.arch)!.zico);
+      expect(Number(row.swap)).toBe(local.get(row.arch)!.swap);
+    }
+    // Each of the 12 jobs finished once: the queue holds 12 completed jobs and no failed one.
+    const endpoint = parseQueueEndpoint(redis.url, { queueName, env: ENV });
+    const queue = new Queue(queueName, { connection: endpoint.connection });
+    expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 12, failed: 0 });
+    await queue.close();
+    await stopAll();
+  }, 600_000);
+
+  it('a job that cannot be built fails once with its reason; a hostile job is refused; other data is refused with the fix', async () => {
+    const queueName = 'poison-test';
+    const w = startWorker(['--queue-name', queueName, '--name', 'judge']);
+    await serving(w);
+    const endpoint = parseQueueEndpoint(redis.url, { queueName, env: ENV });
+    const client = await QueueScoring.open({ endpoint, dataPath: undefined });
+    const bad = await client.score({ space: 'nb201', arch: '|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|', proxy: 'swap', settings: { batchSize: 16, batches: 2, seed: 0 } });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.reason).toMatch(/conv_9x9/);
+    await client.close();
+    const queue = new Queue(queueName, { connection: endpoint.connection });
+    const failed = await queue.getFailed();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.attemptsMade).toBe(1);
+    // A hostile writer to Redis: a job with a file path the worker is meant to read, and one from other code.
+    const job = { v: 1, space: 'nb201', spaceOptions: {}, arch: [...local.keys()][0]!, proxy: 'swap', settings: { batchSize: 16, batches: 2, seed: 0 }, data: { sha256: dataHash(undefined), label: 'x' }, code: scoringCodeHash() };
+    const hostile = await queue.add('swap', { ...job, dataPath: '/etc/shadow' }, { attempts: 3 });
+    const stale = await queue.add('swap', { ...job, code: 'f'.repeat(64) }, { attempts: 3 });
+    await w.waitFor(/refused job/, 60_000);
+    await expect.poll(async () => (await queue.getFailed()).length, { timeout: 60_000 }).toBe(3);
+    const reasons = new Map((await queue.getFailed()).map((j) => [j.id, j]));
+    expect(reasons.get(hostile.id!)!.failedReason).toMatch(/^poisoned: invalid scoring job .*dataPath/);
+    expect(reasons.get(hostile.id!)!.attemptsMade).toBe(1);
+    expect(reasons.get(stale.id!)!.failedReason).toMatch(/^mismatch: worker judge runs scoring code [0-9a-f]{12}, the job was made by code ffffffffffff/);
+    await queue.close();
+    await stopAll();
+
+    // A worker with another data file: the host stops with ZN_QUEUE_MISMATCH and the fix.
+    const otherData = join(dir, 'other.bin');
+    writeFileSync(otherData, readFileSync(DEFAULT_DATASET_PATH).subarray(0, 3073 * 64));
+    const odd = startWorker(['--queue-name', 'data-test', '--data', otherData, '--name', 'odd']);
+    await serving(odd);
+    const r = await runCli(['score', '--sample', '1', '--seed', '9', '--proxies', 'swap', '--queue', redis.url, '--queue-name', 'data-test'], { env: ENV, timeoutMs: 200_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ZN_QUEUE_MISMATCH: worker odd has data [0-9a-f]{12} \(.*other\.bin\), the job needs [0-9a-f]{12} \(bundled CIFAR-10 sample\): copy the host's file to the worker/);
+    await stopAll();
+  }, 400_000);
+
+  it('without the password nothing is served or scored; a password in the URL is refused', async () => {
+    const noPassword = { ZERONAS_THREADS: '1' };
+    const w = await runCli(['worker', '--queue', redis.url], { env: noPassword, timeoutMs: 60_000 });
+    expect(w.code).toBe(1);
+    expect(w.stderr).toContain(`ZN_AUTH: the scoring queue at ${redis.url} needs a password: set ZERONAS_REDIS_PASSWORD or give --queue-password-file <file>`);
+    const wrong = await runCli(['score', '--sample', '1', '--proxies', 'swap', '--queue', redis.url], { env: { ZERONAS_REDIS_PASSWORD: 'guess' }, timeoutMs: 60_000 });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/ZN_AUTH: .* refused the password/);
+    const inUrl = await runCli(['worker', '--queue', `redis://:${PASSWORD}@127.0.0.1:${redis.port}`], { env: noPassword, timeoutMs: 60_000 });
+    expect(inUrl.code).toBe(1);
+    expect(inUrl.stderr).toMatch(/--queue must not carry a password/);
+    expect(inUrl.stderr).not.toContain(PASSWORD);
+    const down = await runCli(['score', '--sample', '1', '--proxies', 'swap', '--queue', 'redis://127.0.0.1:1'], { env: ENV, timeoutMs: 60_000 });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/ZN_QUEUE_UNAVAILABLE: cannot reach the scoring queue at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+  }, 300_000);
+});
