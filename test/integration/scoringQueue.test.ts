@@ -177,6 +177,40 @@ describe('scoring through a Redis queue', () => {
     await stopAll();
   }, 400_000);
 
+  it('search and orchestrate score through the queue: the same picks as locally, scores in the run store', async () => {
+    const queueName = 'search-test';
+    const w = startWorker(['--queue-name', queueName, '--name', 'searcher']);
+    await serving(w);
+    const search = ['search', '--space', 'nb201', '--algo', 'sample', '--max-scored', '6', '--proxy', 'swap', '--seed', '4', '--batch-size', '16', '--json'];
+    const [here, there] = await Promise.all([
+      runCli(search, { env: { ZERONAS_THREADS: '1' }, timeoutMs: 300_000 }),
+      runCli([...search, '--queue', redis.url, '--queue-name', queueName], { env: ENV, timeoutMs: 300_000 }),
+    ]);
+    expect(here.code, here.stderr).toBe(0);
+    expect(there.code, there.stderr).toBe(0);
+    const pick = (stdout: string): unknown => {
+      const r = JSON.parse(stdout) as { best: { arch: string; score: number }; topScored: unknown[]; scored: number };
+      return { best: r.best.arch, score: r.best.score, top: r.topScored, scored: r.scored };
+    };
+    expect(pick(there.stdout)).toEqual(pick(here.stdout));
+    expect(w.output().match(/scored swap = /g)).toHaveLength(6);
+
+    const runDir = join(dir, 'orchestrated');
+    const o = await runCli(
+      ['orchestrate', '--targets', 'local', '--algo', 'sample', '--max-scored', '5', '--measure', '2', '--rounds', '1', '--verify-rounds', '1', '--min-runs', '3', '--min-time-ms', '50', '--proxy', 'swap', '--batch-size', '16', '--seed', '5', '--queue', redis.url, '--queue-name', queueName, '--out', runDir, '--port', '0', '--json'],
+      { env: ENV, timeoutMs: 400_000 },
+    );
+    expect(o.code, o.stderr).toBe(0);
+    const { Store } = await import('../../host/orchestrator/store.js');
+    const store = new Store(join(runDir, 'store.sqlite'));
+    const rows = (store as unknown as { db: { prepare(q: string): { all(): { arch: string; value: number }[] } } }).db.prepare("SELECT arch, value FROM proxy_scores WHERE proxy = 'swap'").all();
+    store.close();
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    // Every score in the store came from the worker (its log names each value it returned).
+    for (const r of rows) expect(w.output()).toContain(`scored swap = ${r.value} `);
+    await stopAll();
+  }, 600_000);
+
   it('without the password nothing is served or scored; a password in the URL is refused', async () => {
     const noPassword = { ZERONAS_THREADS: '1' };
     const w = await runCli(['worker', '--queue', redis.url], { env: noPassword, timeoutMs: 60_000 });
