@@ -170,7 +170,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       const request = { space: config.space, scoreResolution: config.spaceOptions?.scoreResolution, proxy, settings: { batchSize: config.batchSize, batches: config.batches, seed: config.seed } };
       return cachedProxyScorer(store, config.space, proxy, c.settingsKey, (graph, arch) => scoreThrough(queue, c, { ...request, arch }, () => graph));
     },
-    ...(queue ? { scoreParallel: QUEUE_WINDOW } : {}),
+    ...(queue ? { scoreParallel: QUEUE_WINDOW, scoringQueue: { url: queue.url, stats: () => queue.stats() } } : {}),
   }).finally(async () => {
     stopQueueProgress();
     await queue?.close();

@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { HostServer } from './server.js';
 import { tokensEqual } from './token.js';
-import { DashboardStateBuilder, type DashboardRun } from './dashboardState.js';
+import { DashboardStateBuilder, type DashboardRun, type DashboardScoringQueue } from './dashboardState.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('../report/dashboardPage.ts', import.meta.url));
 const COOKIE = 'zeronas_dashboard';
@@ -36,6 +36,8 @@ export interface Dashboard {
   setPhase(phase: string, done: number, total: number): void;
   /** A log line for the page's tail. */
   note(line: string): void;
+  /** The scoring queue's latest figures (runs with --queue). */
+  setScoringQueue(stats: DashboardScoringQueue): void;
   /** Marks the run finished, pushes a last snapshot and closes the event streams. */
   stop(): void;
 }
@@ -165,6 +167,7 @@ export function openDashboard(server: HostServer, options: { token: string; stor
   return {
     setPhase: (phase, done, total) => state.setPhase(phase, done, total),
     note: (line) => state.note(line),
+    setScoringQueue: (stats) => state.setScoringQueue(stats),
     stop: () => {
       clearInterval(timer);
       if (pending) clearTimeout(pending);
@@ -207,6 +210,7 @@ progress{width:260px}#log{font:12px ui-monospace,Menlo,monospace;background:#f7f
   <div class="card">measured<b id="measured-total">0</b></div>
   <div class="card">measurements per minute<b id="per-minute">0</b></div>
   <div class="card">candidates scored<b id="scored">0</b></div>
+  <div class="card" id="scoring-queue-card" hidden>scoring queue: waiting · active · workers · jobs/s<b id="scoring-queue">-</b></div>
 </div>
 <h2>Agents</h2>
 <table id="agents"><thead><tr><th>agent</th><th>device</th><th>runtime</th><th>temperature</th><th>state</th><th>current job</th><th>done</th><th>last seen</th></tr></thead><tbody></tbody></table>

@@ -29,6 +29,15 @@ export interface DashboardAgent {
   targets: string[];
 }
 
+export interface DashboardScoringQueue {
+  url: string;
+  waiting: number;
+  active: number;
+  workers: number;
+  answered: number;
+  perSecond: number;
+}
+
 export interface DashboardJob {
   id: number;
   target: string;
@@ -58,6 +67,8 @@ export interface DashboardState {
     measuredSeries: Record<string, [number, number][]>;
   };
   log: string[];
+  /** Proxy scoring through a Redis queue (`--queue`): its depth, workers and throughput; null when scoring is local. */
+  scoringQueue: DashboardScoringQueue | null;
 }
 
 export interface DashboardRun {
@@ -89,6 +100,12 @@ export class DashboardStateBuilder {
     server.on('measurement', (e: MeasurementEvent) => {
       if (e.measurement) this.latest.set(e.agentId, e.measurement);
     });
+  }
+
+  private scoringQueue: DashboardScoringQueue | null = null;
+
+  setScoringQueue(stats: DashboardScoringQueue): void {
+    this.scoringQueue = stats;
   }
 
   setPhase(name: string, done: number, total: number): void {
@@ -189,6 +206,7 @@ export class DashboardStateBuilder {
         measuredSeries,
       },
       log: [...this.logLines],
+      scoringQueue: this.scoringQueue,
     };
   }
 }

@@ -65,6 +65,9 @@ function draw(s: DashboardState): void {
   setText('measured-total', String(totals.done));
   setText('per-minute', String(s.throughput.lastMinute));
   setText('scored', `${s.search.scored}/${s.search.candidates}`);
+  const q = s.scoringQueue;
+  el('scoring-queue-card').hidden = q === null;
+  if (q) setText('scoring-queue', `${q.waiting} · ${q.active} · ${q.workers} · ${q.perSecond.toFixed(2)}`);
 
   fillBody(
     'agents',

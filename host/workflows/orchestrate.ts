@@ -30,6 +30,7 @@ import type { ProxyScorer } from '../orchestrator/proxyScoring.js';
 import { PairingRegistry } from '../orchestrator/pairing.js';
 import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from '../orchestrator/browserRoutes.js';
 import { openDashboard, type Dashboard } from '../orchestrator/dashboard.js';
+import type { DashboardScoringQueue } from '../orchestrator/dashboardState.js';
 
 export type { TargetSummary } from '../run/summary.js';
 
@@ -83,6 +84,8 @@ export interface OrchestrateHooks {
   scorerFor: (store: Store, proxy: string) => ProxyScorer;
   /** Candidates a sample search scores at once (set when scoring goes through a queue). */
   scoreParallel?: number;
+  /** Scoring through a Redis queue: its figures go to the dashboard every few seconds. */
+  scoringQueue?: { url: string; stats(): Promise<Omit<DashboardScoringQueue, 'url'>> };
   /** Called once the server listens (tests read the port from here). */
   onListening?: (server: HostServer) => void;
   /** A pairing code for browser agents was issued (runs with a browser target); default: a log line. */
@@ -141,6 +144,7 @@ export async function orchestrate(
   server.on('measurement', (e: MeasurementEvent) => {
     if (e.dispatchOverheadMs !== undefined && e.outcome === 'accepted') (overheads[e.target] ??= []).push(e.dispatchOverheadMs);
   });
+  let queueTimer: NodeJS.Timeout | undefined;
   let pairingDesk: PairingDesk | undefined;
   try {
     hooks.onListening?.(server);
@@ -150,6 +154,12 @@ export async function orchestrate(
       run: { runId: config.runId, proxy: config.proxy, targets: config.targets, candidates: config.maxScored, measure: config.measure, budgets: budgets.filter(isTargetBudget) },
       log: hooks.log,
     });
+    const queue = hooks.scoringQueue;
+    if (queue) {
+      const d = dashboard;
+      queueTimer = setInterval(() => void queue.stats().then((s) => d.setScoringQueue({ url: queue.url, ...s }), () => {}), 3_000);
+      queueTimer.unref();
+    }
     const dashboardUrl = `${pageBaseUrls(config.host, server.port, config.tls !== undefined)[0]!}/`;
     (hooks.announceDashboard ?? ((url) => hooks.log(`dashboard: ${url} (open it once with ?token=<zeronas token>)`)))(dashboardUrl);
     if (pairing) {
@@ -211,6 +221,7 @@ export async function orchestrate(
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
+    if (queueTimer) clearInterval(queueTimer);
     dashboard?.stop();
     pairingDesk?.stop();
     await session.close();

@@ -75,6 +75,7 @@ describe('live dashboard in headless Chromium', () => {
     expect(await page.locator('#jobs tr[data-job]').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#jobs tr[data-state="done"]').count()).toBeGreaterThanOrEqual(1);
     expect(Number(await page.locator('#per-minute').innerText())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#scoring-queue-card').isHidden()).toBe(true); // scoring is local in this run (no --queue)
     // The loop measures a first spread before it searches: the scoring count fills in after the first measurements.
     await page.waitForFunction(() => document.querySelector('#scored')?.textContent === '12/12', null, { timeout: 120_000 });
     expect(await page.locator('svg#live-progress .point').count()).toBeGreaterThanOrEqual(2);

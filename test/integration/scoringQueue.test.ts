@@ -196,11 +196,22 @@ describe('scoring through a Redis queue', () => {
     expect(w.output().match(/scored swap = /g)).toHaveLength(6);
 
     const runDir = join(dir, 'orchestrated');
-    const o = await runCli(
-      ['orchestrate', '--targets', 'local', '--algo', 'sample', '--max-scored', '5', '--measure', '2', '--rounds', '1', '--verify-rounds', '1', '--min-runs', '3', '--min-time-ms', '50', '--proxy', 'swap', '--batch-size', '16', '--seed', '5', '--queue', redis.url, '--queue-name', queueName, '--out', runDir, '--port', '0', '--json'],
-      { env: ENV, timeoutMs: 400_000 },
+    const configDir = join(dir, 'orchestrate-config');
+    const o = startProcess(
+      'zeronas.js',
+      ['orchestrate', '--targets', 'local', '--algo', 'sample', '--max-scored', '5', '--measure', '2', '--rounds', '1', '--verify-rounds', '1', '--min-runs', '3', '--min-time-ms', '50', '--proxy', 'swap', '--batch-size', '16', '--seed', '5', '--queue', redis.url, '--queue-name', queueName, '--out', runDir, '--port', '0', '--listen', '127.0.0.1', '--json'],
+      { ...ENV, ZERONAS_CONFIG_DIR: configDir },
     );
-    expect(o.code, o.stderr).toBe(0);
+    procs.push(o);
+    // The dashboard shows the queue: its depth, workers and throughput.
+    const [, base] = (await o.waitFor(/dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\?token=/, 200_000)) as unknown as [string, string];
+    const token = readFileSync(join(configDir, 'token'), 'utf8').trim();
+    const login = await fetch(`${base}/?token=${encodeURIComponent(token)}`, { redirect: 'manual' });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    await expect
+      .poll(async () => ((await (await fetch(`${base}/dashboard/state`, { headers: { cookie } })).json()) as { scoringQueue: { workers: number; url: string } | null }).scoringQueue, { timeout: 60_000, interval: 500 })
+      .toMatchObject({ workers: 1, url: redis.url });
+    expect(await o.exited, o.output().slice(-3000)).toBe(0);
     const { Store } = await import('../../host/orchestrator/store.js');
     const store = new Store(join(runDir, 'store.sqlite'));
     const rows = (store as unknown as { db: { prepare(q: string): { all(): { arch: string; value: number }[] } } }).db.prepare("SELECT arch, value FROM proxy_scores WHERE proxy = 'swap'").all();
