@@ -3,9 +3,11 @@
  * is the hash of the job, scoringJob.ts) and resolves with the worker's score. Callers keep their caches as for
  * local scoring (host/orchestrator/proxyScoring.ts, the `score` CSV), so a resumed run asks nothing twice.
  *
- * Results arrive by QueueEvents; a poll of the jobs still pending (every `pollMs`) backs it up, since events sent
- * while the host was disconnected (a Redis restart) are not replayed. A job the poll cannot find any more (Redis
- * lost it: restarted without persistence) is put on the queue again.
+ * Results arrive by QueueEvents; a poll of the jobs still pending backs it up, since events sent while the host was
+ * disconnected (a Redis restart) are not replayed. The poll reads every pending job, so it runs often (`pollMs`)
+ * only while no event arrives, and every 30 s otherwise: with 15,625 jobs pending that is the difference between
+ * 7,800 and 500 reads a second. A job the poll cannot find any more (Redis lost it: restarted without
+ * persistence) is put on the queue again.
  */
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { ZeronasError } from '../../shared/errors.js';
@@ -58,6 +60,8 @@ export class QueueScoring {
   private closed = false;
   private fatal: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private lastEventAt = 0;
+  private lastFullPollAt = 0;
 
   private constructor(
     private readonly o: QueueScoringOptions,
@@ -81,8 +85,14 @@ export class QueueScoring {
     await events.waitUntilReady();
     const label = o.dataPath ? o.dataPath.split(/[\\/]/).pop()! : 'bundled CIFAR-10 sample';
     const client = new QueueScoring(o, queue, events, { code: scoringCodeHash(), data: { sha256: dataHash(o.dataPath), label } });
-    events.on('completed', ({ jobId, returnvalue }) => client.settleCompleted(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => client.settleFailed(jobId, failedReason));
+    events.on('completed', ({ jobId, returnvalue }) => {
+      client.lastEventAt = Date.now();
+      client.settleCompleted(jobId, returnvalue);
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      client.lastEventAt = Date.now();
+      client.settleFailed(jobId, failedReason);
+    });
     client.timer = setInterval(() => void client.poll(), o.pollMs ?? 2_000);
     return client;
   }
@@ -187,6 +197,10 @@ export class QueueScoring {
 
   private async poll(): Promise<void> {
     if (this.pending.size === 0 || this.closed) return;
+    const now = Date.now();
+    const eventsFlowing = now - this.lastEventAt < 5_000;
+    if (eventsFlowing && now - this.lastFullPollAt < 30_000) return;
+    this.lastFullPollAt = now;
     await this.check([...this.pending.keys()], false);
   }
 
