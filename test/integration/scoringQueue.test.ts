@@ -222,6 +222,17 @@ describe('scoring through a Redis queue', () => {
     await stopAll();
   }, 600_000);
 
+  it('--concurrency 2 runs two worker processes, starts a killed one again, and stops on SIGTERM', async () => {
+    const pool = startWorker(['--queue-name', 'pool-test', '--concurrency', '2', '--name', 'pool']);
+    const first = Number((await pool.waitFor(/worker pool-0 \(pid (\d+)\) serving/, 120_000))[1]);
+    await pool.waitFor(/worker pool-1 \(pid \d+\) serving/, 120_000);
+    process.kill(first, 'SIGKILL');
+    await pool.waitFor(/worker pool-0 exited \(SIGKILL\); starting it again/, 60_000);
+    await pool.waitFor(new RegExp(`worker pool-0 \\(pid (?!${first}\\))\\d+\\) serving`), 120_000);
+    pool.kill('SIGTERM');
+    expect(await pool.exited).toBe(0);
+  }, 300_000);
+
   it('without the password nothing is served or scored; a password in the URL is refused', async () => {
     const noPassword = { ZERONAS_THREADS: '1' };
     const w = await runCli(['worker', '--queue', redis.url], { env: noPassword, timeoutMs: 60_000 });
