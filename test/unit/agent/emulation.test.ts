@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cpuFamilyOf, detectEmulation } from '../../../agent/emulation.js';
 import { agentServesTarget, checkTargetName } from '../../../host/orchestrator/fleet.js';
 
 // X86_HOST: the first lines of /proc/cpuinfo read inside the trixie arm64 userland of scripts/pi-emulation/ on this
-// machine (qemu-user passes the host's file through; flags shortened). PI4: the fields the arm64 Linux kernel prints
-// on a Raspberry Pi 4 (written in that format, not recorded from a device: none is at hand).
+// machine (qemu-user passes the host's file through; flags shortened). PI4: /proc/cpuinfo of a Raspberry Pi 4 Model B
+// Rev 1.5 on a 64-bit kernel, recorded by its owner and published (test/fixtures/pi-recorded/README.md).
 const X86_HOST = 'processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2\n';
-const PI4 = 'processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd08\nCPU revision\t: 3\n\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4\n';
+const PI4 = readFileSync(fileURLToPath(new URL('../../fixtures/pi-recorded/pi4b-rev1.5-fastfetch1529/proc/cpuinfo', import.meta.url)), 'utf8');
 
 describe('detectEmulation', () => {
   it('an arm64 or armhf userland reading an x86 /proc/cpuinfo is emulated, with the reason', () => {
