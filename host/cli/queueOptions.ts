@@ -7,8 +7,8 @@ import { ZeronasError } from '../../shared/errors.js';
 import { parseQueueEndpoint, PASSWORD_ENV } from '../queue/queueEndpoint.js';
 import type { QueueScoring, QueueStats } from '../queue/queueScoring.js';
 
-/** Candidates a sample search scores at once through a queue: enough to keep a few dozen workers busy. */
-export const QUEUE_WINDOW = 64;
+/** Candidates a sample search scores at once through a queue: enough to keep a few hundred workers busy. */
+export const QUEUE_WINDOW = 256;
 
 export interface QueueArgs {
   queue?: string;
