@@ -5,7 +5,7 @@
 import type { ProxyId, ZeroCostProxy } from './zeroCostProxy.js';
 import { zicoProxy } from './zicoProxy.js';
 import { gradNormProxy, graspProxy, l2NormProxy, plainProxy, snipProxy } from './saliencyProxies.js';
-import { fisherProxy, jacobCovProxy, linearRegionsProxy, mecoOptProxy, mecoProxy, naswotProxy, swapProxy, synflowProxy, zenProxy } from './activationProxies.js';
+import { fisherProxy, jacobCovProxy, linearRegionsProxy, mecoOptProxy, mecoProxy, naswotProxy, swapProxy, swapRegProxy, synflowProxy, zenProxy } from './activationProxies.js';
 import { ntkProxy } from './ntkProxy.js';
 import { azExpressivityProxy, azProgressivityProxy, azTrainabilityProxy } from './azNasProxy.js';
 import { flopsProxy, nnDegreeProxy, paramsProxy } from './analyticProxies.js';
@@ -23,6 +23,7 @@ export const PROXIES = {
   jacob_cov: jacobCovProxy,
   naswot: naswotProxy,
   swap: swapProxy,
+  swap_reg: swapRegProxy,
   meco: mecoProxy,
   meco_opt: mecoOptProxy,
   az_expressivity: azExpressivityProxy,

@@ -28,6 +28,7 @@ export const PROXY_IDS = [
   'plain',
   'l2_norm',
   'swap',
+  'swap_reg',
   'meco',
   'meco_opt',
   'az_expressivity',
