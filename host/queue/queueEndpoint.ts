@@ -113,5 +113,9 @@ export function queueError(endpoint: QueueEndpoint, err: unknown): ZeronasError 
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
     return new ZeronasError('ZN_AUTH', `the scoring queue at ${endpoint.url} refused the password (from ${PASSWORD_ENV} or --queue-password-file)`, { queue: endpoint.url }, err);
   }
-  return new ZeronasError('ZN_QUEUE_UNAVAILABLE', `cannot reach the scoring queue at ${endpoint.url}: ${message}; is Redis running there (e.g. \`redis-server --port ${endpoint.connection.port}\`)?`, { queue: endpoint.url }, err);
+  if (/certificate|CERT_|self.signed|Hostname\/IP does not match/i.test(message)) {
+    return new ZeronasError('ZN_QUEUE_UNAVAILABLE', `the scoring queue at ${endpoint.url} presented a TLS certificate this machine does not trust (${message}): give its CA as ${CA_ENV}=<pem file> (or NODE_EXTRA_CA_CERTS)`, { queue: endpoint.url }, err);
+  }
+  const tlsHint = endpoint.connection.tls ? '' : ' (a Redis that only speaks TLS wants rediss://)';
+  return new ZeronasError('ZN_QUEUE_UNAVAILABLE', `cannot reach the scoring queue at ${endpoint.url}: ${message}; is Redis running there${tlsHint}?`, { queue: endpoint.url }, err);
 }

@@ -35,14 +35,16 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(o: { password?: string } = {}): Promise<RedisServer> {
+/** `tls`: PEM files; Redis then speaks TLS only (plain port off) and `url` is rediss://localhost:<port>. */
+export async function startRedis(o: { password?: string; tls?: { certFile: string; keyFile: string } } = {}): Promise<RedisServer> {
   requireRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'zeronas-redis-'));
   let child: ChildProcess | undefined;
   let out = '';
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes', ...(o.password ? ['--requirepass', o.password] : [])];
+    const listen = o.tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.certFile, '--tls-key-file', o.tls.keyFile, '--tls-auth-clients', 'no'] : ['--port', String(port)];
+    const args = [...listen, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--protected-mode', 'yes', ...(o.password ? ['--requirepass', o.password] : [])];
     const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +71,7 @@ export async function startRedis(o: { password?: string } = {}): Promise<RedisSe
   await start();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: o.tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`,
     start: async () => {
       out += '\n--- restart ---\n';
       await start();

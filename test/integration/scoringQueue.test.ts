@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueueEndpoint } from '../../host/queue/queueEndpoint.js';
 import { QueueScoring } from '../../host/queue/queueScoring.js';
@@ -233,7 +234,7 @@ describe('scoring through a Redis queue', () => {
     expect(await pool.exited).toBe(0);
   }, 300_000);
 
-  it('without the password nothing is served or scored; a password in the URL is refused', async () => {
+  it('without the password nothing is served or scored; a password in the URL is refused; TLS needs a trusted certificate', async () => {
     const noPassword = { ZERONAS_THREADS: '1' };
     const w = await runCli(['worker', '--queue', redis.url], { env: noPassword, timeoutMs: 60_000 });
     expect(w.code).toBe(1);
@@ -245,6 +246,44 @@ describe('scoring through a Redis queue', () => {
     expect(inUrl.code).toBe(1);
     expect(inUrl.stderr).toMatch(/--queue must not carry a password/);
     expect(inUrl.stderr).not.toContain(PASSWORD);
+    // TLS (rediss://): served when the CA is given, refused with the fix when it is not.
+    const now = new Date();
+    const pems = await generate([{ name: 'commonName', value: 'zeronas queue test' }], {
+      keyType: 'ec',
+      curve: 'P-256',
+      algorithm: 'sha256',
+      notBeforeDate: now,
+      notAfterDate: new Date(now.getTime() + 24 * 3600 * 1000),
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
+        { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      ],
+    });
+    const [certFile, keyFile] = [join(dir, 'redis-cert.pem'), join(dir, 'redis-key.pem')];
+    writeFileSync(certFile, pems.cert);
+    writeFileSync(keyFile, pems.private, { mode: 0o600 });
+    const tlsRedis = await startRedis({ password: PASSWORD, tls: { certFile, keyFile } });
+    try {
+      expect(tlsRedis.url).toMatch(/^rediss:\/\/localhost:\d+$/);
+      const untrusted = await runCli(['worker', '--queue', tlsRedis.url], { env: ENV, timeoutMs: 60_000 });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/ZN_QUEUE_UNAVAILABLE: the scoring queue at rediss:\/\/localhost:\d+ presented a TLS certificate this machine does not trust .*ZERONAS_REDIS_CA=<pem file>/);
+      const plainToTls = await runCli(['worker', '--queue', `redis://127.0.0.1:${tlsRedis.port}`], { env: ENV, timeoutMs: 60_000 });
+      expect(plainToTls.code).toBe(1);
+      expect(plainToTls.stderr).toContain('(a Redis that only speaks TLS wants rediss://)');
+      const w = startProcess('zeronas.js', ['worker', '--queue', tlsRedis.url, '--name', 'tls-worker'], { ...ENV, ZERONAS_REDIS_CA: certFile });
+      procs.push(w);
+      await serving(w);
+      const [arch, expected] = [...local][0]!;
+      const r = await runCli(['score', '--arch', arch, '--seed', '3', '--proxies', 'swap', '--batch-size', '16', '--batches', '2', '--json', '--queue', tlsRedis.url], { env: { ...ENV, ZERONAS_REDIS_CA: certFile }, timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(0);
+      expect(scoresOf(r.stdout).get(arch)!.swap).toBe(expected.swap);
+      expect(w.output()).toContain(`scored swap = ${expected.swap} `);
+      await stopAll();
+    } finally {
+      await tlsRedis.stop();
+    }
     const down = await runCli(['score', '--sample', '1', '--proxies', 'swap', '--queue', 'redis://127.0.0.1:1'], { env: ENV, timeoutMs: 60_000 });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/ZN_QUEUE_UNAVAILABLE: cannot reach the scoring queue at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
