@@ -61,7 +61,7 @@ describe('scoring jobs', () => {
   });
 
   it('answers keep -Infinity and full double precision through JSON', () => {
-    for (const value of [Number.NEGATIVE_INFINITY, 0.1 + 0.2, -1.2345678901234567e-300]) {
+    for (const value of [Number.NEGATIVE_INFINITY, 0.1 + 0.2, -Math.PI / 3e299]) {
       const wire = JSON.parse(JSON.stringify(toAnswer({ ok: true, value }, 0.5, 'w1')));
       expect(fromAnswer(wire)).toEqual({ ok: true, value });
     }
