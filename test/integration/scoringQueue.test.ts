@@ -53,8 +53,14 @@ function scoresOf(stdout: string): Map<string, Record<string, number | null>> {
   return new Map(rows.map((r) => [r.arch, r.scores]));
 }
 
-function csvScores(path: string): { arch: string; zico: string; swap: string }[] {
-  return readCsv(readFileSync(path, 'utf8')) as never;
+/** The --out CSV holds every cell of the sample exactly once, with the scores local scoring gave. */
+function expectEveryCellOnceAsLocal(path: string): void {
+  const rows = readCsv(readFileSync(path, 'utf8')) as { arch: string; zico: string; swap: string }[];
+  expect(rows.map((x) => x.arch).sort()).toEqual([...local.keys()].sort());
+  for (const row of rows) {
+    expect(Number(row.zico)).toBe(local.get(row.arch)!.zico);
+    expect(Number(row.swap)).toBe(local.get(row.arch)!.swap);
+  }
 }
 
 beforeAll(async () => {
@@ -105,12 +111,7 @@ describe('scoring through a Redis queue', () => {
     expect(r.code, r.stderr).toBe(0);
     // The killed job was taken again (second attempt) by the other worker.
     expect(second.output()).toContain(`(job ${m[2]}, attempt`);
-    const rows = csvScores(out);
-    expect(rows.map((x) => x.arch).sort()).toEqual([...local.keys()].sort());
-    for (const row of rows) {
-      expect(Number(row.zico)).toBe(local.get(row.arch)!.zico);
-      expect(Number(row.swap)).toBe(local.get(row.arch)!.swap);
-    }
+    expectEveryCellOnceAsLocal(out);
     await stopAll();
   }, 600_000);
 
@@ -126,12 +127,7 @@ describe('scoring through a Redis queue', () => {
     await redis.start();
     const r = await host;
     expect(r.code, r.stderr).toBe(0);
-    const rows = csvScores(out);
-    expect(rows.map((x) => x.arch).sort()).toEqual([...local.keys()].sort());
-    for (const row of rows) {
-      expect(Number(row.zico)).toBe(local.get(row.arch)!.zico);
-      expect(Number(row.swap)).toBe(local.get(row.arch)!.swap);
-    }
+    expectEveryCellOnceAsLocal(out);
     // Each of the 12 jobs finished once: the queue holds 12 completed jobs and no failed one.
     const endpoint = parseQueueEndpoint(redis.url, { queueName, env: ENV });
     const queue = new Queue(queueName, { connection: endpoint.connection });

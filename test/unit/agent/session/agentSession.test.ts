@@ -205,6 +205,14 @@ function makeSession(overrides: Partial<AgentSessionOptions<Uint8Array>> = {}, h
 }
 
 /** Connects and registers; returns the connection. */
+/** The host offers a job and sends its model in chunks of 1000 bytes; the session has handled both. */
+async function offerWithModel(host: ScriptedConnection, offer: ReturnType<typeof offerFor>): Promise<void> {
+  host.say(offer);
+  await settle();
+  host.sendModel(offer, modelBytes, 1000);
+  await settle();
+}
+
 async function registered(t: ReturnType<typeof makeSession>): Promise<ScriptedConnection> {
   t.session.start();
   t.host.last.open();
@@ -287,10 +295,7 @@ describe('agent session: a job from offer to result', () => {
     const t = makeSession();
     const host = await registered(t);
     const offer = offerFor('5', modelBytes, 'f'.repeat(64));
-    host.say(offer);
-    await settle();
-    host.sendModel(offer, modelBytes, 1000);
-    await settle();
+    await offerWithModel(host, offer);
     expect(host.of('result')).toMatchObject([{ jobId: '5', status: 'failed', error: { code: 'ZN_MODEL_HASH', message: expect.stringContaining(sha256(modelBytes)) } }]);
     expect(t.store.models.size).toBe(0);
     expect(t.measurements).toHaveLength(0);
@@ -300,10 +305,7 @@ describe('agent session: a job from offer to result', () => {
     const t = makeSession({ vetModel: () => ({ code: 'ZN_BAD_ARGUMENT', message: 'model has external data' }) });
     const host = await registered(t);
     const offer = offerFor('6');
-    host.say(offer);
-    await settle();
-    host.sendModel(offer, modelBytes, 1000);
-    await settle();
+    await offerWithModel(host, offer);
     expect(host.of('result')).toMatchObject([{ jobId: '6', status: 'failed', error: { code: 'ZN_BAD_ARGUMENT', message: 'model has external data' } }]);
     expect(t.store.models.size).toBe(0);
     expect(t.measurements).toHaveLength(0);
@@ -315,10 +317,7 @@ describe('agent session: cancel', () => {
     const t = makeSession();
     const host = await registered(t);
     const offer = offerFor('1');
-    host.say(offer);
-    await settle();
-    host.sendModel(offer, modelBytes, 1000);
-    await settle();
+    await offerWithModel(host, offer);
     host.say({ v: PROTOCOL_VERSION, type: 'cancel', jobId: '1', reason: 'lease expired' });
     await settle();
     expect(t.measurements[0]!.isCancelled).toBe(true);
@@ -378,10 +377,7 @@ describe('agent session: connection loss', () => {
     const t = makeSession();
     const first = await registered(t);
     const offer = offerFor('1');
-    first.say(offer);
-    await settle();
-    first.sendModel(offer, modelBytes, 1000);
-    await settle();
+    await offerWithModel(first, offer);
     first.hostCloses(1006);
     await settle();
     t.measurements[0]!.finish(okOutcome(offer));
@@ -455,10 +451,7 @@ describe('agent session: connection loss', () => {
     const t = makeSession({ onStopped: async () => void (isStopped = true) });
     const host = await registered(t);
     const offer = offerFor('1');
-    host.say(offer);
-    await settle();
-    host.sendModel(offer, modelBytes, 1000);
-    await settle();
+    await offerWithModel(host, offer);
     await t.session.stop();
     expect(t.measurements[0]!.isCancelled).toBe(true);
     expect(host.of('result')).toMatchObject([{ jobId: '1', status: 'cancelled' }]);
