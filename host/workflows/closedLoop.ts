@@ -192,6 +192,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     return r;
   };
   const scoreAll = async (arch: unknown): Promise<number[]> => {
+    // Through a scoring queue the proxies of one architecture are separate jobs: ask for them at once.
+    if ((o.scoreParallel ?? 1) > 1) return (await Promise.all(o.proxies.map((p) => scoreOne(p, arch)))).map((r) => (r.ok ? r.value : Number.NaN));
     const out: number[] = [];
     for (const p of o.proxies) {
       const r = await scoreOne(p, arch);

@@ -37,6 +37,38 @@ describe('budget-first sample search', () => {
     expect(r.best!.costs.pi!.latencyMs).toBeLessThanOrEqual(2);
   });
 
+  it('scoring a window at once (a scoring queue) scores the same cells and picks the same, whatever order answers come in', async () => {
+    const run = async (parallel: number) => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      // Answers arrive out of order: each waits a pseudo-random few ms.
+      const slowScore = async (c: Nb201Cell): Promise<number> => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, (cellToCode(c) * 7919) % 5));
+        inFlight--;
+        return toyScore(c);
+      };
+      const r = await sampleSearch({
+        space,
+        proxies: { toy: slowScore, convs: (c) => convs(c) },
+        aggregate: 'rank-sum',
+        costs: { pi: toyLatency },
+        budgets: { targets: { pi: { latencyMs: 3 } } },
+        maxScored: 40,
+        seed: 9,
+        isDegenerate: isNb201Disconnected,
+        parallel,
+      });
+      return { r, maxInFlight };
+    };
+    const [one, many] = [await run(1), await run(16)];
+    expect(one.maxInFlight).toBe(1);
+    expect(many.maxInFlight).toBe(16);
+    expect(many.r.scored.map((x) => [x.key, x.score])).toEqual(one.r.scored.map((x) => [x.key, x.score]));
+    expect(many.r.best!.key).toBe(one.r.best!.key);
+    expect(many.r.skipped).toEqual(one.r.skipped);
+  });
+
   it('is deterministic per seed, and draws from a given candidate stream in order', async () => {
     const run = (seed: number) => sampleSearch({ space, proxies: { toy: toyScore }, maxScored: 20, seed });
     expect((await run(1)).scored.map((s) => s.key)).toEqual((await run(1)).scored.map((s) => s.key));
