@@ -26,7 +26,8 @@ export function withQueueOptions<T>(y: Argv<T>): Argv<T> {
 /** The queue client when --queue is given (Redis checked now, so a bad URL or password fails before any work). */
 export async function openQueueFromArgs(args: QueueArgs, dataPath: string | undefined, log: (line: string) => void): Promise<QueueScoring | undefined> {
   if (!args.queue) {
-    if (args.queueName !== undefined || args.queuePasswordFile !== undefined) throw new ZeronasError('ZN_BAD_ARGUMENT', '--queue-name and --queue-password-file go with --queue redis://<host>:<port>', {});
+    const given = args.queueName !== undefined ? `--queue-name ${args.queueName}` : args.queuePasswordFile !== undefined ? `--queue-password-file ${args.queuePasswordFile}` : undefined;
+    if (given) throw new ZeronasError('ZN_BAD_ARGUMENT', `${given} goes with --queue redis://<host>:<port> (scoring through a queue); without --queue scoring is local`, {});
     return undefined;
   }
   const endpoint = parseQueueEndpoint(args.queue, { passwordFile: args.queuePasswordFile, queueName: args.queueName });

@@ -112,6 +112,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
         ...(args.minTimeMs !== undefined ? { minTotalMs: args.minTimeMs } : {}),
       },
       ...(args.truth ? { truth: { path: resolve(args.truth), column: args.truthColumn } } : {}),
+      ...(args.queue ? { queue: { url: args.queue, ...(args.queueName ? { name: args.queueName } : {}) } } : {}),
     };
   }
   const { token } = loadOrCreateToken();
@@ -136,8 +137,9 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
     computers.set(proxy, await createProxyComputer(proxy, { dataPath: config.data, batchSize: config.batchSize, batches: config.batches, seed: config.seed }));
   }
   log(`run ${config.runId} -> ${config.runDir}`);
-  // The queue is where this invocation scores, not part of the run: a resumed run may use another, or none.
-  const queue = await openQueueFromArgs(args, config.data, log);
+  // A resumed run scores where it did (the queue is in its config), unless given another --queue.
+  const queueArgs = args.queue ? args : config.queue ? { queue: config.queue.url, queueName: config.queue.name, queuePasswordFile: args.queuePasswordFile } : args;
+  const queue = await openQueueFromArgs(queueArgs, config.data, log);
   const stopQueueProgress = queue ? reportQueueProgress(queue, log) : () => {};
   // Ctrl-C: every score and measurement is already in the run's store (one transaction each), so stopping at once
   // loses nothing; say how to continue.

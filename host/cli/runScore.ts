@@ -52,6 +52,17 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   }
   const queue = await openQueueFromArgs(args, args.data, (l) => progress.log(l));
   const stopQueueProgress = queue ? reportQueueProgress(queue, (l) => progress.log(l)) : () => {};
+  // Ctrl-C with a queue: jobs already sent stay there and workers finish them; a rerun collects their answers.
+  const onSigint = (): void => {
+    progress.stop();
+    process.stderr.write(
+      args.out
+        ? `\ninterrupted: the rows scored so far are in ${args.out}; the jobs sent stay on the queue and workers keep scoring them: rerun the same command to collect them\n`
+        : '\ninterrupted: without --out nothing is kept here; the jobs sent stay on the queue (a rerun gets their answers from it)\n',
+    );
+    process.exit(130);
+  };
+  if (queue) process.once('SIGINT', onSigint);
   const results: ScoreRow[] = [];
   let i = 0;
   const settings = { batchSize: args.batchSize, batches: args.batches, seed: args.seed };
@@ -85,6 +96,7 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
     if (queue) await Promise.all(todo.map(scoreRow)); // every job on the queue at once; rows land as they finish
     else for (const arch of todo) await scoreRow(arch);
   } finally {
+    process.off('SIGINT', onSigint);
     stopQueueProgress();
     await queue?.close();
   }

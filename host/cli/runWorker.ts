@@ -40,7 +40,12 @@ export async function runWorker(args: WorkerArgs): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  log(`stopping after the job in hand (${JSON.stringify(worker.counts())})`);
+  log('stopping after the job in hand (signal again to stop now: the job goes back to the queue for another worker)');
+  // A second signal abandons the job in hand: its lock lapses and another worker's stalled check retakes it.
+  const force = (): void => void worker.close(true).then(() => process.exit(130));
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
   await worker.close();
+  log(`stopped: ${JSON.stringify(worker.counts())}`);
   return 0;
 }

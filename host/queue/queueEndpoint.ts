@@ -111,7 +111,7 @@ export function queueError(endpoint: QueueEndpoint, err: unknown): ZeronasError 
     return new ZeronasError('ZN_AUTH', `the scoring queue at ${endpoint.url} needs a password: set ${PASSWORD_ENV} or give --queue-password-file <file>`, { queue: endpoint.url }, err);
   }
   if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
-    return new ZeronasError('ZN_AUTH', `the scoring queue at ${endpoint.url} refused the password (from ${PASSWORD_ENV} or --queue-password-file)`, { queue: endpoint.url }, err);
+    return new ZeronasError('ZN_AUTH', `the scoring queue at ${endpoint.url} refused the password (from ${PASSWORD_ENV} or --queue-password-file): give the one in the server's requirepass (or its ACL user's, with redis://<user>@host)`, { queue: endpoint.url }, err);
   }
   if (/certificate|CERT_|self.signed|Hostname\/IP does not match/i.test(message)) {
     return new ZeronasError('ZN_QUEUE_UNAVAILABLE', `the scoring queue at ${endpoint.url} presented a TLS certificate this machine does not trust (${message}): give its CA as ${CA_ENV}=<pem file> (or NODE_EXTRA_CA_CERTS)`, { queue: endpoint.url }, err);

@@ -129,7 +129,10 @@ export class QueueScoring {
   }
 
   async stats(): Promise<QueueStats> {
-    const [c, workers] = await Promise.all([this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'), this.queue.getWorkersCount()]);
+    const [c, clients] = await Promise.all([this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'), this.queue.getWorkers()]);
+    // CLIENT LIST spans every database of the server: count only the workers on this queue's database.
+    const db = String(this.o.endpoint.connection.db ?? 0);
+    const workers = clients.filter((w) => (w as { db?: string }).db === undefined || (w as { db?: string }).db === db).length;
     const now = Date.now();
     while (this.answeredAt.length && this.answeredAt[0]! < now - 60_000) this.answeredAt.shift();
     const span = this.answeredAt.length > 1 ? (now - this.answeredAt[0]!) / 1000 : 0;

@@ -36,8 +36,8 @@ export interface ScoringWorkerHandle {
   readonly name: string;
   readonly codeHash: string;
   readonly dataHash: string;
-  /** Resolves once the worker has stopped (after close()). */
-  close(): Promise<void>;
+  /** Stops taking jobs and resolves once the job in hand is finished; `force`: abandons it (another worker retakes it). */
+  close(force?: boolean): Promise<void>;
   /** Jobs this worker answered, refused or failed so far. */
   counts(): { scored: number; refused: number; poisoned: number };
 }
@@ -46,6 +46,7 @@ export async function startScoringWorker(o: ScoringWorkerOptions): Promise<Scori
   const name = o.name ?? `${hostname()}:${process.pid}`;
   const codeHash = scoringCodeHash();
   const myData = dataHash(o.dataPath);
+  const bundledData = dataHash(undefined);
   const engine = new ScoringEngine(o.dataPath);
   const counts = { scored: 0, refused: 0, poisoned: 0 };
 
@@ -67,7 +68,9 @@ export async function startScoringWorker(o: ScoringWorkerOptions): Promise<Scori
       counts.refused++;
       o.log(`refused job ${job.id}: data ${short(myData)} here, ${short(s.data.sha256)} (${s.data.label}) on the host`);
       throw new UnrecoverableError(
-        `${MISMATCH_PREFIX}worker ${name} has data ${short(myData)} (${o.dataPath ?? 'the bundled sample'}), the job needs ${short(s.data.sha256)} (${s.data.label}): copy the host's file to the worker and start it with --data <that file>`,
+        `${MISMATCH_PREFIX}worker ${name} has data ${short(myData)} (${o.dataPath ?? 'the bundled sample'}), the job needs ${short(s.data.sha256)} (${s.data.label}): ${
+          s.data.sha256 === bundledData ? 'start the worker without --data (the host uses the bundled sample)' : "copy the host's file to the worker and start it with --data <that file>"
+        }`,
       );
     }
     const t0 = performance.now();
@@ -102,11 +105,11 @@ export async function startScoringWorker(o: ScoringWorkerOptions): Promise<Scori
   });
   worker.on('active', (job) => {
     const data = job.data as { proxy?: string; arch?: string };
-    o.log(`scoring ${data.proxy} (job ${job.id}, attempt ${job.attemptsMade + 1}): ${data.arch}`);
+    o.log(`${name}: scoring ${data.proxy} (job ${job.id}, attempt ${job.attemptsMade + 1}): ${data.arch}`);
   });
   worker.on('completed', (job, answer: ScoringAnswer) => {
     const data = job.data as { proxy?: string; arch?: string };
-    o.log(`${answer.ok ? `scored ${data.proxy} = ${answer.value}` : `${data.proxy} failed (${answer.reason})`} in ${answer.seconds.toFixed(2)} s: ${data.arch}`);
+    o.log(`${name}: ${answer.ok ? `scored ${data.proxy} = ${answer.value}` : `${data.proxy} failed (${answer.reason})`} in ${answer.seconds.toFixed(2)} s: ${data.arch}`);
   });
   worker.on('ready', () => {
     if (lastError) o.log('queue: connected again');
@@ -123,7 +126,7 @@ export async function startScoringWorker(o: ScoringWorkerOptions): Promise<Scori
     name,
     codeHash,
     dataHash: myData,
-    close: () => worker.close(),
+    close: (force = false) => worker.close(force),
     counts: () => ({ ...counts }),
   };
 }

@@ -61,6 +61,8 @@ export interface OrchestrateConfig {
   luts?: Record<string, string>;
   /** Fleet prior (file, or 'hwnasbench') whose D-optimal selection picks round 0's architectures (--prior). */
   costPrior?: string;
+  /** Where scoring went (`--queue`, URL without a secret, and queue name): a resumed run scores there too. */
+  queue?: { url: string; name?: string };
   seed: number;
   data?: string;
   batchSize: number;

@@ -13,6 +13,7 @@ import { fleetCommand } from './fleet.js';
 import { agentBundleCommand } from './agentBundle.js';
 import { costmodelCommand } from './costmodel.js';
 import { workerCommand } from './worker.js';
+import { queueCommand } from './queue.js';
 
 /** Every `zeronas` subcommand, in the order `--help` lists them. */
-export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, costmodelCommand, infoCommand, exportCommand, tokenCommand, agentBundleCommand, workerCommand, benchCommand] as never;
+export const commands: CommandModule<object, never>[] = [orchestrateCommand, reportCommand, resultsCommand, fleetCommand, scoreCommand, searchCommand, lutCommand, costmodelCommand, infoCommand, exportCommand, tokenCommand, agentBundleCommand, workerCommand, queueCommand, benchCommand] as never;
