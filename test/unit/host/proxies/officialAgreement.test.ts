@@ -72,7 +72,7 @@ const pairs = <T>(v: T[]): [T, T][] => v.flatMap((a, i) => v.slice(i + 1).map((b
 /** Mean of each cell's rank over several draws. */
 const meanRanks = (draws: number[][]): number[] => {
   const ranks = draws.map((d) => averageRanks(d));
-  return ranks[0]!.map((_, i) => mean(ranks.map((r) => r[i]!)));
+  return Array.from(ranks[0]!, (_, i) => mean(ranks.map((r) => r[i]!)));
 };
 
 describe('agreement with the official procedures (fixtures from scripts/golden/official_agreement.py)', () => {
