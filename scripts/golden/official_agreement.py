@@ -88,8 +88,9 @@ def normalise(x, norm):
 
 
 def official_meco_image(pixels):
-    """The first item of the official shuffled, augmented loader (torchvision RandomCrop(32, padding=4) pads with
-    zeros, then RandomHorizontalFlip), drawn from torch's global generator as DataLoader/torchvision do."""
+    """A first item of the official shuffled, augmented loader (torchvision RandomCrop(32, padding=4) pads with
+    zeros, then RandomHorizontalFlip), drawn from torch's global generator. The same distribution, not the same draw:
+    DataLoader's sampler seeds a generator of its own, and the official loader shuffles all 50,000 images."""
     index = int(torch.randperm(pixels.shape[0])[0])
     padded = torch.nn.functional.pad(pixels[index:index + 1], (4, 4, 4, 4))
     top = int(torch.randint(0, 9, (1,)))
