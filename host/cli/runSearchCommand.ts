@@ -109,7 +109,9 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     costs,
     signal: abort.signal,
     ...(state ? { state } : {}),
-    ...(args.population ? { evolution: { populationSize: args.population }, nsga2: { populationSize: args.population } } : {}),
+    ...(args.population ? { evolution: { populationSize: args.population } } : {}),
+    // NSGA-II evaluates a generation's candidates at once through a queue (the same result as one at a time).
+    nsga2: { ...(args.population ? { populationSize: args.population } : {}), ...(queue ? { parallel: QUEUE_WINDOW } : {}) },
     onProgress: (p) => progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
     // Through a queue, a window of candidates is scored at once, to keep the workers busy (the same cells either way).
     ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate), ...(queue ? { parallel: QUEUE_WINDOW } : {}) } } : {}),

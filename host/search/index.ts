@@ -41,7 +41,8 @@ export interface RunSearchOptions<A> {
   state?: SearchState;
   signal?: AbortSignal;
   evolution?: { populationSize?: number; bootstrapSize?: number; progressEvery?: number };
-  nsga2?: { populationSize?: number };
+  /** NSGA-II: population, and candidates evaluated at once (a scoring queue's window; the result is the same). */
+  nsga2?: { populationSize?: number; parallel?: number };
   flash?: { accuracy?: (a: FlashArch) => number; samples?: number; radius?: number; n?: number };
   /** 'sample': several named proxies (overrides `score`) and how their ranks are combined. */
   /** Sample search: named proxies (rank-aggregated), and how many candidates to score at once (sampleSearch.ts). */

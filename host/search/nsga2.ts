@@ -43,6 +43,11 @@ export interface Nsga2Options<A> {
   onProgress?: ProgressFn;
   state?: Nsga2State;
   signal?: AbortSignal;
+  /**
+   * Candidates evaluated at once (default 1), e.g. to keep a scoring queue's workers busy. The result is the same for
+   * any value (`drawUntilScored`).
+   */
+  parallel?: number;
 }
 
 export interface Nsga2State {
@@ -91,6 +96,30 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
     const s = await cache.scoreOf(arch, key);
     return s.ok ? key : undefined;
   };
+  /**
+   * Draws candidates until `want` new ones (keys not in `taken`) have scored, at most `maxTries` draws, evaluating up
+   * to `parallel` at once. Which candidates are drawn never depends on a score, and a window holds only as many
+   * candidates as are still missing, so no candidate is drawn that the one-at-a-time loop would not draw: the
+   * result is the same for any `parallel`.
+   */
+  const parallel = Math.max(1, Math.floor(o.parallel ?? 1));
+  const drawUntilScored = async (want: number, maxTries: number, draw: () => A, taken: Set<string>): Promise<string[]> => {
+    const out: string[] = [];
+    let tries = 0;
+    while (out.length < want && tries < maxTries) {
+      const window: A[] = [];
+      while (window.length < Math.min(parallel, want - out.length) && tries < maxTries) {
+        tries++;
+        const arch = draw();
+        const key = space.key(arch);
+        if (taken.has(key)) continue;
+        taken.add(key);
+        window.push(arch);
+      }
+      for (const k of await Promise.all(window.map(evaluate))) if (k) out.push(k);
+    }
+    return out;
+  };
   const objectivesOf = (keys: readonly string[]): { obj: number[][]; viol: number[] } => {
     const recs = keys.map((k) => cache.record(k)!);
     const cols = costObjectives(recs, targets);
@@ -114,13 +143,7 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
       population.push(first);
       seen.add(first);
     }
-    for (let tries = 0; population.length < populationSize && tries < 20 * populationSize; tries++) {
-      const k = await evaluate(space.sample(rng));
-      if (k && !seen.has(k)) {
-        seen.add(k);
-        population.push(k);
-      }
-    }
+    population.push(...(await drawUntilScored(populationSize - population.length, 20 * populationSize, () => space.sample(rng), seen)));
   }
 
   const report = (): void => {
@@ -162,17 +185,12 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
       if (rank[a]! !== rank[b]!) return rank[a]! < rank[b]! ? a : b;
       return crowd[a]! >= crowd[b]! ? a : b;
     };
-    const members = new Set(population);
-    const offspring: string[] = [];
-    for (let tries = 0; offspring.length < populationSize && tries < 20 * populationSize; tries++) {
-      const parent = parsed.get(population[tournament()]!)!;
-      const child = space.mutate(parent, rng, space.evolutionMutations.population);
-      const k = await evaluate(child);
-      if (k && !members.has(k)) {
-        members.add(k);
-        offspring.push(k);
-      }
-    }
+    const offspring = await drawUntilScored(
+      populationSize,
+      20 * populationSize,
+      () => space.mutate(parsed.get(population[tournament()]!)!, rng, space.evolutionMutations.population),
+      new Set(population),
+    );
     // environmental selection
     const union = [...population, ...offspring];
     const u = objectivesOf(union);

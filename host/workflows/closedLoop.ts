@@ -356,7 +356,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
               },
             }
           : {}),
-        ...(o.population ? { evolution: { populationSize: o.population }, nsga2: { populationSize: o.population } } : o.algo === 'evolution' ? { evolution: { populationSize: Math.max(10, Math.min(512, Math.round(o.maxScored / 5))) } } : {}),
+        ...(o.population ? { evolution: { populationSize: o.population } } : o.algo === 'evolution' ? { evolution: { populationSize: Math.max(10, Math.min(512, Math.round(o.maxScored / 5))) } } : {}),
+        nsga2: { ...(o.population ? { populationSize: o.population } : {}), ...(o.scoreParallel ? { parallel: o.scoreParallel } : {}) },
       });
       // The search's answers join the candidates even when it ranked them by something else than the proxy (FLASH
       // ranks by its fitted accuracy predictor): they are scored like the rest (within the scoring budget).

@@ -191,6 +191,18 @@ describe('scoring through a Redis queue', () => {
     };
     expect(pick(there.stdout)).toEqual(pick(here.stdout));
     expect(w.output().match(/scored swap = /g)).toHaveLength(6);
+    // NSGA-II sends a generation's candidates at once; its front is the one-at-a-time search's.
+    const nsga2 = ['search', '--space', 'nb201', '--algo', 'nsga2', '--iterations', '2', '--population', '6', '--proxy', 'swap', '--seed', '4', '--batch-size', '16', '--json'];
+    const [nHere, nThere] = await Promise.all([
+      runCli(nsga2, { env: { ZERONAS_THREADS: '1' }, timeoutMs: 300_000 }),
+      runCli([...nsga2, '--queue', redis.url, '--queue-name', queueName], { env: ENV, timeoutMs: 300_000 }),
+    ]);
+    expect(nHere.code, nHere.stderr).toBe(0);
+    expect(nThere.code, nThere.stderr).toBe(0);
+    const front = (stdout: string): unknown => (JSON.parse(stdout) as { front: { arch: string; score: number }[]; scored: number }).front.map((f) => [f.arch, f.score]);
+    expect(front(nThere.stdout)).toEqual(front(nHere.stdout));
+    expect((JSON.parse(nThere.stdout) as { scored: number }).scored).toBe((JSON.parse(nHere.stdout) as { scored: number }).scored);
+    expect(w.output().match(/scored swap = /g)!.length).toBeGreaterThan(6); // the worker scored NSGA-II's cells
 
     const runDir = join(dir, 'orchestrated');
     const configDir = join(dir, 'orchestrate-config');

@@ -82,3 +82,35 @@ describe('NSGA-II', () => {
     for (let i = 1; i < r.feasible.length; i++) expect(r.feasible[i]!.score).toBeLessThanOrEqual(r.feasible[i - 1]!.score);
   });
 });
+
+describe('NSGA-II evaluating several candidates at once (a scoring queue)', () => {
+  it('gives the same result as one at a time, with failures and answers arriving out of order', async () => {
+    const run = async (parallel: number) => {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const r = await nsga2Search({
+        space: toySpace,
+        // Every 9th value fails to score; answers come back after a value-dependent delay, so out of order.
+        score: async (x: number) => {
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          await new Promise((resolve) => setTimeout(resolve, (x * 37) % 4));
+          inFlight--;
+          return x % 9 === 4 ? { ok: false as const, reason: 'no score' } : x;
+        },
+        costs: { dev: (x: number) => ({ latencyMs: cost(x) }) },
+        generations: 6,
+        populationSize: 12,
+        seed: 5,
+        parallel,
+      });
+      return { r, maxInFlight };
+    };
+    const [one, many] = [await run(1), await run(8)];
+    expect(one.maxInFlight).toBe(1);
+    expect(many.maxInFlight).toBeGreaterThan(1);
+    expect(many.r.front.map((a) => a.key)).toEqual(one.r.front.map((a) => a.key));
+    expect(many.r.population.map((a) => a.key)).toEqual(one.r.population.map((a) => a.key));
+    expect(many.r.state.rngState).toBe(one.r.state.rngState);
+    expect(Object.keys(many.r.state.cache.scores).sort()).toEqual(Object.keys(one.r.state.cache.scores).sort());
+  });
+});
