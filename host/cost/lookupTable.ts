@@ -6,10 +6,11 @@
  * device fingerprint + runtime version it was measured on; `checkLutFreshness` reports a mismatch and
  * `assertLutFresh` turns it into ZN_LUT_STALE (or ZN_EP_MISMATCH for a different execution provider).
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ZeronasError } from '../../shared/errors.js';
+import { readJsonFile } from '../util/jsonFile.js';
 import type { Graph } from '../ir/graph.js';
 import { EXECUTION_HYPOTHESES } from './execution.js';
 import { kernelsOf } from './kernelKeys.js';
@@ -75,19 +76,7 @@ export function parseLookupTable(value: unknown, source = 'lookup table'): Looku
 }
 
 export async function loadLookupTable(path: string): Promise<LookupTable> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ZeronasError('ZN_IO', `cannot read lookup table '${path}': ${(err as Error).message}`, { path }, err);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ZeronasError('ZN_BAD_DATA', `lookup table '${path}' is not valid JSON: ${(err as Error).message}`, { path }, err);
-  }
-  return parseLookupTable(json, path);
+  return parseLookupTable(await readJsonFile(path, 'lookup table'), path);
 }
 
 /** Writes the table as pretty JSON with entries sorted by key (stable diffs). */

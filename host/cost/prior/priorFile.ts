@@ -10,7 +10,7 @@
  * and not also the positional nb201 features: in a prototype sweep the positional features helped only the edge
  * GPU and hurt every other device at 10 measurements (docs/engineering/fleet-cost-models.md).
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../../util/jsonFile.js';
 import { fileURLToPath } from 'node:url';
 import { ZeronasError } from '../../../shared/errors.js';
 import type { Graph } from '../../ir/graph.js';
@@ -168,19 +168,7 @@ export function validateFleetPrior(raw: unknown, where = '<object>'): FleetPrior
 /** Loads a prior file; `hwnasbench` names the shipped one. */
 export async function loadFleetPrior(pathOrName: string): Promise<FleetPrior> {
   const path = pathOrName === 'hwnasbench' ? HWNASBENCH_PRIOR_PATH : pathOrName;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ZeronasError('ZN_IO', `cannot read fleet prior '${path}': ${(err as Error).message}`, { path }, err);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ZeronasError('ZN_BAD_DATA', `fleet prior '${path}' is not valid JSON: ${(err as Error).message}`, { path }, err);
-  }
-  return validateFleetPrior(raw, `'${path}'`);
+  return validateFleetPrior(await readJsonFile(path, 'fleet prior'), `'${path}'`);
 }
 
 /** The prior as written to disk: numbers rounded to 6 significant digits (keeps the file at tens of KB). */
