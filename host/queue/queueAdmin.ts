@@ -14,12 +14,27 @@ export interface QueueStatus {
   workers: { name: string; address: string; idleSeconds: number }[];
 }
 
-async function withQueue<T>(endpoint: QueueEndpoint, fn: (q: Queue) => Promise<T>): Promise<T> {
-  await checkQueueReachable(endpoint);
+/**
+ * The workers connected to this queue on the endpoint's database. BullMQ lists them from CLIENT LIST, which spans
+ * every database of the server, so the others are filtered out here.
+ */
+export async function queueWorkers(queue: Queue, endpoint: QueueEndpoint): Promise<{ name: string; address: string; idleSeconds: number }[]> {
+  const db = String(endpoint.connection.db ?? 0);
+  const clients = (await queue.getWorkers()) as { rawname?: string; addr?: string; idle?: string; db?: string }[];
+  return (
+    clients
+      .filter((w) => w.db === undefined || w.db === db)
+      // BullMQ names a worker's connection <prefix>:<queue>:w:<worker name>.
+      .map((w) => ({ name: (w.rawname ?? '').split(':w:')[1] ?? w.rawname ?? '?', address: w.addr ?? '?', idleSeconds: Number(w.idle ?? 0) }))
+  );
+}
+
+async function withQueue<T>(endpoint: QueueEndpoint, fn: (q: Queue, redisVersion: string) => Promise<T>): Promise<T> {
+  const { redisVersion } = await checkQueueReachable(endpoint);
   const queue = new Queue(endpoint.queueName, { connection: endpoint.connection });
   queue.on('error', () => {}); // the awaited calls report
   try {
-    return await fn(queue);
+    return await fn(queue, redisVersion);
   } catch (err) {
     throw queueError(endpoint, err);
   } finally {
@@ -28,20 +43,14 @@ async function withQueue<T>(endpoint: QueueEndpoint, fn: (q: Queue) => Promise<T
 }
 
 export async function queueStatus(endpoint: QueueEndpoint): Promise<QueueStatus> {
-  const { redisVersion } = await checkQueueReachable(endpoint);
-  return withQueue(endpoint, async (q) => {
+  return withQueue(endpoint, async (q, redisVersion) => {
     const c = await q.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
-    const db = String(endpoint.connection.db ?? 0);
-    const clients = (await q.getWorkers()) as { rawname?: string; name?: string; addr?: string; idle?: string; db?: string }[];
     return {
       url: endpoint.url,
       queueName: endpoint.queueName,
       redisVersion,
       counts: { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, completed: c.completed ?? 0, failed: c.failed ?? 0, delayed: c.delayed ?? 0 },
-      workers: clients
-        .filter((w) => w.db === undefined || w.db === db)
-        // BullMQ names a worker's connection <prefix>:<queue>:w:<worker name>.
-        .map((w) => ({ name: (w.rawname ?? '').split(':w:')[1] ?? w.rawname ?? '?', address: w.addr ?? '?', idleSeconds: Number(w.idle ?? 0) })),
+      workers: await queueWorkers(q, endpoint),
     };
   });
 }

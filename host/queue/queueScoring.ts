@@ -12,6 +12,7 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { ZeronasError } from '../../shared/errors.js';
 import type { ProxyResult } from '../proxies/zeroCostProxy.js';
+import { queueWorkers } from './queueAdmin.js';
 import { checkQueueReachable, type QueueEndpoint } from './queueEndpoint.js';
 import { dataHash, scoringCodeHash } from './scoringIdentity.js';
 import { fromAnswer, MISMATCH_PREFIX, POISONED_PREFIX, ScoringAnswerSchema, scoringJobId, type ScoringJob } from './scoringJob.js';
@@ -129,10 +130,7 @@ export class QueueScoring {
   }
 
   async stats(): Promise<QueueStats> {
-    const [c, clients] = await Promise.all([this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'), this.queue.getWorkers()]);
-    // CLIENT LIST spans every database of the server: count only the workers on this queue's database.
-    const db = String(this.o.endpoint.connection.db ?? 0);
-    const workers = clients.filter((w) => (w as { db?: string }).db === undefined || (w as { db?: string }).db === db).length;
+    const [c, workers] = await Promise.all([this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'), queueWorkers(this.queue, this.o.endpoint).then((w) => w.length)]);
     const now = Date.now();
     while (this.answeredAt.length && this.answeredAt[0]! < now - 60_000) this.answeredAt.shift();
     const span = this.answeredAt.length > 1 ? (now - this.answeredAt[0]!) / 1000 : 0;

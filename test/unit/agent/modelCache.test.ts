@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelCache, sha256Of } from '../../../agent/modelCache.js';
-import { ModelTransfer } from '../../../agent/modelTransfer.js';
+import { ModelTransfer } from '../../../agent/session/modelTransfer.js';
 import { PROTOCOL_VERSION } from '../../../shared/protocol/version.js';
 
 const dirs: string[] = [];
@@ -57,24 +57,24 @@ describe('ModelTransfer', () => {
 
   it('assembles contiguous chunks and verifies the hash', () => {
     const b = bytes(10, 1);
-    const t = new ModelTransfer('j', sha256Of(b), 10, 100);
+    const t = new ModelTransfer('j', sha256Of(b), 10, 100, sha256Of);
     expect(t.add(header({ sha256: sha256Of(b), chunkBytes: 6 }), b.subarray(0, 6))).toBeNull();
     expect(t.add(header({ sha256: sha256Of(b), offsetBytes: 6, chunkBytes: 4, isLast: true }), b.subarray(6))).toEqual(b);
   });
 
   it('rejects an offer of 200 bytes above a 100-byte cap (ZN_PAYLOAD_TOO_LARGE)', () => {
-    expect(() => new ModelTransfer('j', 'a'.repeat(64), 200, 100)).toThrow(expect.objectContaining({ code: 'ZN_PAYLOAD_TOO_LARGE', message: expect.stringMatching(/200 bytes/) }));
+    expect(() => new ModelTransfer('j', 'a'.repeat(64), 200, 100, sha256Of)).toThrow(expect.objectContaining({ code: 'ZN_PAYLOAD_TOO_LARGE', message: expect.stringMatching(/200 bytes/) }));
   });
 
   it('rejects an out-of-order offset 5, expected 0 (ZN_PROTOCOL_SEQUENCE)', () => {
-    const t = new ModelTransfer('j', 'a'.repeat(64), 10, 100);
+    const t = new ModelTransfer('j', 'a'.repeat(64), 10, 100, sha256Of);
     expect(() => t.add(header({ sha256: 'a'.repeat(64), offsetBytes: 5, chunkBytes: 1 }), new Uint8Array(1))).toThrow(
       expect.objectContaining({ code: 'ZN_PROTOCOL_SEQUENCE', message: expect.stringMatching(/offset 5, expected 0/) }),
     );
   });
 
   it('rejects bytes beyond the offered size (ZN_PAYLOAD_TOO_LARGE)', () => {
-    const t = new ModelTransfer('j', 'a'.repeat(64), 4, 100);
+    const t = new ModelTransfer('j', 'a'.repeat(64), 4, 100, sha256Of);
     expect(() => t.add(header({ sha256: 'a'.repeat(64), chunkBytes: 5 }), new Uint8Array(5))).toThrow(expect.objectContaining({ code: 'ZN_PAYLOAD_TOO_LARGE' }));
   });
 });
