@@ -35,7 +35,10 @@ export async function openQueueFromArgs(args: QueueArgs, dataPath: string | unde
   const client = await QueueScoring.open({ endpoint, dataPath, log });
   const stats = await client.stats();
   log(`scoring through the queue ${endpoint.queueName} at ${endpoint.url}: ${stats.workers} worker(s) connected, ${stats.waiting} job(s) waiting`);
-  if (stats.workers === 0) log(`no worker is connected yet; jobs wait until one starts: npx zeronas worker --queue ${endpoint.url}${args.queueName ? ` --queue-name ${args.queueName}` : ''}`);
+  if (stats.workers === 0) {
+    const extra = `${args.queueName ? ` --queue-name ${args.queueName}` : ''}${args.queuePasswordFile ? ` --queue-password-file ${args.queuePasswordFile}` : ''}`;
+    log(`no worker is connected yet; jobs wait until one starts: npx zeronas worker --queue ${endpoint.url}${extra}`);
+  }
   return client;
 }
 
