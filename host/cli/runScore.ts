@@ -24,11 +24,22 @@ export interface ScoreRow {
 
 export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   const archs = selectArchs(args);
-  const proxies = args.proxies.split(',').map((p) => p.trim()).filter(Boolean);
+  const proxies = args.proxies
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (proxies.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', '--proxies is empty');
   const computers = new Map<string, ProxyComputer>();
   for (const p of proxies) {
-    computers.set(p, await createProxyComputer(p, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed }));
+    computers.set(
+      p,
+      await createProxyComputer(p, {
+        dataPath: args.data,
+        batchSize: args.batchSize,
+        batches: args.batches,
+        seed: args.seed,
+      }),
+    );
   }
   const header = ['arch', ...proxies, ...proxies.map((p) => `${p}_seconds`), 'errors'];
   const done = new Set<string>();
@@ -37,7 +48,10 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
       const rows = readCsv(readFileSync(args.out, 'utf8'));
       const existingHeader = Object.keys(rows[0] ?? {});
       if (rows.length && existingHeader.join(',') !== header.join(',')) {
-        throw new ZeronasError('ZN_BAD_ARGUMENT', `--out '${args.out}' has columns ${existingHeader.join(',')}, expected ${header.join(',')}; use another file`);
+        throw new ZeronasError(
+          'ZN_BAD_ARGUMENT',
+          `--out '${args.out}' has columns ${existingHeader.join(',')}, expected ${header.join(',')}; use another file`,
+        );
       }
       for (const r of rows) done.add(r.arch!);
       mergeLeftoverParts(args.out, header, done);
@@ -47,7 +61,11 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   const todo = archs.filter((a) => !done.has(a));
   const progress = createProgress(args);
   if (args.workers > 1) {
-    if (args.queue) throw new ZeronasError('ZN_BAD_ARGUMENT', '--workers and --queue are two ways to spread scoring; give one (with --queue, start workers where the cores are: zeronas worker --queue <URL>)');
+    if (args.queue)
+      throw new ZeronasError(
+        'ZN_BAD_ARGUMENT',
+        '--workers and --queue are two ways to spread scoring; give one (with --queue, start workers where the cores are: zeronas worker --queue <URL>)',
+      );
     return scoreInWorkers(args, todo, header, progress);
   }
   const queue = await openQueueFromArgs(args, args.data, (l) => progress.log(l));
@@ -69,31 +87,44 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   const scoreRow = async (arch: string): Promise<void> => {
     const row: ScoreRow = { arch, scores: {}, seconds: {} };
     let graph: ReturnType<typeof buildNb201Network> | undefined;
-    await Promise.all(
-      [...computers].map(async ([p, c]) => {
-        const t0 = performance.now();
-        let r: ProxyResult & { seconds?: number };
-        try {
-          r = await scoreThrough(queue, c, { space: 'nb201', arch, proxy: p, settings }, () => (graph ??= buildNb201Network(arch)));
-        } catch (err) {
-          if (isScoringInfrastructureError(err)) throw err;
-          r = { ok: false, reason: (err as Error).message };
-        }
-        // Through the queue: the worker's computing time, as local scoring measures it (not the time in the queue).
-        row.seconds[p] = r.seconds ?? (performance.now() - t0) / 1000;
-        row.scores[p] = r.ok ? r.value : null;
-        if (!r.ok) (row.errors ??= {})[p] = r.reason;
-      }),
-    );
+    const scoreProxy = async ([p, c]: [string, ProxyComputer]): Promise<void> => {
+      const t0 = performance.now();
+      let r: ProxyResult & { seconds?: number };
+      try {
+        r = await scoreThrough(
+          queue,
+          c,
+          { space: 'nb201', arch, proxy: p, settings },
+          () => (graph ??= buildNb201Network(arch)),
+        );
+      } catch (err) {
+        if (isScoringInfrastructureError(err)) throw err;
+        r = { ok: false, reason: (err as Error).message };
+      }
+      // Through the queue: the worker's computing time, as local scoring measures it (not the time in the queue).
+      row.seconds[p] = r.seconds ?? (performance.now() - t0) / 1000;
+      row.scores[p] = r.ok ? r.value : null;
+      if (!r.ok) (row.errors ??= {})[p] = r.reason;
+    };
+    // Locally one proxy at a time, so each one's seconds are its own (side by side they shared the cores, and every
+    // proxy of a row showed about the row's time); through a queue all at once, timed by the workers.
+    if (queue) await Promise.all([...computers].map(scoreProxy));
+    else for (const entry of computers) await scoreProxy(entry);
     results.push(row);
     if (args.out) {
-      const cells = [arch, ...proxies.map((p) => row.scores[p] ?? 'NA'), ...proxies.map((p) => row.seconds[p]!.toFixed(4)), row.errors ? JSON.stringify(row.errors) : ''];
+      const cells = [
+        arch,
+        ...proxies.map((p) => row.scores[p] ?? 'NA'),
+        ...proxies.map((p) => row.seconds[p]!.toFixed(4)),
+        row.errors ? JSON.stringify(row.errors) : '',
+      ];
       appendFileSync(args.out, `${cells.map(csvField).join(',')}\n`);
     }
     progress.update(`scoring ${proxies.join(',')}${queue ? ' (queue)' : ''}`, ++i, todo.length);
   };
   try {
-    if (queue) await Promise.all(todo.map(scoreRow)); // every job on the queue at once; rows land as they finish
+    if (queue)
+      await Promise.all(todo.map(scoreRow)); // every job on the queue at once; rows land as they finish
     else for (const arch of todo) await scoreRow(arch);
   } finally {
     process.off('SIGINT', onSigint);
@@ -101,9 +132,20 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
     await queue?.close();
   }
   progress.stop();
-  if (args.json) printJson(results.map((r) => ({ arch: r.arch, scores: r.scores, ...(r.errors ? { errors: r.errors } : {}), seconds: r.seconds })));
+  if (args.json)
+    printJson(
+      results.map((r) => ({
+        arch: r.arch,
+        scores: r.scores,
+        ...(r.errors ? { errors: r.errors } : {}),
+        seconds: r.seconds,
+      })),
+    );
   else if (!args.quiet && !args.out) {
-    for (const r of results) process.stdout.write(`${r.arch}  ${proxies.map((p) => `${p}=${r.scores[p] ?? `failed (${r.errors?.[p]})`}`).join('  ')}\n`);
+    for (const r of results)
+      process.stdout.write(
+        `${r.arch}  ${proxies.map((p) => `${p}=${r.scores[p] ?? `failed (${r.errors?.[p]})`}`).join('  ')}\n`,
+      );
   } else if (!args.quiet) process.stderr.write(`${results.length} scored, ${done.size} already in ${args.out}\n`);
   return results;
 }
@@ -113,29 +155,63 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
  * cores/k onnxruntime threads; rows are merged into --out when they finish. A part file left by an interrupted run
  * is merged first on the next run, so nothing computed is lost.
  */
-async function scoreInWorkers(args: ScoreArgs, todo: string[], header: string[], progress: ReturnType<typeof createProgress>): Promise<ScoreRow[]> {
+async function scoreInWorkers(
+  args: ScoreArgs,
+  todo: string[],
+  header: string[],
+  progress: ReturnType<typeof createProgress>,
+): Promise<ScoreRow[]> {
   if (!args.out) throw new ZeronasError('ZN_BAD_ARGUMENT', '--workers needs --out (workers write their rows to files)');
-  if (!Number.isInteger(args.workers) || args.workers < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `--workers must be a positive integer, got ${args.workers}`);
+  if (!Number.isInteger(args.workers) || args.workers < 1)
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--workers must be a positive integer, got ${args.workers}`);
   const { spawn } = await import('node:child_process');
   const { availableParallelism } = await import('node:os');
   const { fileURLToPath } = await import('node:url');
   const bin = fileURLToPath(new URL('../../bin/zeronas.js', import.meta.url));
   const k = Math.min(args.workers, Math.max(1, todo.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / k));
-  const parts = Array.from({ length: k }, (_, i) => ({ archs: `${args.out}.worker${i}.txt`, out: `${args.out}.worker${i}.csv` }));
+  const parts = Array.from({ length: k }, (_, i) => ({
+    archs: `${args.out}.worker${i}.txt`,
+    out: `${args.out}.worker${i}.csv`,
+  }));
   parts.forEach((p, i) => writeFileSync(p.archs, `${todo.filter((_, j) => j % k === i).join('\n')}\n`));
-  const counted = (): number => parts.reduce((n, p) => n + (existsSync(p.out) ? readCsv(readFileSync(p.out, 'utf8')).length : 0), 0);
+  const counted = (): number =>
+    parts.reduce((n, p) => n + (existsSync(p.out) ? readCsv(readFileSync(p.out, 'utf8')).length : 0), 0);
   const exits = parts.map(
     (p) =>
       new Promise<number>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'score', '--archs', p.archs, '--out', p.out, '--proxies', args.proxies, '--seed', String(args.seed), '--batch-size', String(args.batchSize), '--batches', String(args.batches), '--quiet', ...(args.data ? ['--data', args.data] : [])], {
-          env: { ...process.env, ZERONAS_THREADS: String(threads) },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
+        const child = spawn(
+          process.execPath,
+          [
+            bin,
+            'score',
+            '--archs',
+            p.archs,
+            '--out',
+            p.out,
+            '--proxies',
+            args.proxies,
+            '--seed',
+            String(args.seed),
+            '--batch-size',
+            String(args.batchSize),
+            '--batches',
+            String(args.batches),
+            '--quiet',
+            ...(args.data ? ['--data', args.data] : []),
+          ],
+          {
+            env: { ...process.env, ZERONAS_THREADS: String(threads) },
+            stdio: ['ignore', 'ignore', 'inherit'],
+          },
+        );
         child.on('exit', (code) => resolve(code ?? 1));
       }),
   );
-  const timer = setInterval(() => progress.update(`scoring ${args.proxies} (${k} workers)`, counted(), todo.length), 1000);
+  const timer = setInterval(
+    () => progress.update(`scoring ${args.proxies} (${k} workers)`, counted(), todo.length),
+    1000,
+  );
   const codes = await Promise.all(exits);
   clearInterval(timer);
   progress.stop();
@@ -155,10 +231,21 @@ async function scoreInWorkers(args: ScoreArgs, todo: string[], header: string[],
   }
   for (const p of parts) rmSync(p.archs, { force: true });
   if (codes.some((c) => c !== 0)) {
-    throw new ZeronasError('ZN_INTERNAL', `a score worker failed (exit codes ${codes.join(', ')}); rows it wrote are kept in ${args.out}.worker*.csv and merged on the next run`);
+    throw new ZeronasError(
+      'ZN_INTERNAL',
+      `a score worker failed (exit codes ${codes.join(', ')}); rows it wrote are kept in ${args.out}.worker*.csv and merged on the next run`,
+    );
   }
   for (const p of parts) rmSync(p.out, { force: true });
-  if (args.json) printJson(rows.map((r) => ({ arch: r.arch, scores: r.scores, ...(r.errors ? { errors: r.errors } : {}), seconds: r.seconds })));
+  if (args.json)
+    printJson(
+      rows.map((r) => ({
+        arch: r.arch,
+        scores: r.scores,
+        ...(r.errors ? { errors: r.errors } : {}),
+        seconds: r.seconds,
+      })),
+    );
   else if (!args.quiet) process.stderr.write(`${rows.length} scored by ${k} workers into ${args.out}\n`);
   return rows;
 }

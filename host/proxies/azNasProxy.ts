@@ -46,17 +46,59 @@ export function rademacher(size: number, seed: number, block: number): Float32Ar
   return out;
 }
 
-export async function azNasScores(graph: Graph, seed: number, batch = AZ_NAS_BATCH, input?: Float32Array): Promise<AzNasScores | { reason: string }> {
+/**
+ * Rademacher vectors by (seed, block, size). Every cell of a space shares its feature shapes, so a search's cells
+ * are fed the same ~10^7 signs (NB201, batch 64): drawing them again cost ~150 ms per cell, a third of AZ-NAS's
+ * time. onnxruntime only reads its inputs, so one array serves every run. Capped at 2^25 values (128 MB); past
+ * that the cache starts again.
+ */
+const SEED_CACHE_LIMIT = 2 ** 25;
+const seedCache = new Map<string, Float32Array>();
+let seedCacheValues = 0;
+function blockSeed(size: number, seed: number, block: number): Float32Array {
+  const key = `${seed}:${block}:${size}`;
+  let v = seedCache.get(key);
+  if (!v) {
+    v = rademacher(size, seed, block);
+    if (seedCacheValues + size > SEED_CACHE_LIMIT) {
+      seedCache.clear();
+      seedCacheValues = 0;
+    }
+    if (size <= SEED_CACHE_LIMIT) {
+      seedCache.set(key, v);
+      seedCacheValues += size;
+    }
+  }
+  return v;
+}
+
+export async function azNasScores(
+  graph: Graph,
+  seed: number,
+  batch = AZ_NAS_BATCH,
+  input?: Float32Array,
+): Promise<AzNasScores | { reason: string }> {
   const chain = featureChain(graph);
-  if (!chain || chain.length < 2) return { reason: "AZ-NAS needs the graph's feature chain (meta.features); only nb201 graphs record it" };
+  if (!chain || chain.length < 2)
+    return { reason: "AZ-NAS needs the graph's feature chain (meta.features); only nb201 graphs record it" };
   const shapes = inferShapes(graph.nodes);
   const full = (t: string): [number, number, number, number] => {
     const s = shapes.get(t)!;
     return [batch, s[0]!, s[1]!, s[2]!];
   };
-  if (chain.some((t) => shapes.get(t)?.length !== 3)) return { reason: 'AZ-NAS needs [C, H, W] feature maps along the chain' };
+  if (chain.some((t) => shapes.get(t)?.length !== 3))
+    return { reason: 'AZ-NAS needs [C, H, W] feature maps along the chain' };
   const blocks = chain.slice(1).map((output, l) => ({ input: chain[l]!, output }));
-  const seeds = new Map(blocks.map((b, l) => [b.output, rademacher(full(b.output).reduce((x, y) => x * y, 1), seed, l + 1)]));
+  const seeds = new Map(
+    blocks.map((b, l) => [
+      b.output,
+      blockSeed(
+        full(b.output).reduce((x, y) => x * y, 1),
+        seed,
+        l + 1,
+      ),
+    ]),
+  );
   const x = input ?? gaussianTensor([batch, ...inputShape(graph)], seed + AZ_NAS_INPUT_SEED);
   const k = shapes.get(graph.output)![0]!;
   const step = await withTrainingSession(
@@ -102,7 +144,10 @@ function sharedScores(ctx: ProxyContext): Promise<AzNasScores | { reason: string
   return p;
 }
 
-const component = (id: 'az_expressivity' | 'az_progressivity' | 'az_trainability', pick: keyof Pick<AzNasScores, 'expressivity' | 'progressivity' | 'trainability'>): ZeroCostProxy => ({
+const component = (
+  id: 'az_expressivity' | 'az_progressivity' | 'az_trainability',
+  pick: keyof Pick<AzNasScores, 'expressivity' | 'progressivity' | 'trainability'>,
+): ZeroCostProxy => ({
   id,
   higherIsBetter: true,
   spec: 'PROXIES_SOTA.md §1',
