@@ -14,6 +14,7 @@ import type { CostFn } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
+import { referenceSampleScorer, referenceSize } from '../search/referenceScore.js';
 import { scoreThrough } from '../queue/scoreThrough.js';
 import { openQueueFromArgs, QUEUE_WINDOW, reportQueueProgress } from './queueOptions.js';
 import { readCsv } from '../util/csv.js';
@@ -67,9 +68,6 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const scoringGraph = (a: unknown): Graph => entry.scoringGraph(a);
   const proxy = args.proxy ?? defaultProxyOf(args.space);
   const proxyNames = parseProxyList(proxy);
-  if (proxyNames.length > 1 && args.algo !== 'sample') {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--proxy '${proxy}' combines proxies by rank over a scored set, which only --algo sample has; got --algo ${args.algo}`);
-  }
   const computers = await Promise.all(
     proxyNames.map((p) => createProxyComputer(p, { dataPath: args.data, batchSize: args.batchSize, batches: args.batches, seed: args.seed })),
   );
@@ -100,6 +98,25 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const scoreWith = (i: number, a: unknown): ReturnType<typeof scoreThrough> =>
     scoreThrough(queue, computers[i]!, { space: args.space, scoreResolution: args.scoreResolution, arch: space.format(a), proxy: proxyNames[i]!, settings }, () => scoringGraph(a));
   const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => scoreWith(i, a)]));
+  // Every proxy of one architecture: one at a time here, all at once through a queue (separate jobs).
+  const scoreAll = async (a: unknown): Promise<number[]> => {
+    scored.add(space.key(a));
+    const one = async (i: number): Promise<number> => {
+      const r = await scoreWith(i, a);
+      return r.ok ? r.value : Number.NaN;
+    };
+    if (queue) return Promise.all(proxyNames.map((_, i) => one(i)));
+    const out: number[] = [];
+    for (let i = 0; i < proxyNames.length; i++) out.push(await one(i));
+    return out;
+  };
+  // A combination in a search that compares candidates one by one: ranks against a reference sample scored first.
+  let combined: ((values: readonly number[]) => number) | undefined;
+  if (proxyNames.length > 1 && !sampling) {
+    const size = referenceSize(args.maxScored ?? 500);
+    progress.log(`${proxy}: scoring a reference sample of ${size} architectures to rank candidates against`);
+    combined = (await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how: aggregationFor(proxy, args.aggregate) })).combined;
+  }
   const outcome = await runSearch<unknown>({
     space,
     algo: args.algo as SearchAlgo,
@@ -118,7 +135,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     score: async (a) => {
       scored.add(space.key(a));
       if (args.maxScored && scored.size >= args.maxScored) abort.abort();
-      return scoreWith(0, a);
+      return combined ? combined(await scoreAll(a)) : scoreWith(0, a);
     },
   }).finally(async () => {
     stopQueueProgress();

@@ -28,7 +28,8 @@ import { costField, type Budget } from '../budgets/budget.js';
 import { TargetCostModel, predictionErrors, type PredictionErrors, type TargetCostMetric, type TargetModelSnapshot } from '../cost/targetCostModel.js';
 import type { LookupTable } from '../cost/lookupTable.js';
 import type { Graph } from '../ir/graph.js';
-import { aggregateRanks, referenceRankScorer, type RankAggregation } from '../proxies/ensemble.js';
+import { aggregateRanks, type RankAggregation } from '../proxies/ensemble.js';
+import { referenceSampleScorer, referenceSize } from '../search/referenceScore.js';
 import { runSearch, type SearchAlgo } from '../search/index.js';
 import { SeededRng } from '../search/rng.js';
 import { budgetFailure, type Budgets, type CostFn, type ScoreRecord } from '../search/types.js';
@@ -279,18 +280,16 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   // Reference sample for per-candidate combined scores (evolution, NSGA-II with several proxies).
   let combined: ((values: readonly number[]) => number) | undefined;
   if (o.proxies.length > 1 && o.algo !== 'sample') {
-    const refSize = Math.max(8, Math.min(64, Math.floor(o.maxScored / 8)));
-    const rng = new SeededRng(o.seed ^ 0x2ef);
-    const ref: number[][] = o.proxies.map(() => []);
-    for (let draws = 0; ref[0]!.length < refSize && draws < refSize * 50; draws++) {
-      const a = space.sample(rng);
-      if (space.isDegenerate?.(a) || budgetFailure(space.metrics(a), {}, o.structural ?? {})) continue;
-      if (scores.has(space.format(a))) continue;
-      const v = await scoreAll(a);
-      v.forEach((x, p) => ref[p]!.push(x));
-    }
-    combined = referenceRankScorer(ref, o.aggregate ?? 'rank-sum');
-    log(`combined score of ${o.proxies.join('+')}: ranks against a reference sample of ${ref[0]!.length} architectures (scored, and candidates too)`);
+    const ref = await referenceSampleScorer({
+      space,
+      seed: o.seed,
+      size: referenceSize(o.maxScored),
+      scoreAll,
+      how: o.aggregate ?? 'rank-sum',
+      skip: (a) => budgetFailure(space.metrics(a), {}, o.structural ?? {}) !== undefined || scores.has(space.format(a)),
+    });
+    combined = ref.combined;
+    log(`combined score of ${o.proxies.join('+')}: ranks against a reference sample of ${ref.reference.length} architectures (scored, and candidates too)`);
   }
 
   const candidates = (): LoopCandidate[] => {

@@ -39,10 +39,17 @@ describe('zeronas search', () => {
     expect(top[0]!.proxyScores.params).toBe(top[0]!.metrics.params);
   });
 
-  it('refuses a combined proxy with an algorithm that scores one architecture at a time', async () => {
-    const r = await runCli(['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'zico+params', '--iterations', '5']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--proxy 'zico+params' combines proxies by rank");
+  it('--algo evolution with a combination: candidates ranked against a reference sample scored first', async () => {
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'params+nn_degree', '--population', '8', '--iterations', '30', '--max-scored', '40', '--seed', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('params+nn_degree: scoring a reference sample of 8 architectures');
+    const out = JSON.parse(r.stdout) as { proxy: string; scored: number; best: { score: number } };
+    expect(out.proxy).toBe('params+nn_degree');
+    // The reference counts as scored; rank-sum of two continuous ranks among 8 lies near [2, 16], beyond it when
+    // a candidate is better than every reference cell in both.
+    expect(out.scored).toBeGreaterThan(8);
+    expect(out.scored).toBeLessThanOrEqual(40);
+    expect(out.best.score).toBeGreaterThan(2);
   });
 
   it('refuses a target budget without a cost source, saying how to give one (it used to report "none met" and exit 0)', async () => {

@@ -52,7 +52,7 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, local, or <profile>-emu (agents under CPU emulation, e.g. pi4-emu)' })
       .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
       .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
-      .option('proxy', { type: 'string', describe: "Zero-shot proxy that ranks candidates (default: the space's best measured, meco on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
+      .option('proxy', { type: 'string', describe: "Zero-shot proxy that ranks candidates (default: the space's best measured, meco_opt+swap+az_nas on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
       .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
       .option('budget', {
         type: 'string',

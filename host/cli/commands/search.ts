@@ -35,7 +35,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
         choices: ['evolution', 'nsga2', 'flash', 'sample'],
         describe: 'Search algorithm (flash: FLASH space only; sample: random candidates, budgets checked before scoring, best score wins)',
       })
-      .option('proxy', { type: 'string', describe: "Proxy that scores candidates (default: the space's best measured, meco on nb201, zico elsewhere) (see zeronas score --help); with --algo sample, several joined by '+' (e.g. zico+params) are combined by rank" })
+      .option('proxy', { type: 'string', describe: "Proxy that scores candidates (default: the space's best measured, meco_opt+swap+az_nas on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank: over everything scored with --algo sample, against a reference sample scored first with the other algorithms" })
       .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
       .option('iterations', { type: 'number', default: 1000, describe: 'Evolution iterations T, NSGA-II generations, SHGO iterations (sample: use --max-scored)' })
       .option('population', { type: 'number', describe: 'Population size (evolution default 512 as ZiCo; NSGA-II 40)' })
