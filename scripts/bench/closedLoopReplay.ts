@@ -52,6 +52,13 @@ function seedList(text: string): number[] {
   });
 }
 
+if (flag('help') || flag('h')) {
+  // The usage is this file's header comment.
+  const header = /\/\*\*([\s\S]*?)\*\//.exec(readFileSync(new URL(import.meta.url), 'utf8'))![1]!;
+  process.stdout.write(`${header.replace(/^ \* ?/gm, '').trim()}\n`);
+  process.exit(0);
+}
+
 const seeds = seedList(arg('seeds', '0-9')!);
 const algos = arg('algos', 'sample,evolution')!.split(',') as SearchAlgo[];
 const proxy = arg('proxy', 'zico+params')!;
