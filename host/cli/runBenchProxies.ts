@@ -84,6 +84,17 @@ export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> 
     };
     lines.push([p, xs.length, failed, `${k.estimate.toFixed(3)} [${k.low.toFixed(3)}, ${k.high.toFixed(3)}]`, `${s.estimate.toFixed(3)} [${s.low.toFixed(3)}, ${s.high.toFixed(3)}]`, (seconds / Math.max(1, rows.length)).toFixed(3)]);
   }
+  // Time against ZiCo's on the same rows (the issue's yardstick), when ZiCo is in the comparison. Rows taken from
+  // a cache keep the seconds of the run that scored them: compare runs that scored every row themselves.
+  const zico = result.zico as { secondsPerArch: number } | undefined;
+  if (zico && zico.secondsPerArch > 0) {
+    lines[0]!.push('vs zico');
+    entries.forEach((p, i) => {
+      const ratio = (result[p] as { secondsPerArch: number }).secondsPerArch / zico.secondsPerArch;
+      (result[p] as Record<string, unknown>).secondsVsZico = ratio;
+      lines[i + 1]!.push(`${ratio.toFixed(2)}x`);
+    });
+  }
   let agreement: Record<string, unknown> | undefined;
   if (args.naslib) {
     const naslib = new Map(readCsv(readFileSync(args.naslib, 'utf8')).map((r) => [r.arch_str!, r]));
