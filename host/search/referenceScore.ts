@@ -47,7 +47,10 @@ export async function referenceSampleScorer<A>(o: ReferenceScorerOptions<A>): Pr
     reference.push({ arch: text, values: await o.scoreAll(a) });
   }
   if (reference.length < 2) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `a proxy combination needs a reference sample to rank against, but only ${reference.length} architecture(s) of ${o.space.name} could be drawn (degenerate or over budget)`);
+    throw new ZeronasError(
+      'ZN_BAD_ARGUMENT',
+      `a proxy combination needs a reference sample to rank against, but only ${reference.length} architecture(s) of ${o.space.name} could be drawn (degenerate or over budget)`,
+    );
   }
   const columns = reference[0]!.values.map((_, p) => reference.map((r) => r.values[p]!));
   return { combined: referenceRankScorer(columns, o.how), reference };

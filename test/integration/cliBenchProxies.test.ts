@@ -22,7 +22,23 @@ interface ProxyRow {
 describe('zeronas bench proxies', () => {
   it('prints Spearman with its interval for each proxy and combination, seconds against ZiCo, and reuses its cache', async () => {
     const cache = join(mkdtempSync(join(tmpdir(), 'zeronas-bench-proxies-')), 'scores.csv');
-    const args = ['bench', 'proxies', '--sample', '5', '--seed', '4', '--truth', TRUTH, '--proxies', 'params+flops,zico,params', '--cache', cache, '--resamples', '200', '--json'];
+    const args = [
+      'bench',
+      'proxies',
+      '--sample',
+      '5',
+      '--seed',
+      '4',
+      '--truth',
+      TRUTH,
+      '--proxies',
+      'params+flops,zico,params',
+      '--cache',
+      cache,
+      '--resamples',
+      '200',
+      '--json',
+    ];
     const first = await runCli(args, { timeoutMs: 240_000 });
     expect(first.code, first.stderr).toBe(0);
     const out = JSON.parse(first.stdout) as { n: number; proxies: Record<string, ProxyRow> };
@@ -39,7 +55,8 @@ describe('zeronas bench proxies', () => {
     // A combination's time is the sum of its parts'; every ratio is against ZiCo's time on the same rows.
     const csv = readFileSync(cache, 'utf8').trim().split('\n');
     expect(csv).toHaveLength(6);
-    for (const p of ['params+flops', 'params']) expect(out.proxies[p]!.secondsVsZico).toBeCloseTo(out.proxies[p]!.secondsPerArch / zico.secondsPerArch, 12);
+    for (const p of ['params+flops', 'params'])
+      expect(out.proxies[p]!.secondsVsZico).toBeCloseTo(out.proxies[p]!.secondsPerArch / zico.secondsPerArch, 12);
 
     const again = await runCli(args, { timeoutMs: 120_000 });
     expect(again.code, again.stderr).toBe(0);

@@ -16,7 +16,8 @@ const sizeOf = (a: ReturnType<typeof space.parse>): number[] => {
 describe('referenceSampleScorer', () => {
   it('draws the same reference from the same seed, never a degenerate or excluded cell, each cell once', async () => {
     const skip = (a: ReturnType<typeof space.parse>): boolean => space.metrics(a).params > 500_000;
-    const draw = (seed: number) => referenceSampleScorer({ space, seed, size: 24, scoreAll: async (a) => sizeOf(a), how: 'rank-sum', skip });
+    const draw = (seed: number) =>
+      referenceSampleScorer({ space, seed, size: 24, scoreAll: async (a) => sizeOf(a), how: 'rank-sum', skip });
     const [a, b, c] = [await draw(3), await draw(3), await draw(4)];
     expect(a.reference.map((r) => r.arch)).toEqual(b.reference.map((r) => r.arch));
     expect(a.reference.map((r) => r.arch)).not.toEqual(c.reference.map((r) => r.arch));
@@ -31,7 +32,13 @@ describe('referenceSampleScorer', () => {
   });
 
   it('orders candidates as their values: better in every proxy scores higher, the reference cells by their ranks', async () => {
-    const { combined, reference } = await referenceSampleScorer({ space, seed: 1, size: 16, scoreAll: async (a) => sizeOf(a), how: 'log-rank' });
+    const { combined, reference } = await referenceSampleScorer({
+      space,
+      seed: 1,
+      size: 16,
+      scoreAll: async (a) => sizeOf(a),
+      how: 'log-rank',
+    });
     const sorted = [...reference].sort((x, y) => x.values[0]! - y.values[0]!);
     const lo = sorted[2]!.values;
     const hi = sorted[13]!.values;
@@ -41,9 +48,16 @@ describe('referenceSampleScorer', () => {
   });
 
   it('says so when the space cannot give two reference cells', async () => {
-    await expect(referenceSampleScorer({ space, seed: 0, size: 8, scoreAll: async (a) => sizeOf(a), how: 'rank-sum', skip: () => true })).rejects.toThrow(
-      /only 0 architecture\(s\) of nb201 could be drawn/,
-    );
+    await expect(
+      referenceSampleScorer({
+        space,
+        seed: 0,
+        size: 8,
+        scoreAll: async (a) => sizeOf(a),
+        how: 'rank-sum',
+        skip: () => true,
+      }),
+    ).rejects.toThrow(/only 0 architecture\(s\) of nb201 could be drawn/);
   });
 
   it('spends an eighth of the scoring budget on the reference, within 8..64', () => {

@@ -27,7 +27,12 @@ describe('swapPatternCount', () => {
   it('equals the set of sign strings, over batch sizes, layer sizes and exact zeros (zero is inactive)', () => {
     const next = mulberry32(7);
     for (const batch of [1, 3, 8, 16, 24]) {
-      const layers = [layer(batch, 50, next), layer(batch, 1, next), layer(batch, 333, next, 0.4), layer(batch, 50, next, 0.9)];
+      const layers = [
+        layer(batch, 50, next),
+        layer(batch, 1, next),
+        layer(batch, 333, next, 0.4),
+        layer(batch, 50, next, 0.9),
+      ];
       expect(swapPatternCount(layers, batch)).toBe(byDefinition(layers, batch));
     }
   });
