@@ -11,7 +11,7 @@ import { gaussianTensor } from '../data/gaussianInputs.js';
 import type { Graph } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapeInference.js';
 import { hash32, MULBERRY32_STEP, mulberry32Output } from '../../shared/random.js';
-import { expressivityFromCovariance, progressivity, trainability, trainabilityFromCross } from './math/azNas.js';
+import { expressivityFromCovariance, featureExpressivity, progressivity, trainability, trainabilityFromCross } from './math/azNas.js';
 import { freshWeights, inputShape, withTrainingSession } from './proxyRun.js';
 import type { ProxyContext, ProxyResult, ZeroCostProxy } from './zeroCostProxy.js';
 
@@ -101,14 +101,29 @@ export async function azNasScores(
   );
   const x = input ?? gaussianTensor([batch, ...inputShape(graph)], seed + AZ_NAS_INPUT_SEED);
   const k = shapes.get(graph.output)![0]!;
+  // The covariances and G_inᵀG_out are computed inside the graph: only small matrices leave onnxruntime. A feature
+  // with more channels than observations (B·H·W) leaves as itself instead: its n×n Gram is the smaller problem.
+  const fewObservations = (t: string): boolean => {
+    const [b, c, h, w] = full(t);
+    return b * h * w < c;
+  };
   const step = await withTrainingSession(
     graph,
     freshWeights(graph, seed, 'kaiming-fanin'),
-    // The covariances and G_inᵀG_out are computed inside the graph: only small matrices leave onnxruntime.
-    { batch, objective: 'seed', paramGrads: 'none', channelCovariances: chain, blockVjps: blocks, bnStats: false },
+    {
+      batch,
+      objective: 'seed',
+      paramGrads: 'none',
+      channelCovariances: chain.filter((t) => !fewObservations(t)),
+      activations: chain.filter(fewObservations),
+      blockVjps: blocks,
+      bnStats: false,
+    },
     (s) => s.run({ input: x, dlogits: new Float32Array(batch * k), vjpSeeds: seeds }),
   );
-  const perFeature = chain.map((t) => expressivityFromCovariance(step.covariances.get(t)!, full(t)[1]));
+  const perFeature = chain.map((t) =>
+    fewObservations(t) ? featureExpressivity({ data: step.activations.get(t)!, shape: full(t) }) : expressivityFromCovariance(step.covariances.get(t)!, full(t)[1]),
+  );
   const perBlock = blocks.map((b) => {
     // An identity block (g_in == g_out bit for bit, so Σ|g_in − g_out| is exactly 0) is −∞, as in the official code.
     if (step.vjpAbsDiff.get(b.output) === 0) return Number.NEGATIVE_INFINITY;

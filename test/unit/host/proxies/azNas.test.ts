@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { blockTrainability, featureExpressivity, largestSingularValue, pixelUnshuffle, progressivity, trainability } from '../../../../host/proxies/math/azNas.js';
+import { blockTrainability, expressivityFromCovariance, featureExpressivity, largestSingularValue, pixelUnshuffle, progressivity, trainability } from '../../../../host/proxies/math/azNas.js';
 import { rademacher } from '../../../../host/proxies/azNasProxy.js';
 import { aggregationFor, parseProxyList } from '../../../../host/proxies/ensemble.js';
+import { mulberry32 } from '../../../../shared/random.js';
 
 describe('AZ-NAS math (PROXIES_SOTA.md §1)', () => {
   it('expressivity is the entropy of the normalised covariance spectrum', () => {
@@ -13,6 +14,39 @@ describe('AZ-NAS math (PROXIES_SOTA.md §1)', () => {
     expect(featureExpressivity({ data: Float32Array.from([1, -1, 2, 2, 1, -1, -2, -2]), shape: [2, 2, 1, 2] })).toBeCloseTo(want, 12);
     // A constant offset per channel is centred away.
     expect(featureExpressivity({ data: data.map((v, i) => v + (i < 4 ? 5 : -3)), shape: [1, 2, 2, 2] })).toBeCloseTo(want, 12);
+  });
+
+  it('with fewer observations than channels (n = B·H·W < C) it takes the n×n Gram, and equals the covariance spectrum', () => {
+    // Oracle: the c×c covariance written out and handed to the covariance path.
+    const next = mulberry32(5);
+    for (const [b, c, h, w] of [
+      [3, 40, 2, 2],
+      [16, 64, 1, 1],
+      [2, 9, 2, 2],
+    ] as const) {
+      const data = Float32Array.from({ length: b * c * h * w }, () => next() * 2 - 1);
+      const n = b * h * w;
+      expect(n).toBeLessThan(c);
+      const at = (i: number, ch: number, k: number): number => data[(i * c + ch) * h * w + k]!;
+      const mean = Array.from({ length: c }, (_, ch) => {
+        let sum = 0;
+        for (let i = 0; i < b; i++) for (let k = 0; k < h * w; k++) sum += at(i, ch, k);
+        return sum / n;
+      });
+      const cov = new Float64Array(c * c);
+      for (let p = 0; p < c; p++) {
+        for (let q = 0; q < c; q++) {
+          let sum = 0;
+          for (let i = 0; i < b; i++) for (let k = 0; k < h * w; k++) sum += (at(i, p, k) - mean[p]!) * (at(i, q, k) - mean[q]!);
+          cov[p * c + q] = sum / n;
+        }
+      }
+      const viaGram = featureExpressivity({ data, shape: [b, c, h, w] });
+      expect(Number.isFinite(viaGram)).toBe(true);
+      expect(viaGram).toBeCloseTo(expressivityFromCovariance(cov, c), 9);
+    }
+    // Degenerate either way: constant channels (all observations equal) are −∞.
+    expect(featureExpressivity({ data: new Float32Array(2 * 8).fill(3), shape: [2, 8, 1, 1] })).toBe(Number.NEGATIVE_INFINITY);
   });
 
   it('all-zero features are −∞ (the official 0/0), and progressivity follows', () => {
@@ -108,5 +142,21 @@ describe('AZ-NAS beyond NB201', () => {
     expect(s.perFeature.every(Number.isFinite)).toBe(true);
     expect(s.perBlock.every((t) => Number.isFinite(t) && t <= 0)).toBe(true); // T ≤ 0, with 0 only at σ = 1
     expect(s.progressivity).toBeCloseTo(Math.min(s.perFeature[1]! - s.perFeature[0]!, s.perFeature[2]! - s.perFeature[1]!), 12);
+  });
+
+  it("scores ZiCo's IDW start structure at 32x32, whose last feature has 2048 channels at 1x1 (the Gram path)", async () => {
+    const { openSpace } = await import('../../../../host/spaces/index.js');
+    const { IDW_INITIAL_STRUCTURE } = await import('../../../../host/spaces/idw.js');
+    const { azNasScores, featureChain } = await import('../../../../host/proxies/azNasProxy.js');
+    const entry = openSpace('idw');
+    const graph = entry.scoringGraph(entry.space.parse(IDW_INITIAL_STRUCTURE));
+    const chain = featureChain(graph)!;
+    const s = await azNasScores(graph, 0, 8);
+    if ('reason' in s) throw new Error(s.reason);
+    expect(s.perFeature).toHaveLength(chain.length);
+    expect(s.perFeature.every(Number.isFinite)).toBe(true);
+    // 8 observations span at most an 8-dimensional spectrum: E ≤ ln 8 for the 2048-channel map.
+    expect(s.perFeature.at(-1)!).toBeLessThanOrEqual(Math.log(8) + 1e-9);
+    expect(s.perFeature.at(-1)!).toBeGreaterThan(0);
   });
 });
