@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
-import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
+import { aggregationFor, parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { checkTargetName } from '../orchestrator/fleet.js';
@@ -179,7 +179,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
   });
   process.off('SIGINT', onSigint);
   progress.stop();
-  if (!args.json && !args.quiet) printSummary(summary, summaryPath, reportPath);
+  if (!args.json && !args.quiet) printSummary(summary, summaryPath, reportPath, config.aggregate);
   return { ...(summary as object), summaryPath, reportPath };
 }
 
@@ -192,7 +192,7 @@ function announcePairing(a: PairingAnnouncement, log: (line: string) => void, is
   process.stderr.write(`${renderQr(a.urls[0]!.url)}\n`);
 }
 
-function printSummary(summary: RunSummary, path: string, reportPath: string | null): void {
+function printSummary(summary: RunSummary, path: string, reportPath: string | null, aggregate: RankAggregation | undefined): void {
   const rows: (string | number)[][] = [['target', 'measured', 'cost model (last error)', 'best arch', 'score', 'measured', 'verified median', 'predicted']];
   for (const t of summary.targets) {
     const metric = t.metric === 'energyJ' ? 'energy' : 'latency';
@@ -209,6 +209,13 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
     ]);
   }
   let out = `${table(rows)}\n`;
+  const proxies = parseProxyList(summary.proxy);
+  if (proxies.length > 1) {
+    out +=
+      (aggregate ?? 'rank-sum') === 'log-rank'
+        ? `score: Σ ln(rank/n) of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (0 = first in every one; higher is better)\n`
+        : `score: the sum of the ranks of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (higher is better)\n`;
+  }
   if (summary.targets.length > 1) {
     const c = summary.commonFeasible[0];
     out += c ? `${colour.bold('one network for every target')}: ${c.arch} (score ${c.score.toFixed(2)})\n` : 'no measured architecture met every target\'s budget\n';
