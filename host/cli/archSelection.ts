@@ -1,12 +1,15 @@
 /**
  * Which architectures a command works on: one (--arch), a file (--archs: one arch string per line, or a CSV
- * with an `arch_str`/`arch` column), or a seeded sample of the space (--sample n --seed s).
+ * with an `arch_str`/`arch` column), or a seeded sample of the space (--sample n --seed s). NAS-Bench-201's sample
+ * is numpy's (below); another space's is its own `sample` from the seed, non-degenerate and distinct.
  */
 import { readFileSync } from 'node:fs';
 import { ZeronasError } from '../../shared/errors.js';
 import { formatNb201, NB201_SPACE_SIZE, parseNb201 } from '../spaces/nb201.js';
 import { nb201ArchAtIndex, sampleNb201Indices } from '../spaces/nb201Index.js';
 import { readCsv } from '../util/csv.js';
+import { SeededRng } from '../search/rng.js';
+import type { SearchSpace } from '../spaces/searchSpace.js';
 
 export interface ArchSelectionArgs {
   arch?: string;
@@ -15,12 +18,14 @@ export interface ArchSelectionArgs {
   seed: number;
 }
 
-export function selectArchs(args: ArchSelectionArgs): string[] {
+export function selectArchs(args: ArchSelectionArgs, space?: SearchSpace<unknown>): string[] {
   const given = [args.arch !== undefined, args.archs !== undefined, args.sample !== undefined].filter(Boolean).length;
   if (given !== 1) throw new ZeronasError('ZN_BAD_ARGUMENT', 'give exactly one of --arch, --archs <file> or --sample <n>');
-  if (args.arch !== undefined) return [formatNb201(parseNb201(args.arch))];
-  if (args.archs !== undefined) return readArchFile(args.archs);
+  const canonical = space && space.name !== 'nb201' ? (text: string): string => space.format(space.parse(text)) : (text: string): string => formatNb201(parseNb201(text));
+  if (args.arch !== undefined) return [canonical(args.arch)];
+  if (args.archs !== undefined) return readArchFile(args.archs, canonical);
   const n = args.sample!;
+  if (space && space.name !== 'nb201') return sampleSpace(space, n, args.seed);
   if (!Number.isInteger(n) || n < 1 || n > NB201_SPACE_SIZE) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--sample must be an integer in 1..${NB201_SPACE_SIZE}, got ${n}`);
   }
@@ -39,7 +44,20 @@ export function sampleNb201(n: number, seed: number): string[] {
   return sampleNb201Indices(n, seed).map(nb201ArchAtIndex);
 }
 
-function readArchFile(path: string): string[] {
+/** n distinct, non-degenerate architectures of `space` from its own seeded sampler. */
+function sampleSpace(space: SearchSpace<unknown>, n: number, seed: number): string[] {
+  if (!Number.isInteger(n) || n < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `--sample must be a positive integer, got ${n}`);
+  const rng = new SeededRng(seed);
+  const out = new Set<string>();
+  for (let draws = 0; out.size < n && draws < n * 100; draws++) {
+    const a = space.sample(rng);
+    if (!space.isDegenerate?.(a)) out.add(space.format(a));
+  }
+  if (out.size < n) throw new ZeronasError('ZN_BAD_ARGUMENT', `--sample ${n}: only ${out.size} distinct architectures of ${space.name} drawn in ${n * 100} tries`);
+  return [...out];
+}
+
+function readArchFile(path: string, canonical: (text: string) => string): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -47,17 +65,18 @@ function readArchFile(path: string): string[] {
     throw new ZeronasError('ZN_IO', `cannot read --archs file '${path}': ${(err as Error).message}`, { path });
   }
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-  // A CSV has commas, or is a single column under an `arch_str` / `arch` header.
-  const lines = firstLine.includes(',') || ['arch_str', 'arch'].includes(firstLine.trim())
+  // A CSV has an `arch_str` / `arch` column in its header line (IDW and FLASH strings hold commas themselves).
+  const isCsv = firstLine.split(',').some((field) => ['arch_str', 'arch'].includes(field.trim().replace(/^"|"$/g, '')));
+  const lines = isCsv
     ? readCsv(text).map((r, i) => {
         const a = r.arch_str ?? r.arch;
-        if (a === undefined) throw new ZeronasError('ZN_BAD_DATA', `--archs CSV '${path}' needs an 'arch_str' or 'arch' column (row ${i + 2})`);
+        if (a === undefined) throw new ZeronasError('ZN_BAD_DATA', `--archs CSV '${path}' has no value in its 'arch_str' or 'arch' column (row ${i + 2})`);
         return a;
       })
     : text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   return lines.map((l, i) => {
     try {
-      return formatNb201(parseNb201(l));
+      return canonical(l);
     } catch (err) {
       throw new ZeronasError('ZN_BAD_ARCH_STRING', `--archs '${path}' line ${i + 1}: ${(err as Error).message}`, { path, line: i + 1 });
     }

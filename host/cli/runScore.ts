@@ -6,7 +6,8 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { isScoringInfrastructureError, ZeronasError } from '../../shared/errors.js';
 import { scoreThrough } from '../queue/scoreThrough.js';
 import { openQueueFromArgs, reportQueueProgress } from './queueOptions.js';
-import { buildNb201Network } from '../spaces/nb201.js';
+import type { Graph } from '../ir/graph.js';
+import { openSpace } from '../spaces/index.js';
 import { createProxyComputer, type ProxyComputer } from '../proxies/scoreArchitecture.js';
 import type { ProxyResult } from '../proxies/zeroCostProxy.js';
 import { csvField, readCsv } from '../util/csv.js';
@@ -23,7 +24,9 @@ export interface ScoreRow {
 }
 
 export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
-  const archs = selectArchs(args);
+  // The space's scoring graph (IDW: without residual links, at --score-resolution), as `search` scores it.
+  const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});
+  const archs = selectArchs(args, entry.space);
   const proxies = args.proxies
     .split(',')
     .map((p) => p.trim())
@@ -86,7 +89,7 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   const settings = { batchSize: args.batchSize, batches: args.batches, seed: args.seed };
   const scoreRow = async (arch: string): Promise<void> => {
     const row: ScoreRow = { arch, scores: {}, seconds: {} };
-    let graph: ReturnType<typeof buildNb201Network> | undefined;
+    let graph: Graph | undefined;
     const scoreProxy = async ([p, c]: [string, ProxyComputer]): Promise<void> => {
       const t0 = performance.now();
       let r: ProxyResult & { seconds?: number };
@@ -94,8 +97,8 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
         r = await scoreThrough(
           queue,
           c,
-          { space: 'nb201', arch, proxy: p, settings },
-          () => (graph ??= buildNb201Network(arch)),
+          { space: args.space, scoreResolution: args.scoreResolution, arch, proxy: p, settings },
+          () => (graph ??= entry.scoringGraph(entry.space.parse(arch))),
         );
       } catch (err) {
         if (isScoringInfrastructureError(err)) throw err;
@@ -185,6 +188,9 @@ async function scoreInWorkers(
           [
             bin,
             'score',
+            '--space',
+            args.space,
+            ...(args.scoreResolution !== undefined ? ['--score-resolution', String(args.scoreResolution)] : []),
             '--archs',
             p.archs,
             '--out',

@@ -31,6 +31,32 @@ describe('zeronas score', () => {
     expect(readCsv(readFileSync(out, 'utf8'))).toHaveLength(6);
   });
 
+  it('--space flash and idw: the space’s own architectures, its scoring graph, and a proxy that needs NB201 says so', async () => {
+    const { openSpace } = await import('../../host/spaces/index.js');
+    const small = 'FLASH(d=2,3,2;w=8,16,16;t=0,8,0)';
+    const one = await runCli(['score', '--space', 'flash', '--arch', small, '--proxies', 'az_expressivity,swap,params,meco', '--json']);
+    expect(one.code, one.stderr).toBe(0);
+    const [row] = JSON.parse(one.stdout) as { arch: string; scores: Record<string, number | null>; errors: Record<string, string> }[];
+    expect(row!.arch).toBe(small);
+    const flash = openSpace('flash');
+    expect(row!.scores.params).toBe(flash.space.metrics(flash.space.parse(small)).params);
+    expect(row!.scores.az_expressivity).toBeGreaterThan(0);
+    expect(row!.scores.swap).toBeGreaterThan(0);
+    expect(row!.scores.meco).toBeNull();
+    expect(row!.errors.meco).toContain('only nb201 graphs record it');
+
+    // --workers children score the same space; the sample is the space's own, seeded and distinct.
+    const out = join(mkdtempSync(join(tmpdir(), 'zeronas-score-idw-')), 'idw.csv');
+    const idw = await runCli(['score', '--space', 'idw', '--sample', '4', '--seed', '2', '--proxies', 'params,flops', '--out', out, '--workers', '2']);
+    expect(idw.code, idw.stderr).toBe(0);
+    const rows = readCsv(readFileSync(out, 'utf8'));
+    expect(new Set(rows.map((r) => r.arch)).size).toBe(4);
+    // Scored on the space's scoring graph (IDW: without residual links, as ZiCo scores), not the device graph.
+    const { analyticMetrics } = await import('../../host/metrics/analytic.js');
+    const idwSpace = openSpace('idw');
+    for (const r of rows) expect(Number(r.params)).toBe(analyticMetrics(idwSpace.scoringGraph(idwSpace.space.parse(r.arch!))).params);
+  });
+
   it('an unknown proxy is refused and named', async () => {
     const r = await runCli(['score', '--arch', TYPICAL, '--proxies', 'zicco']);
     expect(r.code).toBe(1);
