@@ -9,8 +9,8 @@ import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadLookupTable } from '../cost/lookupTable.js';
 import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js';
-import { aggregationFor, parseProxyList } from '../proxies/ensemble.js';
-import type { CostFn } from '../search/types.js';
+import { aggregationFor, parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import type { CostFn, CostVector } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { createProxyComputer } from '../proxies/scoreArchitecture.js';
@@ -33,6 +33,9 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
     const [, target, kind, rest] = m as unknown as [string, string, string, string];
     if (kind === 'table') {
       const i = rest.lastIndexOf(':');
+      if (i <= 0 || i === rest.length - 1) {
+        throw new ZeronasError('ZN_BAD_ARGUMENT', `--cost '${spec}' names no column; expected ${target}=table:<csv>:<column> (e.g. ${target}=table:../shared/data/hw/hwnasbench_nb201.csv:cifar10_raspi4_latency)`);
+      }
       const [path, column] = [rest.slice(0, i), rest.slice(i + 1)];
       if (!existsSync(path)) throw new ZeronasError('ZN_IO', `--cost table '${path}' does not exist`);
       const rows = readCsv(readFileSync(path, 'utf8'));
@@ -61,6 +64,9 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
 }
 
 export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
+  for (const [flag, v] of [['--max-scored', args.maxScored], ['--iterations', args.iterations]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
+  }
   const budgets = toSearchBudgets(args.budget.map(parseAnyBudget));
   // The space from the registry: its scoring graph (IDW: no residual links, at --score-resolution) and its verbs.
   const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});
@@ -114,8 +120,14 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   let combined: ((values: readonly number[]) => number) | undefined;
   if (proxyNames.length > 1 && !sampling) {
     const size = referenceSize(args.maxScored ?? 500);
-    progress.log(`${proxy}: scoring a reference sample of ${size} architectures to rank candidates against`);
-    combined = (await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how: aggregationFor(proxy, args.aggregate) })).combined;
+    const how = aggregationFor(proxy, args.aggregate);
+    progress.log(
+      `${proxy}: scoring a reference sample of ${size} architectures (they count toward --max-scored); a candidate's score is ` +
+        (how === 'log-rank' ? 'Σ ln(rank/n) of its proxies among them (0 = first in every one)' : 'the sum of its proxies’ ranks among them'),
+    );
+    combined = (
+      await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how, onProgress: (done, total) => progress.update(`${proxy} reference sample`, done, total) })
+    ).combined;
   }
   const outcome = await runSearch<unknown>({
     space,
@@ -129,12 +141,16 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     ...(args.population ? { evolution: { populationSize: args.population } } : {}),
     // NSGA-II evaluates a generation's candidates at once through a queue (the same result as one at a time).
     nsga2: { ...(args.population ? { populationSize: args.population } : {}), ...(queue ? { parallel: QUEUE_WINDOW } : {}) },
-    onProgress: (p) => progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
+    // With --max-scored the run ends there (or at --iterations, whichever comes first): count what is scored.
+    onProgress: (p) =>
+      args.maxScored && !sampling
+        ? progress.update(`${args.algo} (${proxy}), scored`, Math.min(scored.size, args.maxScored), args.maxScored)
+        : progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
     // Through a queue, a window of candidates is scored at once, to keep the workers busy (the same cells either way).
     ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate), ...(queue ? { parallel: QUEUE_WINDOW } : {}) } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
-      if (args.maxScored && scored.size >= args.maxScored) abort.abort();
+      if (args.maxScored !== undefined && scored.size >= args.maxScored) abort.abort();
       return combined ? combined(await scoreAll(a)) : scoreWith(0, a);
     },
   }).finally(async () => {
@@ -174,15 +190,33 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     process.stdout.write(
       `${table([
         ['best', b ? b.arch : '(none met the budgets)'],
-        ['score', b ? b.score.toFixed(3) : '-'],
+        ['score', b ? `${b.score.toFixed(3)}${scoreMeaning(proxy, proxyNames.length, aggregationFor(proxy, args.aggregate), sampling)}` : '-'],
         ['metrics', b ? `params ${b.metrics.params.toLocaleString('en-US')}, flops ${(b.metrics.flops / 1e6).toFixed(1)} M, layers ${b.metrics.layers}` : '-'],
-        ['costs', b ? JSON.stringify(b.costs) : '-'],
+        ['costs', b ? costText(b.costs) : '-'],
         ['scored', `${scored.size} architectures${outcome.stopped ? ' (stopped early)' : ''}`],
         ['front', `${outcome.front.length} non-dominated, ${outcome.feasible.length} within budget`],
       ])}\n`,
     );
   }
   return result;
+}
+
+/** What the printed score of a combination is (a single proxy's score is its own value). */
+function scoreMeaning(proxy: string, parts: number, how: RankAggregation, sampling: boolean): string {
+  if (parts < 2) return ` (${proxy})`;
+  const among = sampling ? 'everything scored' : 'the reference sample';
+  return how === 'log-rank' ? ` (Σ ln(rank/n) of ${proxy}'s ${parts} proxies among ${among}; 0 = first in every one)` : ` (sum of ${proxy}'s ${parts} ranks among ${among})`;
+}
+
+/** Costs per target as --cost gives them (a model's prediction or a table's value), with units. */
+function costText(costs: Record<string, CostVector>): string {
+  const parts: string[] = [];
+  for (const [target, c] of Object.entries(costs)) {
+    if (c.latencyMs !== undefined) parts.push(`${target} ${c.latencyMs.toFixed(2)} ms`);
+    if (c.energyJ !== undefined) parts.push(`${target} ${(c.energyJ * 1e3).toFixed(3)} mJ`);
+    if (c.areaMm2 !== undefined) parts.push(`${target} ${c.areaMm2.toFixed(2)} mm²`);
+  }
+  return parts.length ? `${parts.join(', ')} (from --cost)` : '-';
 }
 
 /** A saved --state file, or ZN_BAD_DATA naming it (a truncated or edited file is not a crash). */

@@ -96,6 +96,21 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
     const s = await cache.scoreOf(arch, key);
     return s.ok ? key : undefined;
   };
+  const report = (): void => {
+    if (!o.onProgress) return;
+    const recs = [...cache.scores.keys()].map((k) => cache.record(k)).filter((r): r is EvaluatedArch => !!r);
+    const best = recs.reduce<EvaluatedArch | undefined>((b, r) => (!b || r.score > b.score ? r : b), undefined);
+    o.onProgress({
+      algo: 'nsga2',
+      iteration: generation,
+      total: generations,
+      evaluated: cache.scores.size,
+      cacheHits: cache.hits,
+      rejected: [...cache.scores.values()].filter((s) => !s.ok).length,
+      ...(best ? { best: { arch: best.arch, score: best.score } } : {}),
+    });
+  };
+
   /**
    * Draws candidates until `want` new ones (keys not in `taken`) have scored, at most `maxTries` draws, evaluating up
    * to `parallel` at once. Which candidates are drawn never depends on a score, and a window holds only as many
@@ -106,7 +121,8 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
   const drawUntilScored = async (want: number, maxTries: number, draw: () => A, taken: Set<string>): Promise<string[]> => {
     const out: string[] = [];
     let tries = 0;
-    while (out.length < want && tries < maxTries) {
+    // A stop request (the caller's scoring budget spent) ends the draw at once, not at the end of the generation.
+    while (out.length < want && tries < maxTries && !o.signal?.aborted) {
       const window: A[] = [];
       while (window.length < Math.min(parallel, want - out.length) && tries < maxTries) {
         tries++;
@@ -117,6 +133,7 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
         window.push(arch);
       }
       for (const k of await Promise.all(window.map(evaluate))) if (k) out.push(k);
+      report();
     }
     return out;
   };
@@ -145,21 +162,6 @@ export async function nsga2Search<A>(o: Nsga2Options<A>): Promise<Nsga2Result> {
     }
     population.push(...(await drawUntilScored(populationSize - population.length, 20 * populationSize, () => space.sample(rng), seen)));
   }
-
-  const report = (): void => {
-    if (!o.onProgress) return;
-    const recs = [...cache.scores.keys()].map((k) => cache.record(k)).filter((r): r is EvaluatedArch => !!r);
-    const best = recs.reduce<EvaluatedArch | undefined>((b, r) => (!b || r.score > b.score ? r : b), undefined);
-    o.onProgress({
-      algo: 'nsga2',
-      iteration: generation,
-      total: generations,
-      evaluated: cache.scores.size,
-      cacheHits: cache.hits,
-      rejected: [...cache.scores.values()].filter((s) => !s.ok).length,
-      ...(best ? { best: { arch: best.arch, score: best.score } } : {}),
-    });
-  };
 
   let stopped = false;
   while (generation < generations) {

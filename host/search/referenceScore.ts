@@ -20,6 +20,8 @@ export interface ReferenceScorerOptions<A> {
   how: RankAggregation;
   /** Architectures the reference should not hold (degenerate, over a structural budget, already scored…). */
   skip?: (arch: A) => boolean;
+  /** After each reference architecture is scored. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ReferenceScorer {
@@ -29,9 +31,12 @@ export interface ReferenceScorer {
   reference: { arch: string; values: number[] }[];
 }
 
-/** How large a reference a search scoring at most `maxScored` architectures spends on it: 1/8, within 8..64. */
+/**
+ * How large a reference a search scoring at most `maxScored` architectures spends on it: 1/8, within 8..64, and never
+ * more than half of the budget (at least 2: a rank needs two values).
+ */
 export function referenceSize(maxScored: number): number {
-  return Math.max(8, Math.min(64, Math.floor(maxScored / 8)));
+  return Math.max(2, Math.min(Math.floor(maxScored / 2), Math.max(8, Math.min(64, Math.floor(maxScored / 8)))));
 }
 
 export async function referenceSampleScorer<A>(o: ReferenceScorerOptions<A>): Promise<ReferenceScorer> {
@@ -45,6 +50,7 @@ export async function referenceSampleScorer<A>(o: ReferenceScorerOptions<A>): Pr
     if (seen.has(text) || o.space.isDegenerate?.(a) || o.skip?.(a)) continue;
     seen.add(text);
     reference.push({ arch: text, values: await o.scoreAll(a) });
+    o.onProgress?.(reference.length, o.size);
   }
   if (reference.length < 2) {
     throw new ZeronasError(

@@ -52,6 +52,23 @@ describe('zeronas search', () => {
     expect(out.best.score).toBeGreaterThan(2);
   });
 
+  it('--max-scored holds for NSGA-II (its first population included) and must be a positive integer', async () => {
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'nsga2', '--proxy', 'params', '--population', '16', '--iterations', '10', '--max-scored', '12', '--seed', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { scored: number }).scored).toBe(12);
+    for (const bad of ['0', '-5', '2.5']) {
+      const b = await runCli(['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'params', '--max-scored', bad]);
+      expect(b.code).toBe(1);
+      expect(b.stderr).toContain(`--max-scored must be a positive integer, got ${bad}`);
+    }
+  });
+
+  it('refuses a table cost that names no column, saying what it expects', async () => {
+    const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--cost', 'pi=table:../shared/data/hw/hwnasbench_nb201.csv', '--max-scored', '5']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--cost 'pi=table:../shared/data/hw/hwnasbench_nb201.csv' names no column; expected pi=table:<csv>:<column>");
+  });
+
   it('refuses a target budget without a cost source, saying how to give one (it used to report "none met" and exit 0)', async () => {
     const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--budget', 'local:latency<=2ms', '--max-scored', '5']);
     expect(r.code).toBe(1);

@@ -60,7 +60,8 @@ describe('referenceSampleScorer', () => {
     ).rejects.toThrow(/only 0 architecture\(s\) of nb201 could be drawn/);
   });
 
-  it('spends an eighth of the scoring budget on the reference, within 8..64', () => {
+  it('spends an eighth of the scoring budget on the reference, within 8..64 and at most half', () => {
     expect([referenceSize(20), referenceSize(100), referenceSize(500), referenceSize(5000)]).toEqual([8, 12, 62, 64]);
+    expect([referenceSize(10), referenceSize(3)]).toEqual([5, 2]); // never more than half the budget
   });
 });
