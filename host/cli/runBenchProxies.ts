@@ -35,13 +35,23 @@ export async function runBenchProxies(args: BenchProxiesArgs): Promise<unknown> 
   const proxies = [...new Set(entries.flatMap((e) => parseProxyList(e)))];
   const cache = args.cache ?? `runs/bench/proxies-${args.sample}-${args.seed}-b${args.batchSize}x${args.batches}-${proxies.join('+')}.csv`;
   mkdirSync(dirname(cache), { recursive: true });
+  // The truth is checked before anything is scored: a typo should not cost a 1000-cell run.
+  let truthText: string;
+  try {
+    truthText = readFileSync(args.truth, 'utf8');
+  } catch (err) {
+    throw new ZeronasError('ZN_IO', `cannot read --truth '${args.truth}': ${(err as Error).message}`, { path: args.truth }, err);
+  }
+  const truthRows = readCsv(truthText);
+  if (!truthRows.length || !('arch_str' in truthRows[0]!)) {
+    throw new ZeronasError('ZN_BAD_DATA', `--truth '${args.truth}' needs an arch_str column and at least one row (e.g. ../shared/data/nb201/nb201_accuracy.csv)`);
+  }
+  if (!(args.column in truthRows[0]!)) {
+    throw new ZeronasError('ZN_BAD_ARGUMENT', `--column '${args.column}' is not in '${args.truth}' (columns: ${Object.keys(truthRows[0]!).join(', ')})`);
+  }
   if (!args.cache) reuseSiblingCaches(cache, proxies);
   await runScore({ ...args, proxies: proxies.join(','), json: false, quiet: args.quiet || args.json, out: cache, arch: undefined, archs: undefined } as never);
   const rows = readCsv(readFileSync(cache, 'utf8'));
-  const truthRows = readCsv(readFileSync(args.truth, 'utf8'));
-  if (truthRows.length && !(args.column in truthRows[0]!)) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--column '${args.column}' is not in '${args.truth}' (columns: ${Object.keys(truthRows[0]!).join(', ')})`);
-  }
   const truth = new Map(truthRows.map((r) => [r.arch_str!, Number(r[args.column])]));
   const result: Record<string, unknown> = {};
   const lines: (string | number)[][] = [['proxy', 'n', 'failed', 'kendall [95% CI]', 'spearman [95% CI]', 's/arch']];

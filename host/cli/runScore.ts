@@ -9,6 +9,7 @@ import { openQueueFromArgs, reportQueueProgress } from './queueOptions.js';
 import type { Graph } from '../ir/graph.js';
 import { openSpace } from '../spaces/index.js';
 import { createProxyComputer, type ProxyComputer } from '../proxies/scoreArchitecture.js';
+import { parseProxyList } from '../proxies/ensemble.js';
 import type { ProxyResult } from '../proxies/zeroCostProxy.js';
 import { csvField, readCsv } from '../util/csv.js';
 import { selectArchs } from './archSelection.js';
@@ -27,11 +28,18 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   // The space's scoring graph (IDW: without residual links, at --score-resolution), as `search` scores it.
   const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});
   const archs = selectArchs(args, entry.space);
-  const proxies = args.proxies
+  const requested = args.proxies
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
-  if (proxies.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', '--proxies is empty');
+  if (requested.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', '--proxies is empty');
+  // A combination (p+q, or an alias such as az_nas) ranks over a set of architectures, so per architecture `score`
+  // writes its members; `bench proxies` and `search` rank them.
+  const proxies = [...new Set(requested.flatMap((e) => parseProxyList(e)))];
+  const combinations = requested.filter((e) => parseProxyList(e).length > 1);
+  if (combinations.length && !args.quiet && !args.json) {
+    process.stderr.write(`${combinations.join(', ')}: a rank over a set of architectures; writing the members (${proxies.join(', ')}); rank them with zeronas bench proxies or search\n`);
+  }
   const computers = new Map<string, ProxyComputer>();
   for (const p of proxies) {
     computers.set(

@@ -2,7 +2,7 @@
  * `zeronas bench proxies`: rank correlation of proxies (and a combination) with ground truth, seconds per architecture
  * and the ratio to ZiCo's, from a score cache that a rerun reuses.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,17 @@ describe('zeronas bench proxies', () => {
     const again = await runCli(args, { timeoutMs: 120_000 });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual(out); // every score from the cache: nothing rescored, nothing changed
+  });
+
+  it('checks --truth and --column before scoring anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zeronas-bench-truth-'));
+    const cache = join(dir, 'scores.csv');
+    const missing = await runCli(['bench', 'proxies', '--sample', '3', '--truth', join(dir, 'nope.csv'), '--proxies', 'zico', '--cache', cache]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`ZN_IO: cannot read --truth '${join(dir, 'nope.csv')}'`);
+    const column = await runCli(['bench', 'proxies', '--sample', '3', '--truth', TRUTH, '--column', 'cifar11_test_acc', '--proxies', 'zico', '--cache', cache]);
+    expect(column.code).toBe(1);
+    expect(column.stderr).toContain("--column 'cifar11_test_acc' is not in");
+    expect(existsSync(cache)).toBe(false); // nothing was scored
   });
 });

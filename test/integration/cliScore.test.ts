@@ -57,6 +57,15 @@ describe('zeronas score', () => {
     for (const r of rows) expect(Number(r.params)).toBe(analyticMetrics(idwSpace.scoringGraph(idwSpace.space.parse(r.arch!))).params);
   });
 
+  it('a combination or alias writes its members (az_nas: the three AZ-NAS scores and flops), saying so', async () => {
+    const r = await runCli(['score', '--arch', TYPICAL, '--proxies', 'params+flops,az_nas', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [row] = JSON.parse(r.stdout) as { scores: Record<string, number> }[];
+    expect(Object.keys(row!.scores)).toEqual(['params', 'flops', 'az_expressivity', 'az_progressivity', 'az_trainability']);
+    const text = await runCli(['score', '--arch', TYPICAL, '--proxies', 'params+flops']);
+    expect(text.stderr).toContain('params+flops: a rank over a set of architectures; writing the members (params, flops)');
+  });
+
   it('an unknown proxy is refused and named', async () => {
     const r = await runCli(['score', '--arch', TYPICAL, '--proxies', 'zicco']);
     expect(r.code).toBe(1);

@@ -30,7 +30,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       .option('archs', { type: 'string', describe: 'File with one architecture per line, or a CSV with an arch_str column' })
       .option('sample', { type: 'number', describe: "Score n distinct architectures: on nb201 the indices np.random.default_rng(seed).choice(15625, n, replace=False) draws; elsewhere the space's own seeded sampler" })
       .option('seed', { type: 'number', default: 0, describe: 'Seed for --sample, weight init and batch selection (0: images 0..B*N-1)' })
-      .option('proxies', { type: 'string', default: 'zico', describe: `Comma-separated proxy ids (${PROXY_IDS.join(', ')})` })
+      .option('proxies', { type: 'string', default: 'zico', describe: `Comma-separated proxy ids (${PROXY_IDS.join(', ')}); a combination (p+q, or az_nas = the three AZ-NAS scores + flops) writes its members` })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder (default: the bundled CIFAR-10 sample)' })
       .option('batch-size', { type: 'number', default: 64, describe: 'Mini-batch size for data-driven proxies' })
       .option('batches', { type: 'number', default: 2, describe: 'Mini-batches (ZiCo: N)' })
