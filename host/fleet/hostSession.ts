@@ -51,7 +51,7 @@ export class HostSession {
     }
     // Every host answers `zeronas fleet --host` (GET /fleet, host token only).
     openFleetView(s.server, { token: o.token, store: s.store, log: o.log });
-    o.log(`host listening on ${s.server.url} (agents connect to ${s.server.url}/agent)`);
+    o.log(`host listening on ${s.server.listeningOn}`);
     return s;
   }
 

@@ -128,6 +128,14 @@ export class HostServer extends EventEmitter {
     return `${this.options.tls ? 'wss' : 'ws'}://${this.options.host === '0.0.0.0' ? '127.0.0.1' : this.options.host}:${this.port}`;
   }
 
+  /** Where the server listens, for people: the address it is bound to (not only the loopback URL `url` gives). */
+  get listeningOn(): string {
+    const local = `${this.url}/agent`;
+    return this.options.host === '0.0.0.0'
+      ? `${this.url} and every other address of this machine (agents here connect to ${local}, devices on the network to ${this.agentUrlForDevices})`
+      : `${this.url} (agents connect to ${local})`;
+  }
+
   /** The agent URL a device on the network can reach (the first LAN address when listening on all addresses). */
   get agentUrlForDevices(): string {
     return `${reachableBaseUrls(this.options.host, this.port, this.options.tls ? 'wss' : 'ws')[0]!}/agent`;
