@@ -3,7 +3,7 @@
  * scores), summary.json and the ONNX files of the chosen architectures. `--resume runs/<id>` needs nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 
@@ -58,3 +58,16 @@ export const runPaths = (dir: string) => ({
   log: join(dir, 'orchestrate.log'),
   targetDir: (target: string) => join(dir, target.replace(/[^A-Za-z0-9._-]/g, '_')),
 });
+
+/**
+ * The folders under `root` holding a store (store.sqlite), or `root` itself when it holds one. With `runsOnly`, only
+ * orchestrate's run folders (a config.json beside the store): `zeronas lut` keeps a job store under runs/ too.
+ */
+export function storeFoldersUnder(root: string, options: { runsOnly?: boolean } = {}): string[] {
+  const dir = resolve(root);
+  if (!existsSync(dir)) throw new ZeronasError('ZN_BAD_ARGUMENT', `'${dir}' does not exist; give a run folder or the folder of runs (e.g. runs/)`, { path: dir });
+  if (existsSync(join(dir, 'store.sqlite'))) return [dir];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'store.sqlite')) && (!options.runsOnly || existsSync(join(dir, e.name, 'config.json'))))
+    .map((e) => join(dir, e.name));
+}

@@ -7,14 +7,15 @@
  * values are a published table, already in the base when it is HW-NAS-Bench. A device with fewer measurements than
  * the basis has coefficients is skipped with a note (its fit would be underdetermined).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { CostFeatureExtractor } from '../cost/costFeatures.js';
 import { fitReference, type CostMetric, type FleetPrior, type FleetReference } from '../cost/prior/priorFile.js';
 import { median } from '../cost/regression.js';
 import type { Graph } from '../ir/graph.js';
 import { openSpace } from '../spaces/index.js';
+import { storeFoldersUnder } from '../run/runFolder.js';
 import type { OrchestrateConfig } from './orchestrate.js';
 import { runResults } from './results.js';
 
@@ -25,20 +26,9 @@ export interface FleetPriorBuild {
   runs: string[];
 }
 
-/** Run folders under each root (folders holding a store.sqlite), or the root itself when it is one. */
+/** orchestrate's run folders under each root (a lookup-table job store under runs/ is not one), or the root itself. */
 function runFoldersOf(roots: readonly string[]): string[] {
-  return roots.flatMap((root) => {
-    const dir = resolve(root);
-    if (!existsSync(dir)) throw new ZeronasError('ZN_BAD_ARGUMENT', `'${dir}' does not exist; give run folders or folders of runs (e.g. runs/)`, { path: dir });
-    if (existsSync(join(dir, 'store.sqlite'))) return [dir];
-    return readdirRuns(dir);
-  });
-}
-
-function readdirRuns(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'store.sqlite')))
-    .map((e) => join(dir, e.name));
+  return roots.flatMap((root) => storeFoldersUnder(root, { runsOnly: true }));
 }
 
 export function buildFleetPriorFromRuns(base: FleetPrior, roots: readonly string[], options: { onProgress?: (message: string) => void } = {}): FleetPriorBuild {

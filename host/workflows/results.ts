@@ -11,13 +11,13 @@
  * fleet: every agent the run stores under a folder know, with its device, runtimes, when it was last seen, how much
  * it measured and its latest result. "Connected" is as the store last recorded it; a host that died leaves it set.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { csvField } from '../../shared/csv.js';
 import { ZeronasError } from '../../shared/errors.js';
 import { median } from '../cost/regression.js';
 import { Store, type MeasurementRow } from '../orchestrator/store.js';
-import { readJson, runPaths } from '../run/runFolder.js';
+import { readJson, runPaths, storeFoldersUnder } from '../run/runFolder.js';
 import { nb201ArchAtIndex } from '../spaces/nb201Index.js';
 import type { OrchestrateConfig } from './orchestrate.js';
 
@@ -122,19 +122,9 @@ export interface FleetAgent {
   runs: string[];
 }
 
-/** Run folders under `root` (folders holding a store.sqlite), or `root` itself when it is one. */
-function runFolders(root: string): string[] {
-  const dir = resolve(root);
-  if (!existsSync(dir)) throw new ZeronasError('ZN_BAD_ARGUMENT', `'${dir}' does not exist; give a run folder or the folder of runs (default runs/)`, { path: dir });
-  if (existsSync(join(dir, 'store.sqlite'))) return [dir];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'store.sqlite')))
-    .map((e) => join(dir, e.name));
-}
-
 export function runFleet(roots: string[]): FleetAgent[] {
   const agents = new Map<string, FleetAgent & { lastSeenMs: number; lastAtMs: number }>();
-  for (const folder of roots.flatMap(runFolders)) {
+  for (const folder of roots.flatMap((root) => storeFoldersUnder(root))) {
     const store = new Store(join(folder, 'store.sqlite'));
     try {
       const activity = new Map(store.agentActivity().map((a) => [a.agentId, a]));

@@ -47,6 +47,9 @@ describe('costmodel prior from run folders', () => {
       ...picks.slice(0, 5).map((i): [string, string, number, string] => ['pi3b', truth.archs[i]!, 3 * pi[i]!, 'ort-node']),
       ...picks.slice(0, 5).map((i): [string, string, number, string] => ['raspi4', truth.archs[i]!, pi[i]!, 'replay']),
     ]);
+    // `zeronas lut` keeps its job store under runs/ too (a store, no config.json): not a run, passed over.
+    mkdirSync(join(root, 'lut-local-nb201-cifar10'));
+    new Store(join(root, 'lut-local-nb201-cifar10', 'store.sqlite')).close();
     const base = await loadFleetPrior('hwnasbench');
     const built = buildFleetPriorFromRuns(base, [root]);
     expect(built.added.map((r) => `${r.device}/${r.dataset}/${r.metric}`)).toEqual(['kitchen-pi/cifar10/latency']);
