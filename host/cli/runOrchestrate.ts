@@ -68,6 +68,8 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       if (i <= 0 || !file) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' is malformed; expected <target>=<lut.json> or <target>=none`);
       if (!targets.includes(target)) throw new ZeronasError('ZN_BAD_ARGUMENT', `--lut '${spec}' names target '${target}', which is not in --targets (${targets.join(', ')})`);
       luts[target] = file === 'none' ? 'none' : resolve(file);
+      // Checked before the run folder exists: a run saved with a missing table could never be resumed.
+      if (file !== 'none' && !existsSync(luts[target]!)) throw new ZeronasError('ZN_IO', `--lut ${target}=${file}: the file does not exist`, { path: luts[target] });
     }
     if (args.prior) {
       // Refuse a missing or malformed prior now, not after the agents were waited for.

@@ -40,7 +40,7 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('cooldown-ms', { type: 'number', describe: 'Override the device profile: idle milliseconds between kernels' })
       .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per kernel' })
       .example('$0 lut --target local', "This machine's table for NAS-Bench-201 (a loopback agent is started)")
-      .example('$0 lut --target pi3b --out devices/pi3b/luts/nb201.json', 'Regenerate a Raspberry Pi 3B table after an OS or runtime update') as never,
+      .example('$0 lut --target pi3b', 'Regenerate a Raspberry Pi 3B table after an OS or runtime update (devices/pi3b/luts/nb201-cifar10.json, where orchestrate looks)') as never,
   handler: async (args) => {
     const { runLut } = await import('../runLut.js');
     await runLut(args);
