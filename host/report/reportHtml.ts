@@ -100,7 +100,7 @@ function targetSection(t: ReportTarget): string {
       <tr><th>proxy score</th><td data-field="proxyScore">${escapeHtml(formatNumber(t.best.proxyScore, 6))}</td></tr>
       <tr><th>measured latency (median)</th><td data-field="measuredLatencyMs">${t.best.measuredLatencyMs.toFixed(3)} ms</td></tr>
       <tr><th>budget</th><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td></tr>
-      <tr><th>MACs</th><td data-field="macs">${(t.best.macs / 1e6).toFixed(2)} M</td></tr>
+      <tr><th>MACs (as the flops budget counts them)</th><td data-field="macs">${(t.best.macs / 1e6).toFixed(2)} M</td></tr>
       <tr><th>params</th><td data-field="params">${(t.best.params / 1e6).toFixed(3)} M</td></tr>
       <tr><th>ONNX</th><td><a class="onnx" href="${escapeHtml(t.best.onnx.split(/[\\/]/).map(encodeURIComponent).join('/'))}" download>${escapeHtml(t.best.onnx)}</a>${t.best.onnxBytes !== null ? ` (${(t.best.onnxBytes / 2 ** 20).toFixed(2)} MiB)` : ' (file missing)'}</td></tr>
     </table>
