@@ -98,7 +98,7 @@ function targetSection(t: ReportTarget): string {
     <figure id="cell-${slug}">${cellSvg(t.best.arch)}<figcaption><code class="arch">${escapeHtml(t.best.arch)}</code></figcaption></figure>
     <table class="kv best-metrics">
       <tr><th>proxy score</th><td data-field="proxyScore">${escapeHtml(formatNumber(t.best.proxyScore, 6))}</td></tr>
-      <tr><th>measured latency (median)</th><td data-field="measuredLatencyMs">${t.best.measuredLatencyMs.toFixed(3)} ms</td></tr>
+      <tr><th>measured latency in the loop (median of one job's runs)</th><td data-field="measuredLatencyMs">${t.best.measuredLatencyMs.toFixed(3)} ms</td></tr>
       <tr><th>budget</th><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td></tr>
       <tr><th>MACs (as the flops budget counts them)</th><td data-field="macs">${(t.best.macs / 1e6).toFixed(2)} M</td></tr>
       <tr><th>params</th><td data-field="params">${(t.best.params / 1e6).toFixed(3)} M</td></tr>
@@ -231,9 +231,9 @@ function devicesSection(d: ReportData): string {
 
 function overviewTable(d: ReportData): string {
   const rows = d.targets.map(
-    (t) => `<tr data-target="${escapeHtml(t.target)}"><td><a href="#target-${targetSlug(t.target)}"><code>${escapeHtml(t.target)}</code></a></td><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td><td class="num" data-field="measured">${t.measured}</td><td>${escapeHtml(t.costModel.name)}</td><td class="num" data-field="mape">${pct(t.errors.mapePercent ?? t.costModel.mapePercent)}</td><td class="num">${(t.errors.within10 ?? t.costModel.within10) === null ? '-' : `${((t.errors.within10 ?? t.costModel.within10)! * 100).toFixed(0)}%`}</td><td><code class="arch">${t.best ? escapeHtml(t.best.arch) : 'none met the budget'}</code></td><td class="num" data-field="score">${t.best ? escapeHtml(formatNumber(t.best.proxyScore, 6)) : '-'}</td><td class="num" data-field="latency">${t.best ? `${t.best.measuredLatencyMs.toFixed(3)} ms` : '-'}</td><td class="num" data-field="verified">${t.best?.verifiedMedian === null || t.best?.verifiedMedian === undefined ? '-' : t.metric === 'energyJ' ? `${(t.best.verifiedMedian * 1e3).toFixed(3)} mJ` : `${t.best.verifiedMedian.toFixed(3)} ms`}</td></tr>`,
+    (t) => `<tr data-target="${escapeHtml(t.target)}"><td><a href="#target-${targetSlug(t.target)}"><code>${escapeHtml(t.target)}</code></a></td><td>${t.budget ? escapeHtml(t.budget.text) : 'none'}</td><td class="num" data-field="measured">${t.measured}</td><td>${escapeHtml(t.costModel.name)}</td><td class="num" data-field="mape">${pct(t.costModel.mapePercent ?? t.errors.mapePercent)}</td><td class="num">${(t.costModel.within10 ?? t.errors.within10) === null ? '-' : `${((t.costModel.within10 ?? t.errors.within10)! * 100).toFixed(0)}%`}</td><td><code class="arch">${t.best ? escapeHtml(t.best.arch) : 'none met the budget'}</code></td><td class="num" data-field="score">${t.best ? escapeHtml(formatNumber(t.best.proxyScore, 6)) : '-'}</td><td class="num" data-field="latency">${t.best ? `${t.best.measuredLatencyMs.toFixed(3)} ms` : '-'}</td><td class="num" data-field="verified">${t.best?.verifiedMedian === null || t.best?.verifiedMedian === undefined ? '-' : t.metric === 'energyJ' ? `${(t.best.verifiedMedian * 1e3).toFixed(3)} mJ` : `${t.best.verifiedMedian.toFixed(3)} ms`}</td></tr>`,
   );
-  return `<table class="grid" id="overview"><thead><tr><th>target</th><th>budget</th><th>measured</th><th>cost model</th><th>MAPE</th><th>within ±10%</th><th>best architecture</th><th>score</th><th>latency</th><th>verified (median)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="grid" id="overview"><thead><tr><th>target</th><th>budget</th><th>measured</th><th>cost model</th><th title="the last round's model on what that round measured, before refitting on it (as the terminal prints it)">MAPE (out of sample)</th><th>within ±10%</th><th>best architecture</th><th>score</th><th>latency</th><th>verified (median)</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 export const REPORT_CSS = `
