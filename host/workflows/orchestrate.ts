@@ -312,7 +312,8 @@ async function measureArchs(
     target,
     kind: 'measure',
     settings: { ...config.measurement },
-    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target}`, done, total),
+    // kind is 'verify-<r>' for verification round r: name the round, each is its own 0..1 count.
+    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target} (${kind.replace('verify-', 'round ')})`, done, total),
     log: hooks.log,
   });
   const out = new Map<string, MeasuredCost>();
