@@ -312,8 +312,8 @@ async function measureArchs(
     target,
     kind: 'measure',
     settings: { ...config.measurement },
-    // kind is 'verify-<r>' for verification round r: name the round, each is its own 0..1 count.
-    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target} (${kind.replace('verify-', 'round ')})`, done, total),
+    // kind is 'verify-<r>' (r from 0) for a verification round: name the round, each is its own 0..1 count.
+    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target} (round ${Number(kind.slice('verify-'.length)) + 1})`, done, total),
     log: hooks.log,
   });
   const out = new Map<string, MeasuredCost>();
