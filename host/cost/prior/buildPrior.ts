@@ -7,7 +7,7 @@ import type { Graph } from '../../ir/graph.js';
 import { buildNb201Network, NB201_DATASETS, type Nb201Dataset } from '../../spaces/nb201.js';
 import type { TruthTable } from '../benchCostModel.js';
 import { CostFeatureExtractor } from '../costFeatures.js';
-import { featureBasis, fitReference, FLEET_PRIOR_FORMAT, FLEET_PRIOR_VERSION, type CostMetric, type FleetPrior, type FleetReference } from './priorFile.js';
+import { featureBasis, fitReference, FLEET_PRIOR_FORMAT, FLEET_PRIOR_VERSION, type BasisKind, type CostMetric, type FleetBasis, type FleetPrior, type FleetReference } from './priorFile.js';
 
 /** `<dataset>_<device>_<latency|energy>` (HW-NAS-Bench naming, and `zeronas results` for a fleet device); other columns (arithmetic intensity, index, _n, _source) are not costs. */
 export function parseCostColumn(column: string): { dataset: Nb201Dataset; device: string; metric: CostMetric } | undefined {
@@ -43,16 +43,30 @@ export interface BuildPriorOptions {
   /** Graphs that define the feature basis and its scale (default: all graphs of the measurement sets). */
   basisGraphs?: readonly Graph[];
   extractor?: CostFeatureExtractor;
-  onProgress?: (done: number, total: number, reference: FleetReference) => void;
+  /** Also fit every reference on kernel counts + nb201 positional features (the file's `positional` section). */
+  positional?: boolean;
+  onProgress?: (done: number, total: number, reference: FleetReference, basis: BasisKind) => void;
 }
 
 export function buildFleetPrior(sets: readonly DeviceMeasurements[], options: BuildPriorOptions): FleetPrior {
   const extractor = options.extractor ?? new CostFeatureExtractor();
-  const basis = featureBasis(options.basisGraphs ?? sets.flatMap((s) => s.samples.map((x) => x.graph)), extractor);
-  const references = sets.map((set, i) => {
-    const ref = fitReference(basis, set.samples, set, extractor);
-    options.onProgress?.(i + 1, sets.length, ref);
-    return ref;
-  });
-  return { format: FLEET_PRIOR_FORMAT, version: FLEET_PRIOR_VERSION, description: options.description, ...basis, references };
+  const basisGraphs = options.basisGraphs ?? sets.flatMap((s) => s.samples.map((x) => x.graph));
+  // the positional references are nested in the kernel ones (priorFile.ts: same kernel weights + residual positional weights)
+  const fitAll = (kind: BasisKind, nestedIn?: FleetReference[]): FleetBasis => {
+    const basis = featureBasis(basisGraphs, extractor, kind);
+    const references = sets.map((set, i) => {
+      const ref = fitReference(basis, set.samples, set, extractor, nestedIn?.[i]);
+      options.onProgress?.(i + 1, sets.length, ref, kind);
+      return ref;
+    });
+    return { ...basis, references };
+  };
+  const kernels = fitAll('kernels');
+  return {
+    format: FLEET_PRIOR_FORMAT,
+    version: FLEET_PRIOR_VERSION,
+    description: options.description,
+    ...kernels,
+    ...(options.positional ? { positional: fitAll('kernels+position', kernels.references) } : {}),
+  };
 }
