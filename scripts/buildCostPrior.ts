@@ -3,7 +3,8 @@
  *   npx tsx scripts/buildCostPrior.ts [--truth ../shared/data/hw/hwnasbench_nb201.csv] [--out data/costmodel/prior-hwnasbench-v1.json]
  * One reference per latency/energy column and dataset (cifar10, cifar100, imagenet16): 27 references, each fitted
  * on kernel counts and again on kernel counts + nb201 positional features (the file's `positional` section;
- * `--positional false` leaves it out); ~12 minutes on a 2-core machine (feature extraction of 3 × 15,625 networks).
+ * `--positional false` leaves it out); ~12 minutes on a 2-core machine (feature extraction of 3 × 15,625 networks,
+ * all kept in one cache: run with NODE_OPTIONS=--max-old-space-size=7000, the default heap of 4 GB runs out).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

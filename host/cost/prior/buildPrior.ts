@@ -51,22 +51,27 @@ export interface BuildPriorOptions {
 export function buildFleetPrior(sets: readonly DeviceMeasurements[], options: BuildPriorOptions): FleetPrior {
   const extractor = options.extractor ?? new CostFeatureExtractor();
   const basisGraphs = options.basisGraphs ?? sets.flatMap((s) => s.samples.map((x) => x.graph));
-  // the positional references are nested in the kernel ones (priorFile.ts: same kernel weights + residual positional weights)
-  const fitAll = (kind: BasisKind, nestedIn?: FleetReference[]): FleetBasis => {
-    const basis = featureBasis(basisGraphs, extractor, kind);
-    const references = sets.map((set, i) => {
-      const ref = fitReference(basis, set.samples, set, extractor, nestedIn?.[i]);
-      options.onProgress?.(i + 1, sets.length, ref, kind);
-      return ref;
-    });
-    return { ...basis, references };
-  };
-  const kernels = fitAll('kernels');
+  const kernelBasis = featureBasis(basisGraphs, extractor, 'kernels');
+  const positionalBasis = options.positional ? featureBasis(basisGraphs, extractor, 'kernels+position') : undefined;
+  const kernels: FleetBasis = { ...kernelBasis, references: [] };
+  const positional: FleetBasis | undefined = positionalBasis ? { ...positionalBasis, references: [] } : undefined;
+  // one column at a time, both bases: its features are computed once (the positional references are nested in the
+  // kernel ones: same kernel weights + residual positional weights, priorFile.ts)
+  sets.forEach((set, i) => {
+    const ref = fitReference(kernelBasis, set.samples, set, extractor);
+    kernels.references.push(ref);
+    options.onProgress?.(i + 1, sets.length, ref, 'kernels');
+    if (positional) {
+      const pos = fitReference(positional, set.samples, set, extractor, ref);
+      positional.references.push(pos);
+      options.onProgress?.(i + 1, sets.length, pos, 'kernels+position');
+    }
+  });
   return {
     format: FLEET_PRIOR_FORMAT,
     version: FLEET_PRIOR_VERSION,
     description: options.description,
     ...kernels,
-    ...(options.positional ? { positional: fitAll('kernels+position', kernels.references) } : {}),
+    ...(positional ? { positional } : {}),
   };
 }
