@@ -120,6 +120,8 @@ export class PriorCostModel implements CostModel {
   private readonly refs: FleetReference[];
   private readonly bases: { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[];
   private components: Component[] = [];
+  /** Σ_c weight_c·cov_c over the components, on the widest basis (kernel components fill its leading block). */
+  private weightedCov: Matrix = [];
   private constantGroup: number[] = [];
   private typical = 0;
 
@@ -192,25 +194,38 @@ export class PriorCostModel implements CostModel {
     const best = Math.max(...comps.map((c) => c.logLik + c.logPrior));
     let total = 0;
     for (const c of comps) total += c.weight = Math.exp(c.logLik + c.logPrior - best);
-    // Components with negligible weight would only cost prediction time.
-    this.components = comps.filter((c) => (c.weight /= total) > 1e-6);
+    // Components with negligible weight would only cost prediction time (p² per component and architecture): keep
+    // the heaviest ones up to 1 − 1e-4 of the mass (with both bases hundreds of components can each hold 1e-5).
+    for (const c of comps) c.weight /= total;
+    const sorted = [...comps].sort((a, b) => b.weight - a.weight);
+    let mass = 0;
+    this.components = sorted.filter((c) => {
+      const keep = mass < 1 - 1e-4 && c.weight > 1e-6;
+      mass += c.weight;
+      return keep;
+    });
     const kept = this.components.reduce((a, c) => a + c.weight, 0);
     for (const c of this.components) c.weight /= kept;
+    const width = this.bases.at(-1)!.basis.features.length + 1;
+    this.weightedCov = Array.from({ length: width }, () => new Array<number>(width).fill(0));
+    for (const c of this.components) c.cov.forEach((r, i) => r.forEach((v, j) => (this.weightedCov[i]![j]! += c.weight * v)));
   }
 
   predict(graph: Graph): CostPrediction {
     if (this.components.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'prior: predict() called before fit()');
     if (isConstantOutput(graph, this.extractor)) return this.predictConstant();
-    const rows = this.bases.map(({ basis }, b) => (this.components.some((c) => c.basis === b) ? priorFeatureRow(basis, graph, this.extractor) : []));
+    // the widest basis' row; a kernel component reads its prefix (the positional basis nests the kernel one)
+    const row = priorFeatureRow(this.bases.at(-1)!.basis, graph, this.extractor);
     let mean = 0;
     let second = 0;
     for (const c of this.components) {
-      const row = rows[c.basis]!;
-      const m = row.reduce((a, v, j) => a + v * c.mean[j]!, 0);
-      const v = Math.max(0, quadForm(c.cov, row)) + (c.sigma * m) ** 2;
+      let m = 0;
+      for (let j = 0; j < c.mean.length; j++) m += row[j]! * c.mean[j]!;
       mean += c.weight * m;
-      second += c.weight * (v + m * m);
+      second += c.weight * (1 + c.sigma * c.sigma) * m * m;
     }
+    // Σ_c w_c·rowᵀ·cov_c·row = rowᵀ·(Σ_c w_c·cov_c)·row: one quadratic form instead of one per component
+    second += Math.max(0, quadForm(this.weightedCov, row));
     return { value: Math.max(0, mean), uncertainty: Math.sqrt(Math.max(0, second - mean * mean)) };
   }
 

@@ -220,7 +220,10 @@ export function validateFleetPrior(raw: unknown, where = '<object>'): FleetPrior
     const pos = o.positional as Record<string, unknown>;
     validateBasis(pos, where, 'positional.', /^((all|live|folded)\/k:|all\/e:)/);
     const kernels = o.features as string[];
-    if (!kernels.every((f, j) => (pos.features as string[])[j] === f)) fail(where, "'positional.features' must start with the kernel basis' 'features', in the same order (the positional basis nests it)");
+    const kernelScale = o.featureScale as number[];
+    if (!kernels.every((f, j) => (pos.features as string[])[j] === f && (pos.featureScale as number[])[j] === kernelScale[j])) {
+      fail(where, "'positional.features' and 'positional.featureScale' must start with the kernel basis' 'features' and 'featureScale', in the same order (the positional basis nests it)");
+    }
   }
   return raw as FleetPrior;
 }
