@@ -34,7 +34,7 @@ if (priorName) {
     seed: Number(option('seed', '0')),
     baseline: option('baseline', 'auto') as CostModelKind,
     select,
-    priorBases: option('prior-basis', 'kernels').split(',') as BasisKind[],
+    ...(option('prior-basis', '') ? { priorBases: option('prior-basis', '').split(',') as BasisKind[] } : {}),
     autoWithPrior: !flag('no-auto-prior'),
     extractor,
     onProgress: (m) => console.log(`${m} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),

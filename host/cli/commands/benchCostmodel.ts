@@ -19,7 +19,7 @@ type Args = OutputOptions & {
   select: string;
   dataset: string;
   baseline: string;
-  priorBasis: string;
+  priorBasis?: string;
   autoPrior: boolean;
   repeats: number;
   model: string;
@@ -42,9 +42,8 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: "With --prior: the per-device model printed beside it (plus 'auto+prior': auto with the prior among its candidates)" })
       .option('prior-basis', {
         type: 'string',
-        default: 'kernels',
         describe:
-          "With --prior: the prior model's feature basis, a comma list scored side by side on the same cells: kernels (row 'prior'), kernels+position (row 'prior+position': averages over kernel-count and nb201 positional components; needs a prior with a positional section)",
+          "With --prior: the prior model's feature basis, a comma list scored side by side on the same cells: kernels (row 'prior'), kernels+position (row 'prior+position': averages over kernel-count and nb201 positional components; needs a prior with a positional section). Default kernels+position when the prior has that section, else kernels",
       })
       .option('auto-prior', { type: 'boolean', default: true, describe: "With --prior: also score 'auto+prior' (auto with the first --prior-basis model among its candidates); --no-auto-prior skips it" })
       .option('repeats', { type: 'number', default: 5, describe: 'Independent random draws; results are mean ± std' })
@@ -141,7 +140,7 @@ async function runFleetBench(args: Args): Promise<void> {
   const { benchFleetPrior, priorRowName } = await import('../../cost/prior/benchPrior.js');
   const prior = await loadFleetPrior(args.prior!);
   const trains = parseTrain(args.train);
-  const priorBases = parsePriorBasis(args.priorBasis);
+  const priorBases = args.priorBasis !== undefined ? parsePriorBasis(args.priorBasis) : [prior.positional ? 'kernels+position' : ('kernels' as BasisKind)];
   const truth = await loadTruthCsv(args.truth);
   const rows = await benchFleetPrior({
     truth,

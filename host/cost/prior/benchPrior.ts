@@ -37,7 +37,7 @@ export interface FleetBenchOptions {
   /** Also score `auto` with the prior model among its candidates (row 'auto+prior'); default true. */
   autoWithPrior?: boolean;
   select: MeasurementSelection;
-  /** Prior models to score: 'kernels' (row 'prior') and/or 'kernels+position' (row 'prior+position'); default ['kernels']. auto+prior uses the first. */
+  /** Prior models to score: 'kernels' (row 'prior') and/or 'kernels+position' (row 'prior+position'); default ['kernels+position'] when the prior has the section, else ['kernels']. auto+prior uses the first. */
   priorBases?: readonly BasisKind[];
   /** Candidate pool for `select: prior` (seeded random subset of the valid architectures); default 3000. */
   pool?: number;
@@ -116,7 +116,7 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
         const testIdx = valid.filter((i) => !inTrain.has(i));
         const samples = trainIdx.map((i) => ({ graph: graphs[i]!, value: values[i]! }));
         const truthTest = testIdx.map((i) => values[i]!);
-        const bases = options.priorBases ?? ['kernels'];
+        const bases = options.priorBases ?? [prior.positional ? 'kernels+position' : 'kernels'];
         const priorOptions = { excludeDevices: [parsed.device], dataset: parsed.dataset, positional: bases[0] === 'kernels+position' };
         const models: [string, CostModel][] = bases.map((b) => [priorRowName(b), new PriorCostModel(prior, { ...priorOptions, positional: b === 'kernels+position', extractor })]);
         if (options.baseline !== 'none') models.push([options.baseline, createCostModel(options.baseline, { extractor, seed: seed * 1000 + r })]);

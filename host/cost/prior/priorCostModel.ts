@@ -12,7 +12,7 @@
  * the likelihood-weighted mixture, and the uncertainty is the mixture's standard deviation (posterior variance of
  * φ·w plus the noise). With 10 measurements the likelihood typically concentrates on a family (the Pi 4 on the
  * Pixel 3's TFLite component); with 100 the isotropic term lets the device leave the fleet's span.
- * With `positional: true` the average also runs over the same components built on the prior's second basis
+ * With `positional` (the default when the prior file has the section) the average also runs over the same components built on the prior's second basis
  * (kernel counts + nb201 positional features, priorFile.ts `positional`), whose references nest the kernel ones;
  * it uses the kernel basis' isotropic unit, so each positional component is its kernel twin plus prior variance
  * τₑ² on the 24 positional coefficients (τₑ on its own grid: how much position matters is the device's to say).
@@ -47,11 +47,12 @@ export interface PriorCostModelOptions {
   /** Grid of σ (relative measurement noise); default [0.003, 0.01, 0.03, 0.06, 0.12, 0.25] (down to noise-free simulators). */
   sigmas?: readonly number[];
   /**
-   * Also average over components on the prior's positional basis (kernel counts + nb201 positional features);
-   * needs a prior file with a `positional` section. Default false (docs/engineering/fleet-cost-models.md has the figures).
+   * Also average over components on the prior's positional basis (kernel counts + nb201 positional features).
+   * Default: when the prior file has a `positional` section (the shipped one does); `true` on a file without one is
+   * an error. docs/engineering/fleet-cost-models.md has the figures of both.
    */
   positional?: boolean;
-  /** Grid of τₑ, the prior spread of the positional coefficients (same unit as τ); default [0.3, 1, 3]. */
+  /** Grid of τₑ, the prior spread of the positional coefficients (same unit as τ); default [1, 3, 10, 30]. */
   positionalTaus?: readonly number[];
 }
 
@@ -105,7 +106,7 @@ export function fleetMoments(refs: readonly FleetReference[]): { mean: number[];
 /** The bases a model of `options` averages over, each with the references it may use. */
 export function modelBases(prior: FleetPrior, options: PriorCostModelOptions): { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[] {
   const bases: { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[] = [{ kind: 'kernels', basis: prior, refs: usableReferences(prior, options) }];
-  if (options.positional) {
+  if (options.positional ?? prior.positional !== undefined) {
     if (!prior.positional) {
       throw new ZeronasError('ZN_BAD_ARGUMENT', "this fleet prior has no positional basis (no 'positional' section); rebuild it with scripts/buildCostPrior.ts, or use the kernel basis only");
     }

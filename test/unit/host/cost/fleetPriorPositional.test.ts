@@ -87,6 +87,10 @@ describe('positional basis', () => {
     delete kernelOnly.positional;
     expect(validateFleetPrior(kernelOnly).positional).toBeUndefined();
     expect(() => new PriorCostModel(kernelOnly, { positional: true })).toThrow(/no positional basis.*rebuild it with scripts\/buildCostPrior.ts/);
+    // default: both bases when the file has the section, the kernel basis alone when it has not (old files)
+    expect(new PriorCostModel(kernelOnly, { excludeDevices: ['held'] }).describe().bases).toEqual(['kernels']);
+    expect(new PriorCostModel(kept, { excludeDevices: ['held'] }).describe().bases).toEqual(['kernels', 'kernels+position']);
+    expect(new PriorCostModel(kept, { excludeDevices: ['held'], positional: false }).describe().bases).toEqual(['kernels']);
     const bad = JSON.parse(JSON.stringify(prior)) as FleetPrior;
     bad.positional!.references[2]!.weights.pop();
     expect(() => validateFleetPrior(bad, 'x.json')).toThrow(/positional.reference 2 \(c\): 'weights' must hold/);
