@@ -69,7 +69,7 @@ export interface FleetPrior extends FleetBasis {
   format: typeof FLEET_PRIOR_FORMAT;
   version: number;
   description: string;
-  /** Optional: the references refitted on kernel counts + nb201 positional features (the `positional` option of PriorCostModel). */
+  /** Optional: the references on kernel counts + nb201 positional features, nested in the kernel ones (the `positional` option of PriorCostModel). */
   positional?: FleetBasis;
 }
 
@@ -153,7 +153,9 @@ export function fitReference(
   let w: number[];
   if (nestedIn) {
     const fixed = nestedIn.weights.length;
-    const base = x.map((row) => row.slice(0, fixed).reduce((a, v, j) => a + v * nestedIn.weights[j]!, 0));
+    // in units of this fit's scale (the same when both were fitted on the same samples)
+    const kept = nestedIn.scale === scale ? nestedIn.weights : nestedIn.weights.map((v) => (v * nestedIn.scale) / scale);
+    const base = x.map((row) => row.slice(0, fixed).reduce((a, v, j) => a + v * kept[j]!, 0));
     const extra = weightedRidge(
       x.map((row) => row.slice(fixed)),
       y.map((v, i) => v - base[i]!),
@@ -161,7 +163,7 @@ export function fitReference(
       REFERENCE_RIDGE * live.length,
       x[0]!.slice(fixed).map(() => true),
     );
-    w = [...nestedIn.weights, ...extra];
+    w = [...kept, ...extra];
   } else {
     w = weightedRidge(x, y, y.map((v) => 1 / (v * v)), REFERENCE_RIDGE * live.length, x[0]!.map((_, j) => j > 0));
   }
