@@ -37,7 +37,12 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .option('column', { type: 'string', describe: 'Column to predict, e.g. cifar10_raspi4_latency (required without --prior; with it, default every cost column of --dataset)' })
       .option('train', { type: 'string', demandOption: true, describe: 'Architectures to fit on (k), drawn at random per repeat; with --prior a list, e.g. 10,25,100' })
       .option('prior', { type: 'string', describe: "Fleet prior file, or 'hwnasbench' for the shipped one: score the prior model leave-one-device-out beside --baseline" })
-      .option('select', { type: 'string', default: 'random', choices: ['random', 'prior'], describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000)" })
+      .option('select', {
+        type: 'string',
+        default: 'random',
+        choices: ['random', 'prior', 'prior+position'],
+        describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000; prior+position: the same design on the positional basis, an experiment)",
+      })
       .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'With --prior and no --column: the dataset whose cost columns are held out in turn' })
       .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: "With --prior: the per-device model printed beside it (plus 'auto+prior': auto with the prior among its candidates)" })
       .option('prior-basis', {
@@ -180,7 +185,7 @@ async function runFleetBench(args: Args): Promise<void> {
     for (const k of [...new Set(priorRows.map((r) => r.train))]) {
       const at = priorRows.filter((r) => r.train === k);
       const mean = at.reduce((a, r) => a + r.mean.spearman, 0) / at.length;
-      process.stdout.write(`${model}, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'prior' ? 'by the prior (D-optimal)' : 'at random'}; replayed HW-NAS-Bench measurements)\n`);
+      process.stdout.write(`${model}, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'random' ? 'at random' : `by the prior (D-optimal${args.select === 'prior+position' ? ', positional basis' : ''})`}; replayed HW-NAS-Bench measurements)\n`);
     }
   }
 }

@@ -20,7 +20,8 @@ import { PriorCostModel } from './priorCostModel.js';
 import type { BasisKind, FleetPrior } from './priorFile.js';
 import { selectMeasurements } from './selectMeasurements.js';
 
-export type MeasurementSelection = 'random' | 'prior';
+/** random; prior: D-optimal on the kernel basis; prior+position: D-optimal on the positional basis (experiment). */
+export type MeasurementSelection = 'random' | 'prior' | 'prior+position';
 
 export interface FleetBenchOptions {
   truth: TruthTable;
@@ -105,9 +106,9 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
       for (let r = 0; r < repeats; r++) {
         const order = shuffled(valid.length, seed * 1000 + r).map((i) => valid[i]!);
         let trainIdx: number[];
-        if (options.select === 'prior') {
+        if (options.select === 'prior' || options.select === 'prior+position') {
           const pool = order.slice(0, Math.min(order.length, options.pool ?? 3000));
-          const picked = selectMeasurements(prior, pool.map((i) => graphs[i]!), train, { excludeDevices: [parsed.device], dataset: parsed.dataset, extractor });
+          const picked = selectMeasurements(prior, pool.map((i) => graphs[i]!), train, { excludeDevices: [parsed.device], dataset: parsed.dataset, extractor, positional: options.select === 'prior+position' });
           trainIdx = picked.map((j) => pool[j]!);
         } else {
           trainIdx = order.slice(0, train);

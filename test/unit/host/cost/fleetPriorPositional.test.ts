@@ -10,6 +10,7 @@ import { shuffled } from '../../../../host/cost/costModel.js';
 import { benchFleetPrior } from '../../../../host/cost/prior/benchPrior.js';
 import { buildFleetPrior, type DeviceMeasurements } from '../../../../host/cost/prior/buildPrior.js';
 import { PriorCostModel } from '../../../../host/cost/prior/priorCostModel.js';
+import { selectMeasurements } from '../../../../host/cost/prior/selectMeasurements.js';
 import { featureBasis, isConstantOutput, priorFeatureRow, validateFleetPrior, type FleetPrior } from '../../../../host/cost/prior/priorFile.js';
 import type { Graph } from '../../../../host/ir/graph.js';
 import { buildNb201Network, cellFromCode, formatNb201, NB201_SPACE_SIZE } from '../../../../host/spaces/nb201.js';
@@ -186,6 +187,17 @@ describe('model averaging over both bases', () => {
     expect(clean[0]!.basisWeights).toBeUndefined();
     expect(Object.keys(clean[1]!.basisWeights!).sort()).toEqual(['kernels', 'kernels+position']);
     expect(await run(true)).toEqual(clean);
+  });
+});
+
+describe('measurement selection on the positional basis (experiment)', () => {
+  it('picks k distinct input-dependent cells, deterministically, and refuses a prior without the section', () => {
+    const picked = selectMeasurements(prior, graphs, 10, { excludeDevices: ['held'], extractor, positional: true });
+    expect(new Set(picked).size).toBe(10);
+    for (const i of picked) expect(live[i]).toBe(true);
+    expect(selectMeasurements(prior, graphs, 10, { excludeDevices: ['held'], extractor, positional: true })).toEqual(picked);
+    const kernelOnly = { ...prior, positional: undefined };
+    expect(() => selectMeasurements(kernelOnly, graphs, 10, { extractor, positional: true })).toThrow(/needs a fleet prior with a 'positional' section/);
   });
 });
 
