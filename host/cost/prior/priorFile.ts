@@ -6,9 +6,9 @@
  * PriorCostModel (priorCostModel.ts); the references are its prior, never its training data.
  *
  * Feature basis: executed kernels per kernel class (`k:` features of costFeatures.ts) under each of the three
- * execution hypotheses (execution.ts), standardised by `featureScale`, with an intercept first. Why kernel counts
- * and not also the positional nb201 features: in a prototype sweep the positional features helped only the edge
- * GPU and hurt every other device at 10 measurements (docs/engineering/fleet-cost-models.md).
+ * execution hypotheses (execution.ts), standardised by `featureScale`, with an intercept first. Why not the
+ * positional nb201 features in this one shared basis: in a prototype sweep they helped only the edge GPU and hurt
+ * every other device at 10 measurements (docs/engineering/fleet-cost-models.md) — hence the optional second basis.
  *
  * Optional second basis (`positional`): the same kernel counts followed by nb201's positional one-hots
  * `all/e:<edge>:<op>` (which op sits on which cell edge). Its references are nested in the kernel ones: the same
