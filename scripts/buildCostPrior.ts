@@ -1,8 +1,10 @@
 /**
  * Builds the shipped fleet prior from the public HW-NAS-Bench NAS-Bench-201 tables:
  *   npx tsx scripts/buildCostPrior.ts [--truth ../shared/data/hw/hwnasbench_nb201.csv] [--out data/costmodel/prior-hwnasbench-v1.json]
- * One reference per latency/energy column and dataset (cifar10, cifar100, imagenet16): 27 references, ~7 minutes
- * on a 2-core machine (feature extraction of 3 × 15,625 networks).
+ * One reference per latency/energy column and dataset (cifar10, cifar100, imagenet16): 27 references, each fitted
+ * on kernel counts and again on kernel counts + nb201 positional features (the file's `positional` section;
+ * `--positional false` leaves it out); ~12 minutes on a 2-core machine (feature extraction of 3 × 15,625 networks,
+ * all kept in one cache: run with NODE_OPTIONS=--max-old-space-size=7000, the default heap of 4 GB runs out).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -22,10 +24,11 @@ const prior = buildFleetPrior(sets, {
   description: 'HW-NAS-Bench (Li et al., ICLR 2021) NAS-Bench-201 latency and energy columns, all 15,625 cells per column; built by scripts/buildCostPrior.ts',
   basisGraphs: sets.find((s) => s.dataset === 'cifar10')!.samples.map((s) => s.graph),
   extractor,
-  onProgress: (done, total, r) =>
-    console.error(`[${done}/${total}] ${r.device}/${r.dataset}/${r.metric}: ${r.samples} samples, median ${r.scale.toPrecision(4)}, fit median |rel. residual| ${(100 * r.relResidual).toFixed(1)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+  positional: option('positional', 'true') !== 'false',
+  onProgress: (done, total, r, basis) =>
+    console.error(`[${basis} ${done}/${total}] ${r.device}/${r.dataset}/${r.metric}: ${r.samples} samples, median ${r.scale.toPrecision(4)}, fit median |rel. residual| ${(100 * r.relResidual).toFixed(1)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
 });
 await mkdir(dirname(out), { recursive: true });
 const text = serialiseFleetPrior(prior);
 await writeFile(out, text);
-console.error(`wrote ${out}: ${prior.references.length} references, ${prior.features.length} features, ${(text.length / 1024).toFixed(1)} KB`);
+console.error(`wrote ${out}: ${prior.references.length} references, ${prior.features.length} features${prior.positional ? ` (positional basis: ${prior.positional.features.length})` : ''}, ${(text.length / 1024).toFixed(1)} KB`);

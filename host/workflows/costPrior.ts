@@ -5,7 +5,10 @@
  * references were fitted with. A device's value per architecture is the median over every run that measured it
  * (runResults, the table `zeronas results` prints). Replayed targets (`zeronas-agent --replay`) are skipped: their
  * values are a published table, already in the base when it is HW-NAS-Bench. A device with fewer measurements than
- * the basis has coefficients is skipped with a note (its fit would be underdetermined).
+ * the basis has coefficients is skipped with a note (its fit would be underdetermined). When the base carries a
+ * positional basis (priorFile.ts `positional`), each added device is fitted on it too, so leave-one-device-out and
+ * the `positional` option see the same devices on both bases; a device with too few architectures for the richer
+ * basis (it has more coefficients) is left out of that basis only, with a note.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +69,7 @@ export function buildFleetPriorFromRuns(base: FleetPrior, roots: readonly string
     });
   }
   const added: FleetReference[] = [];
+  const addedPositional: FleetReference[] = [];
   const need = base.features.length + 1;
   for (const set of values.values()) {
     const samples = [...set.perArch.values()].map((a) => ({ graph: a.graph, value: median(a.values) }));
@@ -77,11 +81,27 @@ export function buildFleetPriorFromRuns(base: FleetPrior, roots: readonly string
     } catch (err) {
       if (!(err instanceof ZeronasError) || err.code !== 'ZN_BAD_DATA') throw err;
       skipped.push({ device: set.device, metric: set.metric, reason: `${samples.length} measured architectures; a reference needs at least ${need} with an input-dependent output` });
+      continue;
+    }
+    if (!base.positional) continue;
+    try {
+      addedPositional.push(fitReference(base.positional, samples, { device: set.device, dataset: set.dataset, metric: set.metric, source: `runs ${[...set.runs].join(', ')}` }, extractor, added.at(-1)));
+    } catch (err) {
+      if (!(err instanceof ZeronasError) || err.code !== 'ZN_BAD_DATA') throw err;
+      skipped.push({ device: set.device, metric: set.metric, reason: `positional basis only: ${samples.length} measured architectures; it needs at least ${base.positional.features.length + 1} with an input-dependent output` });
     }
   }
-  const kept = base.references.filter((r) => !added.some((a) => a.device === r.device && a.metric === r.metric && a.dataset === r.dataset));
+  const replaced = (r: FleetReference): boolean => added.some((a) => a.device === r.device && a.metric === r.metric && a.dataset === r.dataset);
+  const kept = base.references.filter((r) => !replaced(r));
+  // A device refitted from runs replaces its old positional reference too, even when the richer basis could not be fitted.
+  const positional = base.positional ? { ...base.positional, references: [...base.positional.references.filter((r) => !replaced(r)), ...addedPositional] } : undefined;
   return {
-    prior: { ...base, description: `${base.description}; plus ${added.length} fleet reference(s) from ${runs.length} run folder(s)`, references: [...kept, ...added] },
+    prior: {
+      ...base,
+      description: `${base.description}; plus ${added.length} fleet reference(s) from ${runs.length} run folder(s)`,
+      references: [...kept, ...added],
+      ...(positional ? { positional } : {}),
+    },
     added,
     skipped,
     runs,

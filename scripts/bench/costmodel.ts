@@ -4,15 +4,16 @@
  * Same figures as `zeronas bench costmodel --truth ../shared/data/hw/hwnasbench_nb201.csv --column <c> --train <k>`.
  * With `--prior <file|hwnasbench>` (issue 23): the fleet prior model leave-one-device-out beside the per-device
  * model on every CIFAR-10 cost column (or --columns), k = --train (default 10,25,100), --select random|prior,
- * one line per (column, k, model) as it finishes; same figures as `zeronas bench costmodel --prior ...`.
+ * one line per (column, k, model) as it finishes; same figures as `zeronas bench costmodel --prior ...`
+ * (`--prior-basis kernels,kernels+position` and `--no-auto-prior` as there).
  */
 import { benchCostModel, loadTruthCsv } from '../../host/cost/benchCostModel.js';
 import type { CostModelKind } from '../../host/cost/costModel.js';
 import { CostFeatureExtractor } from '../../host/cost/costFeatures.js';
 import type { ExecutionHypothesis } from '../../host/cost/execution.js';
 import { benchFleetPrior, type MeasurementSelection } from '../../host/cost/prior/benchPrior.js';
-import { loadFleetPrior } from '../../host/cost/prior/priorFile.js';
-import { option } from '../scriptArgs.js';
+import { loadFleetPrior, type BasisKind } from '../../host/cost/prior/priorFile.js';
+import { flag, option } from '../scriptArgs.js';
 
 const truthPath = option('truth', new URL('../../../shared/data/hw/hwnasbench_nb201.csv', import.meta.url).pathname);
 const priorName = option('prior', '');
@@ -33,6 +34,8 @@ if (priorName) {
     seed: Number(option('seed', '0')),
     baseline: option('baseline', 'auto') as CostModelKind,
     select,
+    ...(option('prior-basis', '') ? { priorBases: option('prior-basis', '').split(',') as BasisKind[] } : {}),
+    autoWithPrior: !flag('no-auto-prior'),
     extractor,
     onProgress: (m) => console.log(`${m} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
   });

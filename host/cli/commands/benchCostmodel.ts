@@ -8,6 +8,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { ZeronasError } from '../../../shared/errors.js';
+import type { BasisKind } from '../../cost/prior/priorFile.js';
 import { info, printJson, table, type OutputOptions } from '../output.js';
 
 type Args = OutputOptions & {
@@ -18,6 +19,8 @@ type Args = OutputOptions & {
   select: string;
   dataset: string;
   baseline: string;
+  priorBasis?: string;
+  autoPrior: boolean;
   repeats: number;
   model: string;
   seed: number;
@@ -34,9 +37,20 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .option('column', { type: 'string', describe: 'Column to predict, e.g. cifar10_raspi4_latency (required without --prior; with it, default every cost column of --dataset)' })
       .option('train', { type: 'string', demandOption: true, describe: 'Architectures to fit on (k), drawn at random per repeat; with --prior a list, e.g. 10,25,100' })
       .option('prior', { type: 'string', describe: "Fleet prior file, or 'hwnasbench' for the shipped one: score the prior model leave-one-device-out beside --baseline" })
-      .option('select', { type: 'string', default: 'random', choices: ['random', 'prior'], describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000)" })
+      .option('select', {
+        type: 'string',
+        default: 'random',
+        choices: ['random', 'prior', 'prior+position'],
+        describe: "With --prior: how the k architectures are chosen (prior: the fleet's D-optimal selection from a random pool of 3000; prior+position: the same design on the positional basis, an experiment)",
+      })
       .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'With --prior and no --column: the dataset whose cost columns are held out in turn' })
       .option('baseline', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'none'], describe: "With --prior: the per-device model printed beside it (plus 'auto+prior': auto with the prior among its candidates)" })
+      .option('prior-basis', {
+        type: 'string',
+        describe:
+          "With --prior: the prior model's feature basis, a comma list scored side by side on the same cells: kernels (row 'prior'), kernels+position (row 'prior+position': averages over kernel-count and nb201 positional components; needs a prior with a positional section). Default kernels+position when the prior has that section, else kernels",
+      })
+      .option('auto-prior', { type: 'boolean', default: true, describe: "With --prior: also score 'auto+prior' (auto with the first --prior-basis model among its candidates); --no-auto-prior skips it" })
       .option('repeats', { type: 'number', default: 5, describe: 'Independent random draws; results are mean ± std' })
       .option('model', { type: 'string', default: 'auto', choices: ['auto', 'linear', 'forest', 'lut'], describe: 'Cost model; auto picks by cross-validation on the training set' })
       .option('execution', {
@@ -54,6 +68,10 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
       .example(
         '$0 bench costmodel --truth ../shared/data/hw/hwnasbench_nb201.csv --prior hwnasbench --train 10,25,100 --repeats 3',
         'Fleet prior vs per-device model on every CIFAR-10 cost column, each device held out of its own prior',
+      )
+      .example(
+        '$0 bench costmodel --truth ../shared/data/hw/hwnasbench_nb201.csv --prior hwnasbench --prior-basis kernels,kernels+position --train 10 --repeats 3',
+        'The prior on kernel counts beside the prior that may also use where an op sits in the cell',
       ) as never,
   handler: async (args) => {
     if (args.prior !== undefined) return runFleetBench(args);
@@ -102,6 +120,15 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
   },
 };
 
+/** `--prior-basis kernels,kernels+position` → the list; names a bad entry. */
+export function parsePriorBasis(text: string): BasisKind[] {
+  const kinds = String(text).split(',').map((t) => t.trim());
+  for (const k of kinds) {
+    if (k !== 'kernels' && k !== 'kernels+position') throw new ZeronasError('ZN_BAD_ARGUMENT', `--prior-basis: '${k}' is not 'kernels' or 'kernels+position' (in '${text}')`);
+  }
+  return [...new Set(kinds)] as BasisKind[];
+}
+
 /** `--train 10,25,100` → [10, 25, 100]; names the bad entry. */
 export function parseTrain(text: string): number[] {
   const ks = String(text).split(',').map((t) => t.trim());
@@ -115,9 +142,10 @@ export function parseTrain(text: string): number[] {
 async function runFleetBench(args: Args): Promise<void> {
   const { loadTruthCsv } = await import('../../cost/benchCostModel.js');
   const { loadFleetPrior } = await import('../../cost/prior/priorFile.js');
-  const { benchFleetPrior } = await import('../../cost/prior/benchPrior.js');
+  const { benchFleetPrior, priorRowName } = await import('../../cost/prior/benchPrior.js');
   const prior = await loadFleetPrior(args.prior!);
   const trains = parseTrain(args.train);
+  const priorBases = args.priorBasis !== undefined ? parsePriorBasis(args.priorBasis) : [prior.positional ? 'kernels+position' : ('kernels' as BasisKind)];
   const truth = await loadTruthCsv(args.truth);
   const rows = await benchFleetPrior({
     truth,
@@ -128,6 +156,8 @@ async function runFleetBench(args: Args): Promise<void> {
     seed: args.seed,
     baseline: args.baseline as never,
     select: args.select as never,
+    priorBases,
+    autoWithPrior: args.autoPrior,
     onProgress: (message) => info(args, message),
   });
   if (args.json) return printJson({ prior: args.prior, description: prior.description, select: args.select, seed: args.seed, rows });
@@ -143,17 +173,19 @@ async function runFleetBench(args: Args): Promise<void> {
       pct(r.mean.mape),
       pct(r.mean.coverage1Sigma),
       r.familyWeights
-        ? Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
+        ? (r.basisWeights ? `positional ${(r.basisWeights['kernels+position'] ?? 0).toFixed(2)}; ` : '') + Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
         : r.selected
           ? `selected: ${Object.entries(r.selected).map(([k, v]) => `${k}×${v}`).join(' ')}`
           : '',
     ]);
   }
   process.stdout.write(`${table(body)}\n`);
-  const priorRows = rows.filter((r) => r.model === 'prior' && /_latency$/.test(r.column));
-  for (const k of [...new Set(priorRows.map((r) => r.train))]) {
-    const at = priorRows.filter((r) => r.train === k);
-    const mean = at.reduce((a, r) => a + r.mean.spearman, 0) / at.length;
-    process.stdout.write(`prior, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'prior' ? 'by the prior (D-optimal)' : 'at random'}; replayed HW-NAS-Bench measurements)\n`);
+  for (const model of priorBases.map(priorRowName)) {
+    const priorRows = rows.filter((r) => r.model === model && /_latency$/.test(r.column));
+    for (const k of [...new Set(priorRows.map((r) => r.train))]) {
+      const at = priorRows.filter((r) => r.train === k);
+      const mean = at.reduce((a, r) => a + r.mean.spearman, 0) / at.length;
+      process.stdout.write(`${model}, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'random' ? 'at random' : `by the prior (D-optimal${args.select === 'prior+position' ? ', positional basis' : ''})`}; replayed HW-NAS-Bench measurements)\n`);
+    }
   }
 }

@@ -7,7 +7,7 @@ import type { Graph } from '../../ir/graph.js';
 import { buildNb201Network, NB201_DATASETS, type Nb201Dataset } from '../../spaces/nb201.js';
 import type { TruthTable } from '../benchCostModel.js';
 import { CostFeatureExtractor } from '../costFeatures.js';
-import { featureBasis, fitReference, FLEET_PRIOR_FORMAT, FLEET_PRIOR_VERSION, type CostMetric, type FleetPrior, type FleetReference } from './priorFile.js';
+import { featureBasis, fitReference, FLEET_PRIOR_FORMAT, FLEET_PRIOR_VERSION, type BasisKind, type CostMetric, type FleetBasis, type FleetPrior, type FleetReference } from './priorFile.js';
 
 /** `<dataset>_<device>_<latency|energy>` (HW-NAS-Bench naming, and `zeronas results` for a fleet device); other columns (arithmetic intensity, index, _n, _source) are not costs. */
 export function parseCostColumn(column: string): { dataset: Nb201Dataset; device: string; metric: CostMetric } | undefined {
@@ -43,16 +43,35 @@ export interface BuildPriorOptions {
   /** Graphs that define the feature basis and its scale (default: all graphs of the measurement sets). */
   basisGraphs?: readonly Graph[];
   extractor?: CostFeatureExtractor;
-  onProgress?: (done: number, total: number, reference: FleetReference) => void;
+  /** Also fit every reference on kernel counts + nb201 positional features (the file's `positional` section). */
+  positional?: boolean;
+  onProgress?: (done: number, total: number, reference: FleetReference, basis: BasisKind) => void;
 }
 
 export function buildFleetPrior(sets: readonly DeviceMeasurements[], options: BuildPriorOptions): FleetPrior {
   const extractor = options.extractor ?? new CostFeatureExtractor();
-  const basis = featureBasis(options.basisGraphs ?? sets.flatMap((s) => s.samples.map((x) => x.graph)), extractor);
-  const references = sets.map((set, i) => {
-    const ref = fitReference(basis, set.samples, set, extractor);
-    options.onProgress?.(i + 1, sets.length, ref);
-    return ref;
+  const basisGraphs = options.basisGraphs ?? sets.flatMap((s) => s.samples.map((x) => x.graph));
+  const kernelBasis = featureBasis(basisGraphs, extractor, 'kernels');
+  const positionalBasis = options.positional ? featureBasis(basisGraphs, extractor, 'kernels+position') : undefined;
+  const kernels: FleetBasis = { ...kernelBasis, references: [] };
+  const positional: FleetBasis | undefined = positionalBasis ? { ...positionalBasis, references: [] } : undefined;
+  // one column at a time, both bases: its features are computed once (the positional references are nested in the
+  // kernel ones: same kernel weights + residual positional weights, priorFile.ts)
+  sets.forEach((set, i) => {
+    const ref = fitReference(kernelBasis, set.samples, set, extractor);
+    kernels.references.push(ref);
+    options.onProgress?.(i + 1, sets.length, ref, 'kernels');
+    if (positional) {
+      const pos = fitReference(positional, set.samples, set, extractor, ref);
+      positional.references.push(pos);
+      options.onProgress?.(i + 1, sets.length, pos, 'kernels+position');
+    }
   });
-  return { format: FLEET_PRIOR_FORMAT, version: FLEET_PRIOR_VERSION, description: options.description, ...basis, references };
+  return {
+    format: FLEET_PRIOR_FORMAT,
+    version: FLEET_PRIOR_VERSION,
+    description: options.description,
+    ...kernels,
+    ...(positional ? { positional } : {}),
+  };
 }

@@ -12,6 +12,14 @@
  * the likelihood-weighted mixture, and the uncertainty is the mixture's standard deviation (posterior variance of
  * φ·w plus the noise). With 10 measurements the likelihood typically concentrates on a family (the Pi 4 on the
  * Pixel 3's TFLite component); with 100 the isotropic term lets the device leave the fleet's span.
+ * With `positional` (the default when the prior file has the section) the average also runs over the same components built on the prior's second basis
+ * (kernel counts + nb201 positional features, priorFile.ts `positional`), whose references nest the kernel ones;
+ * it uses the kernel basis' isotropic unit, so each positional component is its kernel twin plus prior variance
+ * τₑ² on the 24 positional coefficients (τₑ on its own grid: how much position matters is the device's to say).
+ * Both bases model the same k measurements with the same noise model, so their marginal likelihoods are densities
+ * of the same y and compare directly; the extra prior variance lowers the positional components' marginal
+ * likelihood unless the measurements need it (the Occam factor of the evidence — no extra penalty is added). Each
+ * basis gets half the prior mass, spread evenly over its components.
  * Constant-output architectures form their own group (as in costModel.ts): the median of such training samples,
  * else the fleet's median ratio to a typical architecture times the device's median measurement.
  */
@@ -21,7 +29,7 @@ import { CostFeatureExtractor } from '../costFeatures.js';
 import type { CostModel, CostPrediction, CostSample } from '../costModel.js';
 import { median } from '../regression.js';
 import { choleskySolve, cholesky, covariance, logDetFromCholesky, quadForm, type Matrix } from './linalg.js';
-import { isConstantOutput, priorFeatureRow, type CostMetric, type FleetPrior, type FleetReference } from './priorFile.js';
+import { isConstantOutput, priorFeatureRow, type BasisKind, type CostMetric, type FleetBasis, type FleetPrior, type FleetReference } from './priorFile.js';
 
 export interface PriorCostModelOptions {
   extractor?: CostFeatureExtractor;
@@ -38,15 +46,27 @@ export interface PriorCostModelOptions {
   taus?: readonly number[];
   /** Grid of σ (relative measurement noise); default [0.003, 0.01, 0.03, 0.06, 0.12, 0.25] (down to noise-free simulators). */
   sigmas?: readonly number[];
+  /**
+   * Also average over components on the prior's positional basis (kernel counts + nb201 positional features).
+   * Default: when the prior file has a `positional` section (the shipped one does); `true` on a file without one is
+   * an error. docs/engineering/fleet-cost-models.md has the figures of both.
+   */
+  positional?: boolean;
+  /** Grid of τₑ, the prior spread of the positional coefficients (same unit as τ); default [1, 3, 10, 30]. */
+  positionalTaus?: readonly number[];
 }
 
 interface Component {
   label: string;
   /** 'fleet' or a reference's key (device/dataset/metric). */
   family: string;
-  /** Normalised log marginal likelihood weight. */
+  /** Index into the model's bases (0: kernel counts, 1: kernel counts + position). */
+  basis: number;
+  /** Normalised posterior weight: prior mass × marginal likelihood. */
   weight: number;
   logLik: number;
+  /** Log prior mass of the component (equal shares per basis). */
+  logPrior: number;
   sigma: number;
   mean: number[];
   cov: Matrix;
@@ -54,19 +74,20 @@ interface Component {
 
 const DEFAULT_TAUS = [0.3, 1, 3];
 const DEFAULT_SIGMAS = [0.003, 0.01, 0.03, 0.06, 0.12, 0.25];
+const DEFAULT_POSITIONAL_TAUS = [1, 3, 10, 30];
 
 export function referenceKey(r: Pick<FleetReference, 'device' | 'dataset' | 'metric'>): string {
   return `${r.device}/${r.dataset}/${r.metric}`;
 }
 
-/** The references a model of `options` may use; throws when none is left. */
-export function usableReferences(prior: FleetPrior, options: Pick<PriorCostModelOptions, 'excludeDevices' | 'dataset' | 'metric'>): FleetReference[] {
+/** The references of `basis` (default the prior's kernel basis) a model of `options` may use; throws when none is left. */
+export function usableReferences(prior: FleetPrior, options: Pick<PriorCostModelOptions, 'excludeDevices' | 'dataset' | 'metric'>, basis: FleetBasis = prior): FleetReference[] {
   const excluded = new Set(options.excludeDevices ?? []);
-  const refs = prior.references.filter((r) => !excluded.has(r.device) && (!options.dataset || r.dataset === options.dataset) && (!options.metric || r.metric === options.metric));
+  const refs = basis.references.filter((r) => !excluded.has(r.device) && (!options.dataset || r.dataset === options.dataset) && (!options.metric || r.metric === options.metric));
   if (refs.length === 0) {
     throw new ZeronasError(
       'ZN_BAD_ARGUMENT',
-      `fleet prior has no reference left for dataset ${options.dataset ?? 'any'}, metric ${options.metric ?? 'any'} after excluding devices [${[...excluded].join(', ')}]; it holds: ${prior.references.map((r) => `${r.device}/${r.dataset}/${r.metric}`).join(', ')}`,
+      `fleet prior${basis === prior ? '' : "'s positional basis"} has no reference left for dataset ${options.dataset ?? 'any'}, metric ${options.metric ?? 'any'} after excluding devices [${[...excluded].join(', ')}]; it holds: ${basis.references.map((r) => `${r.device}/${r.dataset}/${r.metric}`).join(', ')}`,
     );
   }
   return refs;
@@ -82,11 +103,26 @@ export function fleetMoments(refs: readonly FleetReference[]): { mean: number[];
   return { mean, cov, iso };
 }
 
+/** The bases a model of `options` averages over, each with the references it may use. */
+export function modelBases(prior: FleetPrior, options: PriorCostModelOptions): { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[] {
+  const bases: { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[] = [{ kind: 'kernels', basis: prior, refs: usableReferences(prior, options) }];
+  if (options.positional ?? prior.positional !== undefined) {
+    if (!prior.positional) {
+      throw new ZeronasError('ZN_BAD_ARGUMENT', "this fleet prior has no positional basis (no 'positional' section); rebuild it with scripts/buildCostPrior.ts, or use the kernel basis only");
+    }
+    bases.push({ kind: 'kernels+position', basis: prior.positional, refs: usableReferences(prior, options, prior.positional) });
+  }
+  return bases;
+}
+
 export class PriorCostModel implements CostModel {
   readonly name = 'prior';
   private readonly extractor: CostFeatureExtractor;
   private readonly refs: FleetReference[];
+  private readonly bases: { kind: BasisKind; basis: FleetBasis; refs: FleetReference[] }[];
   private components: Component[] = [];
+  /** Σ_c weight_c·cov_c over the components, on the widest basis (kernel components fill its leading block). */
+  private weightedCov: Matrix = [];
   private constantGroup: number[] = [];
   private typical = 0;
 
@@ -95,7 +131,8 @@ export class PriorCostModel implements CostModel {
     private readonly options: PriorCostModelOptions = {},
   ) {
     this.extractor = options.extractor ?? new CostFeatureExtractor();
-    this.refs = usableReferences(prior, options);
+    this.bases = modelBases(prior, options);
+    this.refs = this.bases[0]!.refs;
   }
 
   fit(samples: readonly CostSample[]): void {
@@ -110,54 +147,86 @@ export class PriorCostModel implements CostModel {
       throw new ZeronasError('ZN_BAD_ARGUMENT', `prior cost model needs at least one measured architecture whose output depends on its input, got ${samples.length} constant-output ones`);
     }
     this.typical = median(live.map((s) => s.value));
-    const phi = live.map((s) => priorFeatureRow(this.prior, s.graph, this.extractor));
     const y = live.map((s) => s.value);
-    const { mean, cov, iso } = fleetMoments(this.refs);
-    const p = mean.length;
-    const isoMatrix = (scale: number): Matrix => Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => (i === j ? scale : 0)));
-    const centres: { label: string; c: number[]; base: Matrix }[] = [{ label: 'fleet', c: mean, base: cov }];
-    for (const r of this.refs) centres.push({ label: referenceKey(r), c: r.weights, base: isoMatrix(0) });
     const comps: Component[] = [];
-    for (const { label, c, base } of centres) {
-      const m = phi.map((row) => row.reduce((a, v, j) => a + v * c[j]!, 0));
-      // s minimises Σ ((y − s·m)/y)²
-      let num = 0;
-      let den = 0;
-      m.forEach((mi, i) => {
-        num += mi / y[i]!;
-        den += (mi * mi) / (y[i]! * y[i]!);
-      });
-      const s = num / den;
-      if (!(s > 0) || !Number.isFinite(s)) continue;
-      for (const tau of this.options.taus ?? DEFAULT_TAUS) {
-        const prior = base.map((row, i) => row.map((v, j) => s * s * (v + (i === j ? tau * tau * iso : 0))));
-        for (const sigma of this.options.sigmas ?? DEFAULT_SIGMAS) {
-          comps.push({ label: `${label} τ=${tau} σ=${sigma}`, family: label, weight: 0, sigma, ...posterior(phi, y, c.map((v) => s * v), prior, sigma) });
+    const kernelIso = fleetMoments(this.refs).iso;
+    this.bases.forEach(({ basis, refs }, b) => {
+      const phi = live.map((s) => priorFeatureRow(basis, s.graph, this.extractor));
+      const { mean, cov } = fleetMoments(refs);
+      // one isotropic unit for both bases: the positional twin = kernel component + variance on the new coefficients
+      const iso = kernelIso;
+      const p = mean.length;
+      const isoMatrix = (scale: number): Matrix => Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => (i === j ? scale : 0)));
+      const centres: { label: string; c: number[]; base: Matrix }[] = [{ label: 'fleet', c: mean, base: cov }];
+      for (const r of refs) centres.push({ label: referenceKey(r), c: r.weights, base: isoMatrix(0) });
+      for (const { label, c, base } of centres) {
+        const m = phi.map((row) => row.reduce((a, v, j) => a + v * c[j]!, 0));
+        // s minimises Σ ((y − s·m)/y)²
+        let num = 0;
+        let den = 0;
+        m.forEach((mi, i) => {
+          num += mi / y[i]!;
+          den += (mi * mi) / (y[i]! * y[i]!);
+        });
+        const s = num / den;
+        if (!(s > 0) || !Number.isFinite(s)) continue;
+        const kernelCount = this.bases[0]!.basis.features.length + 1;
+        // kernel basis: one prior spread; positional basis: the kernel twin's spread τ on the kernel coefficients and τₑ on the positional ones
+        const positionalTaus = b === 0 ? [0] : (this.options.positionalTaus ?? DEFAULT_POSITIONAL_TAUS);
+        for (const tau of this.options.taus ?? DEFAULT_TAUS) {
+          for (const tauE of positionalTaus) {
+            const spread = (i: number): number => (i < kernelCount ? tau * tau : tauE * tauE) * iso;
+            const prior = base.map((row, i) => row.map((v, j) => s * s * (v + (i === j ? spread(i) : 0))));
+            for (const sigma of this.options.sigmas ?? DEFAULT_SIGMAS) {
+              const tag = b === 0 ? '' : ` +position τₑ=${tauE}`;
+              comps.push({ label: `${label}${tag} τ=${tau} σ=${sigma}`, family: label, basis: b, weight: 0, logPrior: 0, sigma, ...posterior(phi, y, c.map((v) => s * v), prior, sigma) });
+            }
+          }
         }
       }
-    }
+    });
     if (comps.length === 0) throw new ZeronasError('ZN_BAD_DATA', 'prior cost model: no prior component gives a positive scale for these measurements');
-    const best = Math.max(...comps.map((c) => c.logLik));
+    // Prior mass: each basis in use gets an equal share, spread evenly over its components ("position matters" has
+    // prior probability ½ with two bases, its size τₑ uniform over the grid); one basis: uniform, as before.
+    this.bases.forEach((_, b) => {
+      const mine = comps.filter((c) => c.basis === b);
+      for (const c of mine) c.logPrior = -Math.log(this.bases.length * mine.length);
+    });
+    const best = Math.max(...comps.map((c) => c.logLik + c.logPrior));
     let total = 0;
-    for (const c of comps) total += c.weight = Math.exp(c.logLik - best);
-    // Components with negligible weight would only cost prediction time.
-    this.components = comps.filter((c) => (c.weight /= total) > 1e-6);
+    for (const c of comps) total += c.weight = Math.exp(c.logLik + c.logPrior - best);
+    // Components with negligible weight would only cost prediction time (p² per component and architecture): keep
+    // the heaviest ones up to 1 − 1e-4 of the mass (with both bases hundreds of components can each hold 1e-5).
+    for (const c of comps) c.weight /= total;
+    const sorted = [...comps].sort((a, b) => b.weight - a.weight);
+    let mass = 0;
+    this.components = sorted.filter((c) => {
+      const keep = mass < 1 - 1e-4 && c.weight > 1e-6;
+      mass += c.weight;
+      return keep;
+    });
     const kept = this.components.reduce((a, c) => a + c.weight, 0);
     for (const c of this.components) c.weight /= kept;
+    const width = this.bases.at(-1)!.basis.features.length + 1;
+    this.weightedCov = Array.from({ length: width }, () => new Array<number>(width).fill(0));
+    for (const c of this.components) c.cov.forEach((r, i) => r.forEach((v, j) => (this.weightedCov[i]![j]! += c.weight * v)));
   }
 
   predict(graph: Graph): CostPrediction {
     if (this.components.length === 0) throw new ZeronasError('ZN_BAD_ARGUMENT', 'prior: predict() called before fit()');
     if (isConstantOutput(graph, this.extractor)) return this.predictConstant();
-    const row = priorFeatureRow(this.prior, graph, this.extractor);
+    // the widest basis' row; a kernel component reads its prefix (the positional basis nests the kernel one)
+    const row = priorFeatureRow(this.bases.at(-1)!.basis, graph, this.extractor);
     let mean = 0;
     let second = 0;
     for (const c of this.components) {
-      const m = row.reduce((a, v, j) => a + v * c.mean[j]!, 0);
-      const v = Math.max(0, quadForm(c.cov, row)) + (c.sigma * m) ** 2;
+      let m = 0;
+      for (let j = 0; j < c.mean.length; j++) m += row[j]! * c.mean[j]!;
       mean += c.weight * m;
-      second += c.weight * (v + m * m);
+      second += c.weight * (1 + c.sigma * c.sigma) * m * m;
     }
+    // Σ_c w_c·rowᵀ·cov_c·row = rowᵀ·(Σ_c w_c·cov_c)·row: one quadratic form instead of one per component
+    second += Math.max(0, quadForm(this.weightedCov, row));
     return { value: Math.max(0, mean), uncertainty: Math.sqrt(Math.max(0, second - mean * mean)) };
   }
 
@@ -172,6 +241,7 @@ export class PriorCostModel implements CostModel {
       const m = median(this.constantGroup);
       return { value: m, uncertainty: 1.4826 * median(this.constantGroup.map((v) => Math.abs(v - m))) || m };
     }
+    // The ratio is a property of the reference column, not of the basis it was fitted on: the kernel basis' refs serve both.
     const known = this.refs.map((r) => r.constantOutputRatio).filter((r): r is number => r !== null);
     if (known.length === 0) return { value: 0, uncertainty: this.typical };
     const ratioOf = new Map<string, number>(this.refs.filter((r) => r.constantOutputRatio !== null).map((r) => [referenceKey(r), r.constantOutputRatio!]));
@@ -195,11 +265,16 @@ export class PriorCostModel implements CostModel {
   describe(): Record<string, unknown> {
     const byFamily = new Map<string, number>();
     for (const c of this.components) byFamily.set(c.family, (byFamily.get(c.family) ?? 0) + c.weight);
+    const byBasis = new Map<string, number>(this.bases.map(({ kind }) => [kind, 0]));
+    for (const c of this.components) byBasis.set(this.bases[c.basis]!.kind, byBasis.get(this.bases[c.basis]!.kind)! + c.weight);
     return {
       model: this.name,
+      bases: this.bases.map(({ kind }) => kind),
+      basisWeights: Object.fromEntries([...byBasis].map(([k, v]) => [k, Number(v.toFixed(4))])),
       references: this.refs.map((r) => `${r.device}/${r.dataset}/${r.metric}`),
       excludedDevices: this.options.excludeDevices ?? [],
       components: this.components.length,
+      topComponents: [...this.components].sort((a, b) => b.weight - a.weight).slice(0, 4).map((c) => `${c.label} ${c.weight.toFixed(3)} (log evidence ${c.logLik.toFixed(2)})`),
       familyWeights: Object.fromEntries([...byFamily].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(4))])),
     };
   }

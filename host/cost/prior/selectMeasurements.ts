@@ -8,6 +8,9 @@
  * after what is already chosen — and conditions S on it (rank-one update; no measurement needed, the variance does
  * not depend on the measured value). Constant-output architectures are never chosen: they carry no information on
  * the kernel costs. Deterministic: ties keep the earlier candidate.
+ * `positional: true` (an experiment, not the default: docs/engineering/fleet-cost-models.md) designs on the prior's
+ * positional basis instead — the fleet's nested references, isotropic unit of the kernel basis on every coefficient
+ * (τ = τₑ = 1) — so the cells also discriminate where ops sit.
  */
 import { ZeronasError } from '../../../shared/errors.js';
 import type { Graph } from '../../ir/graph.js';
@@ -19,19 +22,24 @@ export interface SelectMeasurementsOptions extends Pick<PriorCostModelOptions, '
   extractor?: CostFeatureExtractor;
   /** Relative measurement noise assumed by the design; default 0.06. */
   sigma?: number;
+  /** Design on the positional basis (kernel + nb201 positional coefficients); needs a prior with that section. */
+  positional?: boolean;
 }
 
 /** Indices into `candidates` of the k architectures to measure, in the order chosen. */
 export function selectMeasurements(prior: FleetPrior, candidates: readonly Graph[], k: number, options: SelectMeasurementsOptions = {}): number[] {
   if (!Number.isInteger(k) || k < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `number of architectures to select must be a positive integer, got ${k}`);
   const extractor = options.extractor ?? new CostFeatureExtractor();
-  const { mean, cov, iso } = fleetMoments(usableReferences(prior, options));
+  if (options.positional && !prior.positional) throw new ZeronasError('ZN_BAD_ARGUMENT', "positional measurement selection needs a fleet prior with a 'positional' section");
+  const basis = options.positional ? prior.positional! : prior;
+  const { iso } = fleetMoments(usableReferences(prior, options));
+  const { mean, cov } = fleetMoments(usableReferences(prior, options, basis));
   const sigma2 = (options.sigma ?? 0.06) ** 2;
   const p = mean.length;
   const s = cov.map((row, i) => row.map((v, j) => v + (i === j ? iso : 0)));
   const psi: (number[] | undefined)[] = candidates.map((g) => {
     if (isConstantOutput(g, extractor)) return undefined;
-    const row = priorFeatureRow(prior, g, extractor);
+    const row = priorFeatureRow(basis, g, extractor);
     const m = row.reduce((a, v, j) => a + v * mean[j]!, 0);
     return m > 0 ? row.map((v) => v / m) : undefined;
   });

@@ -57,6 +57,12 @@ describe('costmodel prior from run folders', () => {
     expect(built.skipped.find((s) => s.device === 'pi3b')!.reason).toMatch(/5 measured architectures; a reference needs at least/);
     expect(built.prior.references).toHaveLength(base.references.length + 1);
     validateFleetPrior(JSON.parse(JSON.stringify(built.prior)));
+    // the shipped base carries the positional basis: the device is fitted on it too, nested in its kernel reference
+    const kernelRef = built.added[0]!;
+    const positionalRef = built.prior.positional!.references.find((r) => r.device === 'kitchen-pi')!;
+    expect(built.prior.positional!.references).toHaveLength(base.positional!.references.length + 1);
+    expect(positionalRef.weights.slice(0, kernelRef.weights.length)).toEqual(kernelRef.weights);
+    expect(positionalRef.weights).toHaveLength(base.positional!.features.length + 1);
     // The new reference is what a Pi-like device now resembles most: a model of the Pi 4 with only kitchen-pi and
     // non-Pi devices in its prior puts its weight on kitchen-pi.
     const model = new PriorCostModel(built.prior, { excludeDevices: ['raspi4', 'pixel3'], dataset: 'cifar10' });
