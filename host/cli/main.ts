@@ -17,7 +17,7 @@ export function buildParser(argv: string[]): Argv {
     .option('json', { type: 'boolean', default: false, describe: 'Print one machine-readable JSON document' })
     .option('quiet', { type: 'boolean', default: false, describe: 'Print only results (no progress, no warnings)' })
     .strict()
-    .demandCommand(1, 'Name a command; see the list above.')
+    .demandCommand(1, 'Name a command (zeronas --help lists them).')
     .recommendCommands()
     .help()
     .alias('h', 'help')
@@ -46,7 +46,8 @@ export async function main(argv: string[]): Promise<number> {
 function reportError(err: unknown, json: boolean): number {
   if (err instanceof UsageError) {
     if (json) process.stdout.write(`${JSON.stringify({ code: 'ZN_USAGE', message: err.message })}\n`);
-    else process.stderr.write(`${colour.red('error')}: ${err.message}\nRun 'zeronas --help' for usage.\n`);
+    // The same CODE: message shape as every other error (docs/errors.md), so scripts can match one pattern.
+    else process.stderr.write(`${colour.red('ZN_USAGE')}: ${err.message}\nRun 'zeronas --help' for usage.\n`);
     return 2;
   }
   if (err instanceof ZeronasError) {

@@ -57,8 +57,12 @@ describe('zeronas CLI (info, export)', () => {
     expect(Array.from(y.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 
-  it('unknown command is a usage error (exit 2)', async () => {
+  it('unknown command is a usage error (exit 2), printed as CODE: message like every other error', async () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^ZN_USAGE: /m);
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('ZN_USAGE: Name a command (zeronas --help lists them).');
   });
 });
