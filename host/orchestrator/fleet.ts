@@ -94,11 +94,13 @@ export async function waitForAgents(server: HostServer, targets: string[], waitM
       hinted = true;
     }
     if (Date.now() > deadline) {
-      throw new ZeronasError(
-        'ZN_NO_AGENT',
-        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. To attach one: ${missing.map((t) => attachHint(t, server.agentUrlForDevices, undefined, server.tlsFingerprint)).join(' ; ')}`,
-        { missing },
+      // `local` is started by the host itself: if it is late, the machine is slow or busy, not missing an agent.
+      const hints = missing.map((t) =>
+        t === 'local'
+          ? `The built-in local agent did not connect in time (a busy or slow machine): give it longer with --wait-agents ${Math.max(60, (2 * waitMs) / 1000)}`
+          : attachHint(t, server.agentUrlForDevices, undefined, server.tlsFingerprint),
       );
+      throw new ZeronasError('ZN_NO_AGENT', `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. ${missing.length === 1 && missing[0] === 'local' ? '' : 'To attach one: '}${hints.join(' ; ')}`, { missing });
     }
     await new Promise((r) => setTimeout(r, 200));
   }
