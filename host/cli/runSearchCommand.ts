@@ -104,8 +104,13 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   const scoreWith = (i: number, a: unknown): ReturnType<typeof scoreThrough> =>
     scoreThrough(queue, computers[i]!, { space: args.space, scoreResolution: args.scoreResolution, arch: space.format(a), proxy: proxyNames[i]!, settings }, () => scoringGraph(a));
   const proxyFns = Object.fromEntries(proxyNames.map((p, i) => [p, (a: unknown) => scoreWith(i, a)]));
+  // A resumed search reuses the reference sample's values its --state file kept (same proxy, same seed).
+  const saved = (state as { reference?: SavedReference } | undefined)?.reference;
+  const known = new Map(saved && saved.proxy === proxy && saved.seed === args.seed ? saved.entries.map((e) => [e.arch, e.values]) : []);
   // Every proxy of one architecture: one at a time here, all at once through a queue (separate jobs).
   const scoreAll = async (a: unknown): Promise<number[]> => {
+    const again = known.get(space.format(a));
+    if (again) return again;
     scored.add(space.key(a));
     const one = async (i: number): Promise<number> => {
       const r = await scoreWith(i, a);
@@ -118,16 +123,17 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   };
   // A combination in a search that compares candidates one by one: ranks against a reference sample scored first.
   let combined: ((values: readonly number[]) => number) | undefined;
+  let reference: SavedReference | undefined;
   if (proxyNames.length > 1 && !sampling) {
     const size = referenceSize(args.maxScored ?? 500);
     const how = aggregationFor(proxy, args.aggregate);
     progress.log(
-      `${proxy}: scoring a reference sample of ${size} architectures (they count toward --max-scored); a candidate's score is ` +
+      `${proxy}: ${known.size ? `the reference sample of ${size} architectures kept in --state` : `scoring a reference sample of ${size} architectures (they count toward --max-scored)`}; a candidate's score is ` +
         (how === 'log-rank' ? 'Σ ln(rank/n) of its proxies among them (0 = first in every one)' : 'the sum of its proxies’ ranks among them'),
     );
-    combined = (
-      await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how, onProgress: (done, total) => progress.update(`${proxy} reference sample`, done, total) })
-    ).combined;
+    const ref = await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how, onProgress: (done, total) => progress.update(`${proxy} reference sample`, done, total) });
+    combined = ref.combined;
+    reference = { proxy, seed: args.seed, entries: ref.reference };
   }
   const outcome = await runSearch<unknown>({
     space,
@@ -160,7 +166,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
   if (outcome.sample) for (const r of outcome.sample.scored) scored.add(r.key);
   process.off('SIGINT', onSigint);
   progress.stop();
-  if (args.state && outcome.state) writeJsonAtomic(args.state, outcome.state);
+  if (args.state && outcome.state) writeJsonAtomic(args.state, reference ? { ...outcome.state, reference } : outcome.state);
   const result = {
     space: args.space,
     algo: args.algo,
@@ -217,6 +223,13 @@ function costText(costs: Record<string, CostVector>): string {
     if (c.areaMm2 !== undefined) parts.push(`${target} ${c.areaMm2.toFixed(2)} mm²`);
   }
   return parts.length ? `${parts.join(', ')} (from --cost)` : '-';
+}
+
+/** The reference sample a combination was ranked against, kept in --state so a resumed search does not score it again. */
+interface SavedReference {
+  proxy: string;
+  seed: number;
+  entries: { arch: string; values: number[] }[];
 }
 
 /** A saved --state file, or ZN_BAD_DATA naming it (a truncated or edited file is not a crash). */

@@ -52,6 +52,21 @@ describe('zeronas search', () => {
     expect(out.best.score).toBeGreaterThan(2);
   });
 
+  it('--state keeps the reference sample: a resumed search with a combination does not score it again', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'zeronas-search-state-')), 'state.json');
+    const args = ['search', '--space', 'nb201', '--algo', 'evolution', '--proxy', 'params+nn_degree', '--population', '8', '--max-scored', '20', '--seed', '3', '--state', state, '--json'];
+    const first = await runCli([...args, '--iterations', '10']);
+    expect(first.code, first.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as { reference: { proxy: string; entries: unknown[] } };
+    expect(saved.reference.proxy).toBe('params+nn_degree');
+    expect(saved.reference.entries).toHaveLength(8);
+    const resumed = await runCli([...args, '--iterations', '14']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('the reference sample of 8 architectures kept in --state');
+    // Only the 4 more iterations' new candidates are scored, none of the 8 reference cells.
+    expect((JSON.parse(resumed.stdout) as { scored: number }).scored).toBeLessThanOrEqual(4);
+  });
+
   it('--max-scored holds for NSGA-II (its first population included) and must be a positive integer', async () => {
     const r = await runCli(['search', '--space', 'nb201', '--algo', 'nsga2', '--proxy', 'params', '--population', '16', '--iterations', '10', '--max-scored', '12', '--seed', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
