@@ -218,6 +218,16 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
         ? `score: Σ ln(rank/n) of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (0 = first in every one; higher is better)\n`
         : `score: the sum of the ranks of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (higher is better)\n`;
   }
+  // Where the answer sits in the proxy's ranking: candidates above it that were never measured are what more
+  // measurements (--measure) could still turn into a better answer.
+  for (const t of summary.targets) {
+    if (!t.best) continue;
+    const above = t.points.filter((p) => p.score > t.best!.proxyScore);
+    const unmeasured = above.filter((p) => p.measuredMs === null && (p.measuredJ ?? null) === null).length;
+    if (unmeasured > 0) {
+      out += `${t.target}: the answer ranks ${above.length + 1} of ${t.points.length} by the proxy; ${unmeasured} higher-ranked candidate(s) were not measured (a larger --measure may find a better one)\n`;
+    }
+  }
   if (summary.targets.length > 1) {
     const c = summary.commonFeasible[0];
     out += c ? `${colour.bold('one network for every target')}: ${c.arch} (score ${c.score.toFixed(2)})\n` : 'no measured architecture met every target\'s budget\n';
