@@ -134,6 +134,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     const ref = await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how, onProgress: (done, total) => progress.update(`${proxy} reference sample`, done, total) });
     combined = ref.combined;
     reference = { proxy, seed: args.seed, entries: ref.reference };
+    for (const e of ref.reference) known.set(e.arch, e.values); // a candidate the reference holds is not scored twice
   }
   const outcome = await runSearch<unknown>({
     space,
