@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fullSizePriorFeatures } from '../../../helpers/priorFeatures.js';
 import { join } from 'node:path';
 import { parseTrain } from '../../../../host/cli/commands/benchCostmodel.js';
 import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
@@ -228,11 +229,7 @@ describe('bench costmodel --prior', () => {
     // A truth table with the synthetic devices as HW-NAS-Bench-style columns (full-size nb201 names, 2-cell graphs are
     // rebuilt by the bench at full size, so the table gets its values from full-size graphs too).
     const sub = codes.slice(0, 40).map((c) => formatNb201(cellFromCode(c)));
-    const full = sub.map((a) => buildNb201Network(a, { numClasses: 10, inputSize: 32 }));
-    const ex = new CostFeatureExtractor();
-    const fb = featureBasis(full, ex);
-    const fr = full.map((g) => priorFeatureRow(fb, g, ex));
-    const cst = full.map((g) => isConstantOutput(g, ex));
+    const { full, ex, fb, rows: fr, constant: cst } = fullSizePriorFeatures(sub);
     const ws = [1, 2, 3, 5].map((seed) => deviceWeights(seed, fb.features.length + 1));
     const col = (w: number[]): number[] => fr.map((r, i) => (cst[i] ? 0.2 : r.reduce((a, v, j) => a + v * w[j]!, 0)));
     const run = async (poisoned: boolean): Promise<unknown> => {

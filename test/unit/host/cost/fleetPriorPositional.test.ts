@@ -4,6 +4,7 @@
  * fleetPrior.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { fullSizePriorFeatures } from '../../../helpers/priorFeatures.js';
 import { parsePriorBasis } from '../../../../host/cli/commands/benchCostmodel.js';
 import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
 import { shuffled } from '../../../../host/cost/costModel.js';
@@ -143,11 +144,7 @@ describe('model averaging over both bases', () => {
 
   it('the benchmark scores both prior models on the same cells, and poisoning the held-out device changes neither', async () => {
     const sub = codes.slice(0, 100).map((c) => formatNb201(cellFromCode(c)));
-    const full = sub.map((a) => buildNb201Network(a, { numClasses: 10, inputSize: 32 }));
-    const ex = new CostFeatureExtractor();
-    const fb = featureBasis(full, ex);
-    const fr = full.map((g) => priorFeatureRow(fb, g, ex));
-    const cst = full.map((g) => isConstantOutput(g, ex));
+    const { full, ex, fb, rows: fr, constant: cst } = fullSizePriorFeatures(sub);
     const onEdge0 = sub.map((a) => a.startsWith('|nor_conv_3x3~0|'));
     const ws = [1, 2, 3, 5].map((seed) => Array.from({ length: fb.features.length + 1 }, (_, j) => (j === 0 ? 2 : 0.05 + ((seed * 7919 * (j + 1)) % 97) / 97)));
     const col = (w: number[], pos: number): number[] => fr.map((r, i) => (cst[i] ? 0.2 : r.reduce((a, v, j) => a + v * w[j]!, 0) * (onEdge0[i] ? pos : 1)));
