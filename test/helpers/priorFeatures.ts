@@ -3,6 +3,8 @@
  * builds them: the tests that make synthetic devices from these rows share one construction.
  */
 import { CostFeatureExtractor } from '../../host/cost/costFeatures.js';
+import type { DeviceMeasurements } from '../../host/cost/prior/buildPrior.js';
+import type { Graph } from '../../host/ir/graph.js';
 import { featureBasis, isConstantOutput, priorFeatureRow } from '../../host/cost/prior/priorFile.js';
 import { buildNb201Network } from '../../host/spaces/nb201.js';
 
@@ -11,4 +13,15 @@ export function fullSizePriorFeatures(archs: readonly string[]) {
   const ex = new CostFeatureExtractor();
   const fb = featureBasis(full, ex);
   return { full, ex, fb, rows: full.map((g) => priorFeatureRow(fb, g, ex)), constant: full.map((g) => isConstantOutput(g, ex)) };
+}
+
+/** HW-NAS-Bench-style columns (`cifar10_<device>_<latency|energy>`) as the prior builder's measurement sets. */
+export function measurementSets(columns: ReadonlyMap<string, readonly number[]>, graphs: readonly Graph[]): DeviceMeasurements[] {
+  return [...columns].map(([c, v]) => ({
+    device: c.split('_')[1]!,
+    dataset: 'cifar10',
+    metric: c.endsWith('energy') ? 'energy' : 'latency',
+    source: c,
+    samples: graphs.map((graph, i) => ({ graph, value: v[i]! })),
+  }));
 }

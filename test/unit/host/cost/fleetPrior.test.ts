@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fullSizePriorFeatures } from '../../../helpers/priorFeatures.js';
+import { fullSizePriorFeatures, measurementSets } from '../../../helpers/priorFeatures.js';
 import { join } from 'node:path';
 import { parseTrain } from '../../../../host/cli/commands/benchCostmodel.js';
 import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
@@ -241,13 +241,7 @@ describe('bench costmodel --prior', () => {
         ['cifar10_held_energy', col(poisoned ? ws[3]!.map((v, j) => (j % 2 ? 40 * v : v)) : ws[3]!)],
       ]);
       const truth = { archs: sub, columns };
-      const sets: DeviceMeasurements[] = [...columns].map(([c, v]) => ({
-        device: c.split('_')[1]!,
-        dataset: 'cifar10',
-        metric: c.endsWith('energy') ? 'energy' : 'latency',
-        source: c,
-        samples: full.map((graph, i) => ({ graph, value: v[i]! })),
-      }));
+      const sets = measurementSets(columns, full);
       const prior = buildFleetPrior(sets, { description: 'synthetic', extractor: ex, basisGraphs: full });
       const rows = await benchFleetPrior({ truth, prior, columns: ['cifar10_held_latency'], trains: [8], repeats: 2, seed: 0, baseline: 'none', select: 'random', extractor: ex });
       return rows.map((r) => r.mean);

@@ -4,7 +4,7 @@
  * fleetPrior.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { fullSizePriorFeatures } from '../../../helpers/priorFeatures.js';
+import { fullSizePriorFeatures, measurementSets } from '../../../helpers/priorFeatures.js';
 import { parsePriorBasis } from '../../../../host/cli/commands/benchCostmodel.js';
 import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
 import { shuffled } from '../../../../host/cost/costModel.js';
@@ -156,13 +156,7 @@ describe('model averaging over both bases', () => {
         ['cifar10_held_latency', col(ws[3]!, 1.5)],
         ['cifar10_held_energy', poisoned ? col(ws[3]!.map((v, j) => (j % 2 ? 40 * v : v)), 4) : col(ws[3]!, 1.5)],
       ]);
-      const sets: DeviceMeasurements[] = [...columns].map(([c, v]) => ({
-        device: c.split('_')[1]!,
-        dataset: 'cifar10',
-        metric: c.endsWith('energy') ? 'energy' : 'latency',
-        source: c,
-        samples: full.map((graph, i) => ({ graph, value: v[i]! })),
-      }));
+      const sets = measurementSets(columns, full);
       const pr = buildFleetPrior(sets, { description: 'synthetic', extractor: ex, basisGraphs: full, positional: true });
       const out = await benchFleetPrior({
         truth: { archs: sub, columns },
