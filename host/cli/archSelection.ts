@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { ZeronasError } from '../../shared/errors.js';
-import { formatNb201, NB201_SPACE_SIZE, parseNb201 } from '../spaces/nb201.js';
+import { NB201_SPACE_SIZE } from '../spaces/nb201.js';
 import { nb201ArchAtIndex, sampleNb201Indices } from '../spaces/nb201Index.js';
 import { readCsv } from '../util/csv.js';
 import { SeededRng } from '../search/rng.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
+import { createNb201Space } from '../spaces/nb201Space.js';
 
 export interface ArchSelectionArgs {
   arch?: string;
@@ -18,14 +19,14 @@ export interface ArchSelectionArgs {
   seed: number;
 }
 
-export function selectArchs(args: ArchSelectionArgs, space?: SearchSpace<unknown>): string[] {
+export function selectArchs(args: ArchSelectionArgs, space: SearchSpace<unknown> = createNb201Space() as SearchSpace<unknown>): string[] {
   const given = [args.arch !== undefined, args.archs !== undefined, args.sample !== undefined].filter(Boolean).length;
   if (given !== 1) throw new ZeronasError('ZN_BAD_ARGUMENT', 'give exactly one of --arch, --archs <file> or --sample <n>');
-  const canonical = space && space.name !== 'nb201' ? (text: string): string => space.format(space.parse(text)) : (text: string): string => formatNb201(parseNb201(text));
+  const canonical = (text: string): string => space.format(space.parse(text));
   if (args.arch !== undefined) return [canonical(args.arch)];
   if (args.archs !== undefined) return readArchFile(args.archs, canonical);
   const n = args.sample!;
-  if (space && space.name !== 'nb201') return sampleSpace(space, n, args.seed);
+  if (space.name !== 'nb201') return sampleSpace(space, n, args.seed);
   if (!Number.isInteger(n) || n < 1 || n > NB201_SPACE_SIZE) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--sample must be an integer in 1..${NB201_SPACE_SIZE}, got ${n}`);
   }
