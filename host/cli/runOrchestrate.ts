@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import { printable } from '../../shared/printable.js';
 import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from '../budgets/budget.js';
-import { aggregationFor, parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import { aggregationFor, parseProxyList, rankScoreMeaning, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
 import { checkTargetName } from '../orchestrator/fleet.js';
@@ -213,10 +213,7 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
   let out = `${table(rows)}\n`;
   const proxies = parseProxyList(summary.proxy);
   if (proxies.length > 1) {
-    out +=
-      (aggregate ?? 'rank-sum') === 'log-rank'
-        ? `score: Σ ln(rank/n) of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (0 = first in every one; higher is better)\n`
-        : `score: the sum of the ranks of ${proxies.join(', ')} among the ${summary.candidatesScored} architectures scored (higher is better)\n`;
+    out += `score: ${rankScoreMeaning(aggregate ?? 'rank-sum', proxies, `the ${summary.candidatesScored} architectures scored`)}\n`;
   }
   // Where the answer sits in the proxy's ranking: candidates above it that were never measured are what more
   // measurements (--measure) could still turn into a better answer.

@@ -9,7 +9,7 @@ import { ZeronasError } from '../../shared/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadLookupTable } from '../cost/lookupTable.js';
 import { runSearch, type SearchAlgo, type SearchState } from '../search/index.js';
-import { aggregationFor, parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
+import { aggregationFor, parseProxyList, rankScoreMeaning } from '../proxies/ensemble.js';
 import type { CostFn, CostVector } from '../search/types.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
@@ -129,7 +129,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     const how = aggregationFor(proxy, args.aggregate);
     progress.log(
       `${proxy}: ${known.size ? `the reference sample of ${size} architectures kept in --state` : `scoring a reference sample of ${size} architectures (they count toward --max-scored)`}; a candidate's score is ` +
-        (how === 'log-rank' ? 'Σ ln(rank/n) of its proxies among them (0 = first in every one)' : 'the sum of its proxies’ ranks among them'),
+        rankScoreMeaning(how, proxyNames, 'them'),
     );
     const ref = await referenceSampleScorer({ space, seed: args.seed, size, scoreAll, how, onProgress: (done, total) => progress.update(`${proxy} reference sample`, done, total) });
     combined = ref.combined;
@@ -197,7 +197,7 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     process.stdout.write(
       `${table([
         ['best', b ? b.arch : '(none met the budgets)'],
-        ['score', b ? `${b.score.toFixed(3)}${scoreMeaning(proxy, proxyNames.length, aggregationFor(proxy, args.aggregate), sampling)}` : '-'],
+        ['score', b ? `${b.score.toFixed(3)}${proxyNames.length > 1 ? `: ${rankScoreMeaning(aggregationFor(proxy, args.aggregate), proxyNames, sampling ? 'everything scored' : 'the reference sample')}` : ` (${proxy})`}` : '-'],
         ['metrics', b ? `params ${b.metrics.params.toLocaleString('en-US')}, flops ${(b.metrics.flops / 1e6).toFixed(1)} M, layers ${b.metrics.layers}` : '-'],
         ['costs', b ? costText(b.costs) : '-'],
         ['scored', `${scored.size} architectures${outcome.stopped ? ' (stopped early)' : ''}`],
@@ -206,13 +206,6 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     );
   }
   return result;
-}
-
-/** What the printed score of a combination is (a single proxy's score is its own value). */
-function scoreMeaning(proxy: string, parts: number, how: RankAggregation, sampling: boolean): string {
-  if (parts < 2) return ` (${proxy})`;
-  const among = sampling ? 'everything scored' : 'the reference sample';
-  return how === 'log-rank' ? ` (Σ ln(rank/n) of ${proxy}'s ${parts} proxies among ${among}; 0 = first in every one)` : ` (sum of ${proxy}'s ${parts} ranks among ${among})`;
 }
 
 /** Costs per target as --cost gives them (a model's prediction or a table's value), with units. */

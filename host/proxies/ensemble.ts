@@ -78,6 +78,13 @@ export function aggregationFor(spec: string, requested?: string): RankAggregatio
   return aliases.some((a) => a.aggregate === 'log-rank') ? 'log-rank' : 'rank-sum';
 }
 
+/** What a combined score is, for people: `Σ ln(rank/n) of a, b among <among> (0 = first in every one; higher is better)`. */
+export function rankScoreMeaning(how: RankAggregation, proxies: readonly string[], among: string): string {
+  return how === 'log-rank'
+    ? `Σ ln(rank/n) of ${proxies.join(', ')} among ${among} (0 = first in every one; higher is better)`
+    : `the sum of the ranks of ${proxies.join(', ')} among ${among} (higher is better)`;
+}
+
 /**
  * A per-architecture score for combined proxies in searches that need one number per candidate (evolution,
  * NSGA-II): each proxy's value is placed among a fixed reference sample's values of that proxy, as a continuous
