@@ -143,15 +143,7 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
     await queue?.close();
   }
   progress.stop();
-  if (args.json)
-    printJson(
-      results.map((r) => ({
-        arch: r.arch,
-        scores: r.scores,
-        ...(r.errors ? { errors: r.errors } : {}),
-        seconds: r.seconds,
-      })),
-    );
+  if (args.json) printRowsJson(results);
   else if (!args.quiet && !args.out) {
     for (const r of results)
       process.stdout.write(
@@ -251,15 +243,7 @@ async function scoreInWorkers(
     );
   }
   for (const p of parts) rmSync(p.out, { force: true });
-  if (args.json)
-    printJson(
-      rows.map((r) => ({
-        arch: r.arch,
-        scores: r.scores,
-        ...(r.errors ? { errors: r.errors } : {}),
-        seconds: r.seconds,
-      })),
-    );
+  if (args.json) printRowsJson(rows);
   else if (!args.quiet) process.stderr.write(`${rows.length} scored by ${k} workers into ${args.out}\n`);
   return rows;
 }
@@ -275,4 +259,9 @@ function mergeLeftoverParts(out: string, header: string[], done: Set<string>): v
     }
     rmSync(part, { force: true });
   }
+}
+
+/** `--json`: one object per architecture (errors only where a proxy failed). */
+function printRowsJson(rows: readonly ScoreRow[]): void {
+  printJson(rows.map((r) => ({ arch: r.arch, scores: r.scores, ...(r.errors ? { errors: r.errors } : {}), seconds: r.seconds })));
 }

@@ -149,12 +149,12 @@ export class PriorCostModel implements CostModel {
     this.typical = median(live.map((s) => s.value));
     const y = live.map((s) => s.value);
     const comps: Component[] = [];
-    const kernelIso = fleetMoments(this.refs).iso;
+    // One isotropic unit for both bases: the positional twin = its kernel component + variance on the new coefficients.
+    const iso = fleetMoments(this.refs).iso;
+    const kernelCount = this.bases[0]!.basis.features.length + 1;
     this.bases.forEach(({ basis, refs }, b) => {
       const phi = live.map((s) => priorFeatureRow(basis, s.graph, this.extractor));
       const { mean, cov } = fleetMoments(refs);
-      // one isotropic unit for both bases: the positional twin = kernel component + variance on the new coefficients
-      const iso = kernelIso;
       const p = mean.length;
       const isoMatrix = (scale: number): Matrix => Array.from({ length: p }, (_, i) => Array.from({ length: p }, (_, j) => (i === j ? scale : 0)));
       const centres: { label: string; c: number[]; base: Matrix }[] = [{ label: 'fleet', c: mean, base: cov }];
@@ -170,7 +170,6 @@ export class PriorCostModel implements CostModel {
         });
         const s = num / den;
         if (!(s > 0) || !Number.isFinite(s)) continue;
-        const kernelCount = this.bases[0]!.basis.features.length + 1;
         // kernel basis: one prior spread; positional basis: the kernel twin's spread τ on the kernel coefficients and τₑ on the positional ones
         const positionalTaus = b === 0 ? [0] : (this.options.positionalTaus ?? DEFAULT_POSITIONAL_TAUS);
         for (const tau of this.options.taus ?? DEFAULT_TAUS) {
