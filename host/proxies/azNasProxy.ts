@@ -89,16 +89,7 @@ export async function azNasScores(
   if (chain.some((t) => shapes.get(t)?.length !== 3))
     return { reason: 'AZ-NAS needs [C, H, W] feature maps along the chain' };
   const blocks = chain.slice(1).map((output, l) => ({ input: chain[l]!, output }));
-  const seeds = new Map(
-    blocks.map((b, l) => [
-      b.output,
-      blockSeed(
-        full(b.output).reduce((x, y) => x * y, 1),
-        seed,
-        l + 1,
-      ),
-    ]),
-  );
+  const seeds = new Map(blocks.map((b, l) => [b.output, blockSeed(full(b.output).reduce((x, y) => x * y, 1), seed, l + 1)]));
   const x = input ?? gaussianTensor([batch, ...inputShape(graph)], seed + AZ_NAS_INPUT_SEED);
   const k = shapes.get(graph.output)![0]!;
   // The covariances and G_inᵀG_out are computed inside the graph: only small matrices leave onnxruntime. A feature
