@@ -162,7 +162,7 @@ async function runFleetBench(args: Args): Promise<void> {
   });
   if (args.json) return printJson({ prior: args.prior, description: prior.description, select: args.select, seed: args.seed, rows });
   const pct = (v: number): string => `${(100 * v).toFixed(1)}`;
-  const body: (string | number)[][] = [['column', 'k', 'model', 'spearman', 'within ±10% (%)', 'mape (%)', '±1σ coverage (%)', 'prior families (weight) / auto selection']];
+  const body: (string | number)[][] = [['column', 'k', 'model', 'spearman', 'within ±10% (%)', 'mape (%)', '±1σ coverage (%) (uncalibrated)', 'prior families (weight) / auto selection']];
   for (const r of rows) {
     body.push([
       r.column,
@@ -171,7 +171,7 @@ async function runFleetBench(args: Args): Promise<void> {
       `${r.mean.spearman.toFixed(3)} ± ${r.std.spearman.toFixed(3)}`,
       `${pct(r.mean.within10)} ± ${pct(r.std.within10)}`,
       pct(r.mean.mape),
-      pct(r.mean.coverage1Sigma),
+      r.coverage1SigmaUncalibrated === undefined ? pct(r.mean.coverage1Sigma) : `${pct(r.mean.coverage1Sigma)} (${pct(r.coverage1SigmaUncalibrated)})`,
       r.familyWeights
         ? (r.basisWeights ? `positional ${(r.basisWeights['kernels+position'] ?? 0).toFixed(2)}; ` : '') + Object.entries(r.familyWeights).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')
         : r.selected

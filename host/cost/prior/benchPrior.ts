@@ -67,6 +67,10 @@ export interface FleetBenchRow {
   basisWeights?: Record<string, number>;
   /** auto models: how often each candidate was selected over repeats. */
   selected?: Record<string, number>;
+  /** Prior model: mean ±1σ coverage of the mixture's own spread, before the leave-one-out calibration (priorCostModel.ts looSpreadFactor). */
+  coverage1SigmaUncalibrated?: number;
+  /** Prior model: mean calibration factor applied to the mixture's spread. */
+  spreadFactor?: number;
 }
 
 const METRICS = ['rmse', 'mape', 'within10', 'spearman', 'kendall', 'coverage1Sigma'] as const;
@@ -102,7 +106,7 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
     const valid = values.map((_, i) => i).filter((i) => Number.isFinite(values[i]!) && values[i]! > 0);
     for (const train of options.trains) {
       if (!Number.isInteger(train) || train < 3 || train >= valid.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `--train must hold integers in 3..${valid.length - 1}, got ${train}`);
-      const per = new Map<string, (FleetMetrics & { families?: Record<string, number>; basisWeights?: Record<string, number>; selected?: string })[]>();
+      const per = new Map<string, (FleetMetrics & { families?: Record<string, number>; basisWeights?: Record<string, number>; selected?: string; spreadFactor?: number; rawCoverage?: number })[]>();
       for (let r = 0; r < repeats; r++) {
         const order = shuffled(valid.length, seed * 1000 + r).map((i) => valid[i]!);
         let trainIdx: number[];
@@ -131,15 +135,20 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
           const families = model instanceof PriorCostModel ? (d.familyWeights as Record<string, number>) : undefined;
           const basisWeights = model instanceof PriorCostModel && (d.bases as string[]).length > 1 ? (d.basisWeights as Record<string, number>) : undefined;
           const selected = typeof d.selected === 'string' ? d.selected : undefined;
+          // the same predictions with the mixture's own spread (the calibration only scales the spread)
+          const spreadFactor = model instanceof PriorCostModel ? (d.spreadFactor as number) : undefined;
+          const rawCoverage = spreadFactor === undefined ? undefined : preds.filter((p, t) => Math.abs(p.value - truthTest[t]!) <= p.uncertainty / spreadFactor).length / preds.length;
           if (!per.has(name)) per.set(name, []);
-          per.get(name)!.push({ ...m, coverage1Sigma, ...(families ? { families } : {}), ...(basisWeights ? { basisWeights } : {}), ...(selected ? { selected } : {}) });
+          per.get(name)!.push({ ...m, coverage1Sigma, ...(families ? { families } : {}), ...(basisWeights ? { basisWeights } : {}), ...(selected ? { selected } : {}), ...(spreadFactor === undefined ? {} : { spreadFactor, rawCoverage }) });
           const onPosition = basisWeights ? `, weight on positional components ${(basisWeights['kernels+position'] ?? 0).toFixed(2)}` : '';
-          options.onProgress?.(`${column} k=${train} repeat ${r + 1}/${repeats} ${name}${selected ? ` (${selected})` : ''}${onPosition}: spearman ${m.spearman.toFixed(3)}, within ±10% ${(100 * m.within10).toFixed(1)}%, ±1σ coverage ${(100 * coverage1Sigma).toFixed(1)}%`);
+          const raw = rawCoverage === undefined ? '' : ` (uncalibrated ${(100 * rawCoverage).toFixed(1)}%, spread ×${spreadFactor!.toFixed(2)})`;
+          options.onProgress?.(`${column} k=${train} repeat ${r + 1}/${repeats} ${name}${selected ? ` (${selected})` : ''}${onPosition}: spearman ${m.spearman.toFixed(3)}, within ±10% ${(100 * m.within10).toFixed(1)}%, ±1σ coverage ${(100 * coverage1Sigma).toFixed(1)}%${raw}`);
         }
       }
       for (const [model, list] of per) {
-        const mean = (f: (x: FleetMetrics) => number): number => list.reduce((a, x) => a + f(x), 0) / list.length;
-        const std = (f: (x: FleetMetrics) => number): number => {
+        type Entry = (typeof list)[number];
+        const mean = (f: (x: Entry) => number): number => list.reduce((a, x) => a + f(x), 0) / list.length;
+        const std = (f: (x: Entry) => number): number => {
           const m = mean(f);
           return list.length > 1 ? Math.sqrt(list.reduce((a, x) => a + (f(x) - m) ** 2, 0) / (list.length - 1)) : 0;
         };
@@ -160,6 +169,7 @@ export async function benchFleetPrior(options: FleetBenchOptions): Promise<Fleet
           mean: Object.fromEntries(METRICS.map((k) => [k, mean((x) => x[k])])) as unknown as FleetMetrics,
           std: Object.fromEntries(METRICS.map((k) => [k, std((x) => x[k])])) as unknown as FleetMetrics,
           ...(selected.size > 0 ? { selected: Object.fromEntries(selected) } : {}),
+          ...(list.every((x) => x.rawCoverage !== undefined) ? { coverage1SigmaUncalibrated: mean((x) => x.rawCoverage!), spreadFactor: Number(mean((x) => x.spreadFactor!).toFixed(4)) } : {}),
           ...(basisWeights.size > 0 ? { basisWeights: Object.fromEntries([...basisWeights].map(([k, v]) => [k, Number(v.toFixed(3))])) } : {}),
           ...(families.size > 0 ? { familyWeights: Object.fromEntries([...families].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => [k, Number(v.toFixed(3))])) } : {}),
         });

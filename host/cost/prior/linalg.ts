@@ -67,6 +67,25 @@ export function choleskySolve(l: Matrix, b: readonly number[]): number[] {
   return x;
 }
 
+/** diag((L·Lᵀ)⁻¹) from the triangular inverse: Σ_j (L⁻¹)_ji² per column i, k³/3 instead of k solves' k³. */
+export function inverseDiagonalFromCholesky(l: Matrix): number[] {
+  const n = l.length;
+  const inv = zeros(n);
+  for (let i = 0; i < n; i++) {
+    inv[i]![i] = 1 / l[i]![i]!;
+    for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let k = i; k < j; k++) s -= l[j]![k]! * inv[k]![i]!;
+      inv[j]![i] = s / l[j]![j]!;
+    }
+  }
+  return Array.from({ length: n }, (_, i) => {
+    let s = 0;
+    for (let j = i; j < n; j++) s += inv[j]![i]! ** 2;
+    return s;
+  });
+}
+
 export function logDetFromCholesky(l: Matrix): number {
   return l.reduce((s, row, i) => s + 2 * Math.log(row[i]!), 0);
 }

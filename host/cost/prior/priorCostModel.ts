@@ -28,7 +28,7 @@ import type { Graph } from '../../ir/graph.js';
 import { CostFeatureExtractor } from '../costFeatures.js';
 import type { CostModel, CostPrediction, CostSample } from '../costModel.js';
 import { median } from '../regression.js';
-import { choleskySolve, cholesky, covariance, logDetFromCholesky, quadForm, type Matrix } from './linalg.js';
+import { choleskySolve, cholesky, covariance, inverseDiagonalFromCholesky, logDetFromCholesky, quadForm, type Matrix } from './linalg.js';
 import { isConstantOutput, priorFeatureRow, type BasisKind, type CostMetric, type FleetBasis, type FleetPrior, type FleetReference } from './priorFile.js';
 
 export interface PriorCostModelOptions {
@@ -54,6 +54,11 @@ export interface PriorCostModelOptions {
   positional?: boolean;
   /** Grid of τₑ, the prior spread of the positional coefficients (same unit as τ); default [1, 3, 10, 30]. */
   positionalTaus?: readonly number[];
+  /**
+   * Scale the predictive spread so that its ±1σ band covers 68% of leave-one-out residuals (looSpreadFactor);
+   * default true. Off: the mixture's own standard deviation.
+   */
+  calibrateSpread?: boolean;
 }
 
 interface Component {
@@ -70,6 +75,8 @@ interface Component {
   sigma: number;
   mean: number[];
   cov: Matrix;
+  /** Leave-one-out predictive (mean, variance) of each training measurement under this component. */
+  loo: { mean: number[]; variance: number[] };
 }
 
 const DEFAULT_TAUS = [0.3, 1, 3];
@@ -125,6 +132,8 @@ export class PriorCostModel implements CostModel {
   private weightedCov: Matrix = [];
   private constantGroup: number[] = [];
   private typical = 0;
+  /** Multiplies the mixture's spread so that ±1σ covers 68% (looSpreadFactor); 1 when `calibrateSpread` is off. */
+  private spreadFactor = 1;
 
   constructor(
     private readonly prior: FleetPrior,
@@ -209,6 +218,7 @@ export class PriorCostModel implements CostModel {
     const width = this.bases.at(-1)!.basis.features.length + 1;
     this.weightedCov = Array.from({ length: width }, () => new Array<number>(width).fill(0));
     for (const c of this.components) c.cov.forEach((r, i) => r.forEach((v, j) => (this.weightedCov[i]![j]! += c.weight * v)));
+    this.spreadFactor = (this.options.calibrateSpread ?? true) ? looSpreadFactor(this.components, y).factor : 1;
   }
 
   predict(graph: Graph): CostPrediction {
@@ -226,7 +236,7 @@ export class PriorCostModel implements CostModel {
     }
     // Σ_c w_c·rowᵀ·cov_c·row = rowᵀ·(Σ_c w_c·cov_c)·row: one quadratic form instead of one per component
     second += Math.max(0, quadForm(this.weightedCov, row));
-    return { value: Math.max(0, mean), uncertainty: Math.sqrt(Math.max(0, second - mean * mean)) };
+    return { value: Math.max(0, mean), uncertainty: this.spreadFactor * Math.sqrt(Math.max(0, second - mean * mean)) };
   }
 
   /**
@@ -273,6 +283,7 @@ export class PriorCostModel implements CostModel {
       references: this.refs.map((r) => `${r.device}/${r.dataset}/${r.metric}`),
       excludedDevices: this.options.excludeDevices ?? [],
       components: this.components.length,
+      spreadFactor: Number(this.spreadFactor.toFixed(4)),
       topComponents: [...this.components].sort((a, b) => b.weight - a.weight).slice(0, 4).map((c) => `${c.label} ${c.weight.toFixed(3)} (log evidence ${c.logLik.toFixed(2)})`),
       familyWeights: Object.fromEntries([...byFamily].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(4))])),
     };
@@ -284,7 +295,13 @@ export class PriorCostModel implements CostModel {
  * K = Φ S Φᵀ + D, α = K⁻¹(y − Φ m0), mean = m0 + S Φᵀ α, cov = S − (SΦᵀ) K⁻¹ (ΦS),
  * log marginal likelihood −½(rᵀα + log|K|) (the constant −k/2·log 2π is common to all components).
  */
-export function posterior(phi: readonly number[][], y: readonly number[], m0: readonly number[], s: Matrix, sigma: number): { mean: number[]; cov: Matrix; logLik: number } {
+export function posterior(
+  phi: readonly number[][],
+  y: readonly number[],
+  m0: readonly number[],
+  s: Matrix,
+  sigma: number,
+): { mean: number[]; cov: Matrix; logLik: number; loo: { mean: number[]; variance: number[] } } {
   const p = m0.length;
   const sPhiT = s.map((row) => phi.map((f) => row.reduce((a, v, j) => a + v * f[j]!, 0))); // p × k
   const kMat = phi.map((f, i) => phi.map((_, j) => f.reduce((a, v, t) => a + v * sPhiT[t]![j]!, 0) + (i === j ? (sigma * y[i]!) ** 2 : 0)));
@@ -296,5 +313,41 @@ export function posterior(phi: readonly number[][], y: readonly number[], m0: re
   const kInvPhiS: number[][] = Array.from({ length: p }, (_, t) => choleskySolve(l, sPhiT[t]!)); // p × k (rows: K⁻¹ · (SΦᵀ)[t,:])
   const cov = s.map((row, i) => row.map((v, j) => v - sPhiT[i]!.reduce((a, x, t) => a + x * kInvPhiS[j]![t]!, 0)));
   const logLik = -0.5 * (r.reduce((a, v, i) => a + v * alpha[i]!, 0) + logDetFromCholesky(l));
-  return { mean, cov, logLik };
+  // Leave-one-out predictive of each measurement from the others, in closed form (Rasmussen & Williams eq. 5.12):
+  // y_i | y₋ᵢ ~ N(y_i − α_i/[K⁻¹]_ii, 1/[K⁻¹]_ii) — no refit. Its noise term is (σ·y_i)², as in the fit.
+  const kInvDiag = inverseDiagonalFromCholesky(l);
+  const loo = { mean: y.map((v, i) => v - alpha[i]! / kInvDiag[i]!), variance: kInvDiag.map((d) => 1 / d) };
+  return { mean, cov, logLik, loo };
+}
+
+/**
+ * The factor the mixture's spread is multiplied by, from the components' leave-one-out predictives: each point's
+ * mixture is re-weighted as if that point had not been seen (its weight × 1/p(y_i | y₋ᵢ, component), exact for the
+ * marginal likelihood), giving a standardised residual z_i. If the model's spread is right, Σz² is about χ²ₙ: the
+ * spread is kept unless Σz² falls outside χ²ₙ's central 95% (Wilson–Hilferty), and is then rescaled by the robust
+ * scale of z, median|z| / 0.6745 — robust because a leave-one-out residual at a high-leverage cell overstates the
+ * error at a typical one. Noise-free simulated devices are the case it exists for: the noise grid's floor and the
+ * prior's spread leave their band 2-50× too wide. 1 below 5 measurements. docs/engineering/fleet-cost-models.md
+ * has the figures and the rules tried.
+ */
+export function looSpreadFactor(components: readonly { weight: number; loo: { mean: number[]; variance: number[] } }[], y: readonly number[]): { factor: number; z: number[] } {
+  const n = y.length;
+  const z = y.map((yi, i) => {
+    const logW = components.map((c) => Math.log(c.weight) + 0.5 * Math.log(2 * Math.PI * c.loo.variance[i]!) + (yi - c.loo.mean[i]!) ** 2 / (2 * c.loo.variance[i]!));
+    const top = Math.max(...logW);
+    const w = logW.map((v) => Math.exp(v - top));
+    const total = w.reduce((a, v) => a + v, 0);
+    let mean = 0;
+    let second = 0;
+    components.forEach((c, j) => {
+      mean += (w[j]! / total) * c.loo.mean[i]!;
+      second += (w[j]! / total) * (c.loo.variance[i]! + c.loo.mean[i]! ** 2);
+    });
+    return Math.abs(yi - mean) / Math.sqrt(Math.max(1e-300, second - mean * mean));
+  });
+  if (n < 5) return { factor: 1, z };
+  const chiSquareQuantile = (normalQuantile: number): number => n * (1 - 2 / (9 * n) + normalQuantile * Math.sqrt(2 / (9 * n))) ** 3;
+  const sumSquares = z.reduce((a, v) => a + v * v, 0);
+  if (sumSquares >= chiSquareQuantile(-1.96) && sumSquares <= chiSquareQuantile(1.96)) return { factor: 1, z };
+  return { factor: Math.max(1e-3, median(z) / 0.6745), z };
 }

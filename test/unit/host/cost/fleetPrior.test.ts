@@ -6,8 +6,8 @@ import { CostFeatureExtractor } from '../../../../host/cost/costFeatures.js';
 import { createCostModel, shuffled } from '../../../../host/cost/costModel.js';
 import { buildFleetPrior, type DeviceMeasurements } from '../../../../host/cost/prior/buildPrior.js';
 import { benchFleetPrior } from '../../../../host/cost/prior/benchPrior.js';
-import { choleskySolve, cholesky } from '../../../../host/cost/prior/linalg.js';
-import { posterior, PriorCostModel } from '../../../../host/cost/prior/priorCostModel.js';
+import { choleskySolve, cholesky, inverseDiagonalFromCholesky } from '../../../../host/cost/prior/linalg.js';
+import { looSpreadFactor, posterior, PriorCostModel } from '../../../../host/cost/prior/priorCostModel.js';
 import {
   featureBasis,
   FLEET_PRIOR_VERSION,
@@ -87,6 +87,97 @@ describe('fleet prior: linear algebra', () => {
     const expected = choleskySolve(cholesky(a), b);
     expect(post.mean[0]).toBeCloseTo(expected[0]!, 8);
     expect(post.mean[1]).toBeCloseTo(expected[1]!, 8);
+  });
+});
+
+describe('fleet prior: leave-one-out and the calibrated spread', () => {
+  it('the closed-form leave-one-out predictive equals refitting without the point', () => {
+    const phi = [[1, 2, 0.3], [1, -1, 0.8], [1, 0.5, -0.2], [1, 1.5, 1.1], [1, -0.4, 0.6], [1, 0.9, -0.7]];
+    const y = [3, 1, 2, 4.2, 0.9, 1.7];
+    const m0 = [0.5, 0.5, 0.1];
+    const s = [[1, 0.2, 0], [0.2, 0.5, 0.1], [0, 0.1, 2]];
+    const sigma = 0.07;
+    const { loo } = posterior(phi, y, m0, s, sigma);
+    y.forEach((yi, i) => {
+      const rest = posterior(phi.filter((_, j) => j !== i), y.filter((_, j) => j !== i), m0, s, sigma);
+      const f = phi[i]!;
+      const mean = f.reduce((a, v, j) => a + v * rest.mean[j]!, 0);
+      const variance = f.reduce((a, v, r) => a + v * f.reduce((b, w, c) => b + w * rest.cov[r]![c]!, 0), 0) + (sigma * yi) ** 2;
+      // 1e-7: the Cholesky factorisation's jitter (1e-10 of the mean diagonal) differs between the two fits
+      expect(loo.mean[i]).toBeCloseTo(mean, 7);
+      expect(loo.variance[i]).toBeCloseTo(variance, 7);
+    });
+  });
+
+  it('the inverse diagonal from a Cholesky factor matches solving for each unit vector', () => {
+    const a = [[4, 2, 0.5], [2, 3, 0.1], [0.5, 0.1, 2]];
+    const l = cholesky(a);
+    const diag = inverseDiagonalFromCholesky(l);
+    diag.forEach((d, i) => expect(d).toBeCloseTo(choleskySolve(l, a.map((_, j) => (j === i ? 1 : 0)))[i]!, 12));
+  });
+
+  it('keeps the spread when Σz² is plausible for χ²ₙ, else rescales by median|z| / 0.6745; 1 below 5 measurements', () => {
+    // one component with unit variance: z_i = |y_i|; Σz² = 7.4 for n = 10 (χ²₁₀'s central 95%: 3.2..20.5)
+    const unit = (y: readonly number[]): { weight: number; loo: { mean: number[]; variance: number[] } }[] => [{ weight: 1, loo: { mean: y.map(() => 0), variance: y.map(() => 1) } }];
+    const plausible = [0.1, -0.5, 0.2, 2.0, -0.05, 0.7, -1.2, 0.3, 0.9, -1.1];
+    expect(looSpreadFactor(unit(plausible), plausible).factor).toBe(1);
+    // ten times smaller: Σz² = 0.074, rejected; median |z| = (0.5 + 0.7)/2 / 10
+    const tight = plausible.map((v) => v / 10);
+    expect(looSpreadFactor(unit(tight), tight).factor).toBeCloseTo(0.06 / 0.6745, 12);
+    // ten times larger: rejected the other way
+    const wide = plausible.map((v) => v * 10);
+    expect(looSpreadFactor(unit(wide), wide).factor).toBeCloseTo(6 / 0.6745, 12);
+    expect(looSpreadFactor(unit(tight.slice(0, 4)), tight.slice(0, 4)).factor).toBe(1);
+  });
+
+  it('with several components, z is the residual under the mixture refitted without the point (brute force)', () => {
+    const phi = [[1, 2, 0.3], [1, -1, 0.8], [1, 0.5, -0.2], [1, 1.5, 1.1], [1, -0.4, 0.6], [1, 0.9, -0.7], [1, 0.1, 0.2]];
+    const y = [3, 1, 2, 4.2, 0.9, 1.7, 1.4];
+    const designs = [
+      { m0: [0.5, 0.5, 0.1], s: [[1, 0.2, 0], [0.2, 0.5, 0.1], [0, 0.1, 2]], sigma: 0.05 },
+      { m0: [1, 1, 1], s: [[0.1, 0, 0], [0, 0.1, 0], [0, 0, 0.1]], sigma: 0.2 },
+      { m0: [2, 0, 0], s: [[0.5, 0, 0], [0, 2, 0], [0, 0, 2]], sigma: 0.01 },
+    ];
+    const fits = designs.map((d) => posterior(phi, y, d.m0, d.s, d.sigma));
+    const top = Math.max(...fits.map((f) => f.logLik));
+    const total = fits.reduce((a, f) => a + Math.exp(f.logLik - top), 0);
+    const { z } = looSpreadFactor(fits.map((f) => ({ weight: Math.exp(f.logLik - top) / total, loo: f.loo })), y);
+    y.forEach((yi, i) => {
+      const keep = (_: unknown, j: number): boolean => j !== i;
+      const f = phi[i]!;
+      // each design refitted on the other points: its evidence of those points and its predictive of point i
+      const parts = designs.map((d) => {
+        const rest = posterior(phi.filter(keep), y.filter(keep), d.m0, d.s, d.sigma);
+        const mean = f.reduce((a, v, j) => a + v * rest.mean[j]!, 0);
+        const variance = f.reduce((a, v, r) => a + v * f.reduce((b, w, c) => b + w * rest.cov[r]![c]!, 0), 0) + (d.sigma * yi) ** 2;
+        return { logLik: rest.logLik, mean, variance };
+      });
+      const best = Math.max(...parts.map((q) => q.logLik));
+      const weights = parts.map((q) => Math.exp(q.logLik - best));
+      const sum = weights.reduce((a, v) => a + v, 0);
+      const mean = parts.reduce((a, q, c) => a + (weights[c]! / sum) * q.mean, 0);
+      const second = parts.reduce((a, q, c) => a + (weights[c]! / sum) * (q.variance + q.mean ** 2), 0);
+      expect(z[i]).toBeCloseTo(Math.abs(yi - mean) / Math.sqrt(second - mean * mean), 5);
+    });
+  });
+
+  it('a model whose noise grid is far too wide for the device gets a band that covers about 68%, not all', () => {
+    // noise-free device (a scaled reference) modelled with σ fixed at 25%: the uncalibrated band covers ~everything
+    const trainSet = graphs.map((_, i) => i).filter((i) => live[i]).slice(0, 40);
+    const testSet = graphs.map((_, i) => i).filter((i) => live[i] && !trainSet.includes(i));
+    const value = (i: number): number => 2 * cost(refW[2]!, i) * (1 + 0.04 * Math.sin(7 * i));
+    const coverage = (calibrateSpread: boolean): number => {
+      const model = new PriorCostModel(fleetPrior(), { excludeDevices: ['held'], extractor, sigmas: [0.25], calibrateSpread });
+      model.fit(trainSet.map((i) => ({ graph: graphs[i]!, value: value(i) })));
+      return testSet.filter((i) => {
+        const p = model.predict(graphs[i]!);
+        return Math.abs(p.value - value(i)) <= p.uncertainty;
+      }).length / testSet.length;
+    };
+    expect(coverage(false)).toBeGreaterThan(0.97);
+    const calibrated = coverage(true);
+    expect(calibrated).toBeGreaterThan(0.45);
+    expect(calibrated).toBeLessThan(0.9);
   });
 });
 
