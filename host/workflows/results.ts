@@ -103,14 +103,22 @@ export function runResults(runDir: string): ResultsTable {
       const ms = perTarget.get(t) ?? [];
       const lat = ms.map((m) => m.latency_median_ms).filter((v): v is number => v !== null);
       const energy = ms.map((m) => m.energy_j).filter((v): v is number => v !== null);
-      row.push(lat.length ? median(lat) : null);
-      if (hasEnergy.has(t)) row.push(energy.length ? median(energy) * 1000 : null);
+      row.push(lat.length ? significant(median(lat)) : null);
+      if (hasEnergy.has(t)) row.push(energy.length ? significant(median(energy) * 1000) : null);
       const sources = new Set(ms.map(sourceOf));
       row.push(ms.length, ms.length ? SOURCE_PRECEDENCE.find((s) => sources.has(s))! : null);
     }
     out.push(row);
   }
   return { runId: config.runId, space: config.space, columns, rows: out };
+}
+
+/**
+ * Nine significant digits: drops binary noise such as J → mJ's 0.4818489999997837 and keeps far more than a timer
+ * resolves (a nanosecond on a 1 s model).
+ */
+function significant(v: number): number {
+  return Number(v.toPrecision(9));
 }
 
 /** The table as CSV (empty fields for missing values). */
