@@ -39,15 +39,35 @@ export async function main(argv: string[]): Promise<number> {
     await buildParser(argv).parseAsync();
     return Number(process.exitCode ?? 0);
   } catch (err) {
-    return reportError(err, wantsJson);
+    return reportError(err, wantsJson, helpCommandFor(argv, err));
   }
 }
 
-function reportError(err: unknown, json: boolean): number {
+/**
+ * The help that explains a usage error: the command's own (`zeronas bench costmodel --help`) when the command line
+ * names one, else the list. A command whose first positional is a subcommand (`bench <what>`) gets it appended
+ * unless the error is about that word.
+ */
+export function helpCommandFor(argv: readonly string[], err: unknown): string {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  const command = commands.find((c) => String((c as { command?: string }).command ?? '').split(' ')[0] === words[0]);
+  if (!command) return 'zeronas --help';
+  const path = [words[0]!];
+  const takesSubcommand = /^\S+ <what>/.test(String((command as { command?: string }).command));
+  const sub = words[1];
+  if (takesSubcommand && sub && /^[a-z-]+$/.test(sub) && !(err instanceof Error && err.message.includes(sub))) path.push(sub);
+  return `zeronas ${path.join(' ')} --help`;
+}
+
+function reportError(err: unknown, json: boolean, help: string): number {
   if (err instanceof UsageError) {
     if (json) process.stdout.write(`${JSON.stringify({ code: 'ZN_USAGE', message: err.message })}\n`);
     // The same CODE: message shape as every other error (docs/errors.md), so scripts can match one pattern.
-    else process.stderr.write(`${colour.red('ZN_USAGE')}: ${err.message}\nRun 'zeronas --help' for usage.\n`);
+    else process.stderr.write(`${colour.red('ZN_USAGE')}: ${err.message}\nRun '${help}' for usage.\n`);
     return 2;
   }
   if (err instanceof ZeronasError) {
