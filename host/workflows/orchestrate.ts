@@ -127,7 +127,7 @@ export async function orchestrate(
   // Browser targets: pages pair with one-time codes and present the token they got (pairing.ts).
   const pairing = config.targets.some(isBrowserTarget) ? new PairingRegistry() : undefined;
   let session: HostSession;
-  let pairingPageUrl: string | undefined; // known once the server listens (port 0 picks one)
+  let pairingPageUrl: string | undefined = undefined; // set once the server listens (port 0 picks one)
   try {
     session = await HostSession.open({
       storePath: paths.store,
