@@ -152,7 +152,7 @@ export async function waitForAgents(server: HostServer, targets: string[], waitM
       throw new ZeronasError(
         'ZN_NO_AGENT',
         `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. ${missing.length === 1 && missing[0] === 'local' ? '' : 'To attach one: '}${hints.join(' ; ')}` +
-          (resume ? `. Nothing is lost (run folder ${resume.runDir}); once the agent runs, continue with (a longer wait): ${resume.command}` : ''),
+          (resume ? `. Nothing is lost (run folder ${resume.runDir}); continue with a longer wait, and attach the agent meanwhile: ${resume.command}` : ''),
         { missing, ...(resume ? { runDir: resume.runDir, resumeCommand: resume.command } : {}) },
       );
     }

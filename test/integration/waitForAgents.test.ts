@@ -32,7 +32,7 @@ describe('waiting for agents', () => {
     expect(err).toBeInstanceOf(ZeronasError);
     expect(err).toMatchObject({
       code: 'ZN_NO_AGENT',
-      message: expect.stringContaining('continue with (a longer wait): npx zeronas orchestrate --resume /runs/r1 --wait-agents 300'),
+      message: expect.stringContaining('continue with a longer wait, and attach the agent meanwhile: npx zeronas orchestrate --resume /runs/r1 --wait-agents 300'),
       details: { missing: ['pi3b'], runDir: '/runs/r1', resumeCommand: 'npx zeronas orchestrate --resume /runs/r1 --wait-agents 300' },
     });
     expect(lines.some((l) => /^still waiting \(\d+ s of 3 s\) for: pi3b, x86-desktop$/.test(l))).toBe(true);
