@@ -152,7 +152,10 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
     };
     await saveLookupTable(out, lut);
     if (args.json) printJson({ out, kernels: kernels.length, measurements: total, reusedMeasurements: reused.length, runDir, measurementRun: run.runId, device: lut.device, runtime: lut.runtime, executionProvider: lut.executionProvider });
-    else if (!args.quiet) process.stdout.write(`wrote ${out}: ${kernels.length} kernels, device ${lut.device.fingerprint.slice(0, 12)} (${lut.device.name}), ${lut.runtime.name} ${lut.runtime.version} ${lut.executionProvider}\n`);
+    else if (!args.quiet) {
+      const reuse = reused.length ? `; ${reused.length === total ? 'all' : reused.length} of ${total} measurements reused from ${runDir} (--fresh to measure again)` : '';
+      process.stdout.write(`wrote ${out}: ${kernels.length} kernels, device ${lut.device.fingerprint.slice(0, 12)} (${lut.device.name}), ${lut.runtime.name} ${lut.runtime.version} ${lut.executionProvider}${reuse}\n`);
+    }
     return lut;
   } finally {
     progress.stop();

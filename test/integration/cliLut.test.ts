@@ -52,6 +52,7 @@ describe('zeronas lut', () => {
     expect(r.stderr).toContain(`reusing ${n} of ${n} kernel measurements from ${join(dir, 'run')}, taken `);
     expect(r.stderr).toContain('--fresh to measure again');
     expect(r.stderr).toContain(`0 of ${n} kernel measurement(s) (2 rounds) to take`);
+    expect(r.stdout).toContain(`; all of ${n} measurements reused from ${join(dir, 'run')} (--fresh to measure again)`);
   }, 120_000);
 
   it('after a runtime update (stored measurements name another version) a rerun measures again and the table names the new runtime', async () => {

@@ -30,7 +30,7 @@ export const lutCommand: CommandModule<object, LutArgs> = {
       .option('space', { type: 'string', default: 'nb201', choices: ['nb201'], describe: 'Search space' })
       .option('dataset', { type: 'string', default: 'cifar10', choices: ['cifar10', 'cifar100', 'imagenet16'], describe: 'Input size and classes of the networks' })
       .option('out', { type: 'string', describe: 'Table file (default devices/<target>/luts/<space>-<dataset>.json)' })
-      .option('run-dir', { type: 'string', describe: 'Folder for the job store, so an interrupted table resumes (default runs/lut-<target>-<space>-<dataset>)' })
+      .option('run-dir', { type: 'string', describe: 'Folder for the job store: a rerun (or an interrupted one) reuses the kernels measured there on the same device and runtime version (default runs/lut-<target>-<space>-<dataset>)' })
       .option('port', { type: 'number', default: 8765, describe: 'Port agents connect to (0 = any free port)' })
       .option('listen', { type: 'string', default: '0.0.0.0', describe: 'Address to listen on (wss:// with the host\'s own certificate, pinned by agents, except on loopback)' })
       .option('plain-ws', { type: 'boolean', describe: 'Serve plain ws:// on a network address (the token then crosses the network readable)' })
