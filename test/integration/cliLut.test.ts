@@ -91,6 +91,15 @@ describe('zeronas lut', () => {
     }
   });
 
+  it('times out waiting for an agent with the command that continues, its run folder kept and named', async () => {
+    const runDir = join(dir, 'nobody-run');
+    const r = await runCli(['lut', '--target', 'name:nobody', '--port', '0', '--listen', '127.0.0.1', '--wait-agents', '1', '--out', join(dir, 'nobody.json'), '--run-dir', runDir, '--json'], { env });
+    expect(r.code).toBe(1);
+    const resumeCommand = `npx zeronas lut --target name:nobody --out ${join(dir, 'nobody.json')} --run-dir ${runDir} --port 0 --listen 127.0.0.1 --wait-agents 300`;
+    expect(JSON.parse(r.stdout)).toMatchObject({ code: 'ZN_NO_AGENT', message: expect.stringContaining(resumeCommand), details: { missing: ['name:nobody'], runDir, resumeCommand } });
+    expect(existsSync(join(runDir, 'store.sqlite'))).toBe(true);
+  });
+
   it('refuses --rounds 0, naming the value', async () => {
     const r = await runCli(['lut', '--target', 'local', '--rounds', '0', '--out', join(dir, 'x.json')], { env });
     expect(r.code).toBe(1);
