@@ -62,7 +62,7 @@ export function buildAgentParser(argv: string[]) {
     .env('ZERONAS')
     .option('host', { type: 'string', demandOption: true, describe: 'Host URL (ws:// or wss://), e.g. ws://192.168.1.10:8765/agent' })
     .option('token', { type: 'string', demandOption: true, describe: 'Token issued by the host (prefer the ZERONAS_TOKEN environment variable)' })
-    .option('force-device', { type: 'boolean', describe: 'Use --device even on hardware it does not describe (e.g. an emulated Pi); results are labelled with that device' })
+    .option('force-device', { type: 'boolean', describe: "Use --device even on hardware it does not describe (e.g. an emulated Pi); the host labels the results forced-device, naming this machine's hardware" })
     .option('pin', { type: 'string', describe: "With a wss:// host: its certificate's fingerprint as the host prints it (sha256:<64 hex>); the agent talks to no other certificate" })
     .option('name', { type: 'string', describe: 'Name shown on the host (e.g. kitchen-pi; default: the hostname, or replay-<column> with --replay)' })
     .option('device', { type: 'string', choices: Object.keys(deviceProfiles), describe: "Device profile (default: recognised from the hardware; 'replay' only with --replay)" })
@@ -251,13 +251,16 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
   if (mismatch && !config.forceDevice) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--device ${config.device} does not describe this machine: ${mismatch}. Leave --device out to recognise the hardware, or add --force-device (e.g. an emulated Pi) to use its settings here anyway`, { device: config.device });
   }
-  if (mismatch) log(`warning: --force-device: using profile '${config.device}' on hardware it does not describe (${mismatch}); its results are labelled '${config.device}'`);
+  // The host labels what this agent measures `forced-device`, naming the hardware it really ran on: a PC's timings
+  // under a Pi's profile must never pass for the Pi's.
+  const forcedDevice = mismatch ? `--force-device: ${mismatch}; measured on ${base.cpu.model} (${base.cpu.cores} cores, ${base.os.arch}${base.piModel ? `, ${base.piModel}` : ''})` : null;
+  if (mismatch) log(`warning: --force-device: using profile '${config.device}' on hardware it does not describe (${mismatch}); its results are labelled forced-device, with this hardware named`);
   log(`device '${config.name}': ${base.cpu.model}, ${base.cpu.cores} cores, ${base.os.distro}, profile ${profile?.id ?? 'none (fallback settings)'}`);
   if (base.emulation) log(`EMULATED: ${base.emulation}; the host serves this agent only under '${profile?.id ?? '<profile>'}-emu' targets and labels its figures emulated`);
   for (const r of runtimes) log(`runtime ${r.runtime}: ${r.isAvailable ? `${r.version} [${r.executionProviders.join(', ')}]` : `unavailable: ${r.reason}`}`);
   for (const m of meters) log(`energy ${m.method}: ${m.isAvailable ? `available [${m.rails.join(', ')}]` : `unavailable: ${m.reason}`}`);
   const descriptor = async () =>
-    describeDevice({ name: config.name, profile: profile?.id ?? null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd });
+    describeDevice({ name: config.name, profile: profile?.id ?? null, runtimes, energyMeters: meters.map(toAvailability), sysRoot: config.sysRoot, vcgencmd: config.energy.vcgencmd, forcedDevice });
   const current = await descriptor();
   const cache = new ModelCache(config.cacheDir, config.cacheMaxBytes);
   const energyPreference: EnergyMethod[] = profile?.energy.preferred ?? [];
@@ -276,7 +279,7 @@ export async function runAgent(config: AgentConfig): Promise<AgentClient> {
         settings: resolved.settings,
         runtime: resolved.runtime,
         runtimeSelection: resolved.runtimeSelection,
-        device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile, ...(current.emulation ? { emulation: current.emulation } : {}) },
+        device: { fingerprint: current.fingerprint, name: current.name, hostname: current.hostname, profile: current.profile, ...(current.emulation ? { emulation: current.emulation } : {}), ...(current.forcedDevice ? { forcedDevice: current.forcedDevice } : {}) },
         energy: config.energy,
         energyPreference,
         sysRoot: config.sysRoot,

@@ -136,6 +136,8 @@ export interface DescribeDeviceOptions extends DeviceInfoOptions {
   profile: string | null;
   runtimes: RuntimeAvailability[];
   energyMeters: EnergyMeterAvailability[];
+  /** --force-device on hardware the profile does not describe: why, and what the hardware is (agent/cli.ts). */
+  forcedDevice?: string | null;
 }
 
 export function fingerprintOf(parts: Record<string, string | number | null>): string {
@@ -183,6 +185,7 @@ export async function describeDevice(options: DescribeDeviceOptions): Promise<De
     energyMeters: options.energyMeters,
     conditions,
     ...(emulation ? { emulation } : {}),
+    ...(options.forcedDevice ? { forcedDevice: options.forcedDevice.slice(0, 256) } : {}),
   };
   const fingerprint = fingerprintOf({
     machine: machineId ?? hostname,

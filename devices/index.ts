@@ -82,6 +82,17 @@ export const deviceProfiles: Record<DeviceProfileId, DeviceProfile> = Object.fro
   }),
 ) as Record<DeviceProfileId, DeviceProfile>;
 
+/**
+ * The profiles a Node agent can be installed under (`install-agent.sh --device`): not a browser's, not the replay
+ * profile (explicit-only, for `--replay`). Agent bundles list them in their manifest; the installer checks --device
+ * against that list, or against a checkout's devices/*.json by the same two rules.
+ */
+export function installableProfileIds(): string[] {
+  return Object.values(deviceProfiles)
+    .filter((p) => p.environment === 'node' && !p.isExplicitOnly)
+    .map((p) => p.id);
+}
+
 export function getDeviceProfile(id: string): DeviceProfile {
   const profile = (deviceProfiles as Record<string, DeviceProfile>)[id];
   if (!profile) {

@@ -5,9 +5,17 @@
 #   bash install-agent.sh --dry-run --bundle zeronas-agent-arm64.tgz --host ws://h:8765/agent --token T   # the plan, changes nothing
 #   sudo bash install-agent.sh --uninstall
 #
-# --bundle FILE  the offline agent package made on a workstation by `zeronas agent-bundle --arch <arch>` (no npm, no
-#                compiler, no network on the device). Without it the agent is installed from this checkout with
-#                `npm ci --omit=dev` (the whole project's dependencies: ~500 MB, compiles better-sqlite3).
+# --bundle FILE  the offline agent package made on a workstation by `zeronas agent-bundle --arch <arch>` (arch: this
+#                device's `dpkg --print-architecture`; no npm, no compiler, no network on the device). Without it the
+#                agent is installed from this checkout with `npm ci --omit=dev` (the whole project's dependencies:
+#                ~500 MB, compiles better-sqlite3).
+# --host URL     the host's agent address, ws(s)://HOST:PORT/agent: orchestrate prints it ("host listening on ...",
+#                and a ready install line while it waits for agents); the port is 8765 unless --port changed it.
+# --token T      what the agent presents to the host: `zeronas token` on the host prints it.
+# --pin sha256:HEX  with a wss:// host: its certificate's fingerprint, printed by `zeronas token --pin` on the host.
+# --name NAME    the name the host shows and `--targets name:NAME` selects (default: this machine's hostname).
+# --device ID    the device profile (pi3b, pi4, pi5, ...; default: recognised from the hardware). Checked against
+#                the agent's own profiles before anything changes.
 # --no-systemd   containers and chroots: write the unit file but do not call systemctl; start the agent with the
 #                unit's ExecStart line and the variables of agent.env (the script prints how).
 # --force-device use --device even where it does not describe the hardware (an emulated Pi: scripts/pi-emulation/).
@@ -21,6 +29,9 @@
 #   4. creates the system user 'zeronas' in the groups for I2C (i2c), vcgencmd (video) and GPIO (gpio) where present;
 #   5. writes /etc/zeronas/agent.env (ZERONAS_HOST, ZERONAS_PIN, ZERONAS_TOKEN, ZERONAS_NAME, ZERONAS_DEVICE), mode 0640;
 #   6. installs /etc/systemd/system/zeronas-agent.service (Restart=on-failure) and enables and (re)starts it.
+#
+# The installed agent is /opt/zeronas/bin/zeronas-agent.js, run by node (nothing is put on PATH); the script ends by
+# printing how to run it by hand with the service's settings (e.g. to watch its output).
 set -euo pipefail
 
 PREFIX=/opt/zeronas
@@ -242,6 +253,29 @@ else
   echo "# agent: from the checkout $SOURCE_DIR with npm ci (the whole project's dependencies; --bundle is much lighter)"
 fi
 
+# --device, checked against the agent's own device profiles before anything changes: an unknown one would make the
+# service fail at every start (Restart=on-failure). The bundle's manifest lists them (zeronas agent-bundle); a
+# checkout has devices/<id>.json, of which a Node agent takes those for node that are not explicit-only (replay).
+known_devices() {
+  if [ -n "$BUNDLE" ]; then
+    sed -n '/"deviceProfiles": \[/,/\]/s/^ *"\([a-z0-9-]*\)",\{0,1\}$/\1/p' "$BUNDLE_DIR/zeronas-agent/package.json"
+  else
+    local f
+    for f in "$SOURCE_DIR"/devices/*.json; do
+      if grep -q '"environment": "node"' "$f" && ! grep -q '"isExplicitOnly": true' "$f"; then basename "$f" .json; fi
+    done
+  fi
+}
+if [ -n "$DEVICE" ]; then
+  KNOWN_DEVICES="$(known_devices | tr '\n' ' ')"
+  KNOWN_DEVICES="${KNOWN_DEVICES% }"
+  if [ -z "$KNOWN_DEVICES" ]; then
+    echo "# --device $DEVICE: not checked (the bundle does not list its device profiles: made by an older zeronas)"
+  elif [[ " $KNOWN_DEVICES " != *" $DEVICE "* ]]; then
+    die "--device '$DEVICE' is not a device profile of this agent; known: ${KNOWN_DEVICES// /, } (or leave --device out: the agent recognises the hardware)"
+  fi
+fi
+
 if [ "$INSTALL_NODE" -eq 1 ]; then
   run apt-get update
   run apt-get install -y --no-install-recommends nodejs
@@ -331,12 +365,16 @@ NoNewPrivileges=true
 [Install]
 WantedBy=multi-user.target
 EOF
+# The agent by hand, as the unit runs it (its settings from agent.env, as the service user), in a root shell.
+BY_HAND="cd $PREFIX && set -a && . $ENV_FILE && set +a && runuser -u $SERVICE_USER -- $NODE_BIN $PREFIX/bin/zeronas-agent.js"
 if [ "$USE_SYSTEMD" -eq 0 ]; then
   echo "# --no-systemd: unit written, systemctl not called. Start the agent as the unit would:"
-  echo "#   cd $PREFIX && set -a && . $ENV_FILE && set +a && runuser -u $SERVICE_USER -- $NODE_BIN $PREFIX/bin/zeronas-agent.js"
+  echo "#   $BY_HAND"
   exit 0
 fi
 run systemctl daemon-reload
 run systemctl enable zeronas-agent.service
 run systemctl restart zeronas-agent.service
 echo "# done: follow the agent with 'journalctl -u zeronas-agent -f'"
+echo "# by hand (its output on your terminal): sudo systemctl stop zeronas-agent, then as root: $BY_HAND"
+echo "#   (its options: $NODE_BIN $PREFIX/bin/zeronas-agent.js --help)"

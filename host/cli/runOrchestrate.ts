@@ -228,6 +228,7 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
   }
   if (summary.isReplay) out += `${colour.bold('REPLAY')}: some targets replay a published table; their figures are not measurements of this run\n`;
   if (summary.isEmulated) out += `${colour.bold('EMULATED')}: ${summary.targets.filter((t) => t.isEmulated).map((t) => t.target).join(', ')} ran under CPU emulation (qemu-user); their timings are the emulator's, not the device's\n`;
+  for (const t of summary.targets.filter((x) => x.isForcedDevice)) out += `${colour.bold('FORCED DEVICE')}: ${t.target} was measured by an agent started with --force-device on hardware its device profile does not describe (${t.forcedDevice ?? 'not named'}); its timings are that hardware's\n`;
   out += `\nloop: ${summary.rounds} round(s), ${summary.candidatesScored} architectures scored; stopped: ${summary.stopReason}\n`;
   process.stdout.write(`${out}\n${colour.bold('summary')}: ${path}  (wall time ${summary.wallTimeS.toFixed(1)} s)\n`);
   if (reportPath) process.stdout.write(`${colour.bold('report')}:  ${reportPath}\n`);

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { ZeronasError } from '../../shared/errors.js';
 import type { DeviceDescriptor } from '../../shared/protocol/index.js';
 import type { HostServer } from './server.js';
+import { deviceProfiles, type DeviceProfile } from '../../devices/index.js';
 
 export const TARGET_ALIASES: Record<string, string> = { browser: 'browser-wasm', webgpu: 'browser-webgpu' };
 
@@ -61,22 +62,50 @@ export function reachableBaseUrls(listen: string, port: number, scheme: string):
   return hosts.map((h) => `${scheme}://${h}:${port}`);
 }
 
+/** The bundle (`zeronas agent-bundle --arch`) a device of `profile` most likely needs: a PC's is x64, a Pi's arm64. */
+function bundleArchFor(profile: string | null): 'x64' | 'arm64' {
+  return profile !== null && (deviceProfiles as Record<string, DeviceProfile>)[profile]?.match.arch?.includes('x64') ? 'x64' : 'arm64';
+}
+
 /**
- * The command a user runs on a device to attach it to `target`, given the agent URL the device can reach (ending in
- * `/agent`). The token travels in the environment, never on the command line (`ps` shows command lines to every
- * user); with `token` the command works as printed, without it the user substitutes the host's `zeronas token`.
- * Under TLS, `pin` (the certificate's fingerprint) makes the agent accept this host's certificate and no other.
+ * How to attach an agent for `target` on a device, given the agent URL the device can reach (ending in `/agent`):
+ * one line per way, each a command that works as printed. In a zeronas checkout, `node bin/zeronas-agent.js` (never
+ * `npx zeronas-agent`: outside a checkout npx would fetch whatever package the public registry has under that name
+ * and run it with the token in its environment). On a Raspberry Pi or another Debian machine, the offline bundle
+ * made on this host and scripts/install-agent.sh (installs /opt/zeronas and a systemd service).
+ * The checkout form carries the token in the environment, not on the command line (`ps` shows command lines to
+ * every user); the installer takes it as an argument and keeps it in /etc/zeronas/agent.env (mode 0640). With
+ * `token` the commands work as printed; without it the user substitutes the host's `zeronas token`. Under TLS,
+ * `pin` (the certificate's fingerprint) makes the agent accept this host's certificate and no other.
  */
-export function attachHint(target: string, agentUrl: string, token?: string, pin?: string | null): string {
-  const env = token ? `ZERONAS_TOKEN=${token}` : `ZERONAS_TOKEN="<output of 'zeronas token' on the host>"`;
-  const agent = `${env} npx zeronas-agent --host ${agentUrl}${pin ? ` --pin ${pin}` : ''}`;
-  if (target.startsWith('name:')) return `on the device: ${agent} --name ${target.slice(5)}`;
+export function attachHints(target: string, agentUrl: string, token?: string, pin?: string | null): string[] {
+  const hostArgs = `--host ${agentUrl}${pin ? ` --pin ${pin}` : ''}`;
+  const placeholder = `"<output of 'zeronas token' on the host>"`;
+  const checkout = (args: string): string => `ZERONAS_TOKEN=${token ?? placeholder} node bin/zeronas-agent.js ${hostArgs} ${args}`;
+  const installer = (args: string, profile: string | null, extra = ''): string => {
+    const arch = bundleArchFor(profile);
+    const archNote = arch === 'arm64' ? 'arm64: 64-bit Raspberry Pi OS; armhf for a 32-bit one, amd64 for a PC' : 'amd64/x64: a PC; arm64 or armhf for a Raspberry Pi';
+    return `on a Raspberry Pi or another Debian machine, make the bundle here with 'npx zeronas agent-bundle --arch ${arch}' (${archNote}), copy zeronas-agent-${arch}.tgz and scripts/install-agent.sh to the device, and run there: sudo bash install-agent.sh --bundle zeronas-agent-${arch}.tgz${extra} ${hostArgs} --token ${token ?? placeholder} ${args}`;
+  };
+  if (target.startsWith('name:')) {
+    const args = `--name ${target.slice(5)}`;
+    return [`in a zeronas checkout on the device: ${checkout(args)}`, installer(args, null)];
+  }
   const profile = TARGET_ALIASES[target] ?? target;
-  if (profile.startsWith('browser')) return `open ${agentUrl.replace(/^ws/, 'http')} on the device (pairing code printed above)`;
+  if (profile.startsWith('browser')) return [`open ${agentUrl.replace(/^ws/, 'http')} on the device (pairing code printed above)`];
   const emulated = emulatedProfileOf(target);
-  if (emulated !== null) return `in the emulated userland: ${agent} --device ${emulated} --force-device   (scripts/pi-emulation/; its figures are labelled emulated)`;
-  if (profile === 'replay') return `${agent} --replay <csv>:<column>   (answers from a published table: benchmarks only, not a measurement)`;
-  return `on the device: ${agent} --device ${profile}   (or scripts/install-agent.sh on a Raspberry Pi)`;
+  if (emulated !== null) {
+    const args = `--device ${emulated} --force-device`;
+    return [`in the emulated userland (scripts/pi-emulation/; its figures are labelled emulated), in a zeronas checkout: ${checkout(args)}`, installer(args, emulated, ' --no-systemd')];
+  }
+  if (profile === 'replay') return [`in a zeronas checkout: ${checkout('--replay <csv>:<column>')}   (answers from a published table: benchmarks only, not a measurement)`];
+  const args = `--device ${profile}`;
+  return [`in a zeronas checkout on the device: ${checkout(args)}`, installer(args, profile)];
+}
+
+/** attachHints on one line (for an error message). */
+export function attachHint(target: string, agentUrl: string, token?: string, pin?: string | null): string {
+  return attachHints(target, agentUrl, token, pin).join(' ; or ');
 }
 
 /**
@@ -124,7 +153,9 @@ export async function waitForAgents(server: HostServer, targets: string[], waitM
     const missing = targets.filter((t) => !agents.some((a) => agentServesTarget(a.device, t)));
     if (missing.length === 0) return;
     if (!hinted) {
-      for (const t of missing.filter((t) => t !== 'local')) log(`waiting for an agent for target '${t}': ${attachHint(t, server.agentUrlForDevices, token, server.tlsFingerprint)}`);
+      for (const t of missing.filter((t) => t !== 'local')) {
+        for (const hint of attachHints(t, server.agentUrlForDevices, token, server.tlsFingerprint)) log(`waiting for an agent for target '${t}': ${hint}`);
+      }
       hinted = true;
     } else if (lastMissing && missing.length < lastMissing.length) {
       const attached = lastMissing.filter((t) => !missing.includes(t));

@@ -46,6 +46,8 @@ export interface ReportTarget {
   verification: TargetSummary['verification'];
   isReplay: boolean;
   isEmulated?: boolean;
+  /** Measured by a `--force-device` agent: what its hardware really is (summary.json's forcedDevice). */
+  forcedDevice?: string | null;
   metric: TargetSummary['metric'];
 }
 
@@ -124,7 +126,7 @@ interface Summary {
   candidatesScored: number;
   candidatesFailed: number;
   wallTimeS?: number;
-  targets: (Omit<TargetSummary, 'points' | 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'metric'> & Partial<Pick<TargetSummary, 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'metric'>> & { points?: ReportPoint[] })[];
+  targets: (Omit<TargetSummary, 'points' | 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'isForcedDevice' | 'forcedDevice' | 'metric'> & Partial<Pick<TargetSummary, 'learningCurve' | 'verification' | 'isReplay' | 'isEmulated' | 'isForcedDevice' | 'forcedDevice' | 'metric'>> & { points?: ReportPoint[] })[];
 }
 
 interface MeasurementRecord {
@@ -231,6 +233,7 @@ function reportTarget(t: Summary['targets'][number], measurements: MeasurementRe
     verification: t.verification ?? [],
     isReplay: t.isReplay ?? false,
     isEmulated: t.isEmulated ?? false,
+    forcedDevice: t.isForcedDevice ? (t.forcedDevice ?? 'hardware not named') : null,
     metric: t.metric ?? 'latencyMs',
   };
 }

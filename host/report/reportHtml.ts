@@ -108,7 +108,7 @@ function targetSection(t: ReportTarget): string {
 </div>`
     : `<p class="none" id="best-${slug}">No measured candidate met the budget${t.budget ? ` (${escapeHtml(t.budget.text)})` : ''}.</p>`;
   return `<section class="target" id="target-${slug}" data-target="${escapeHtml(t.target)}">
-<h2>Target <code>${escapeHtml(t.target)}</code>${t.isReplay ? ' <span class="replay">REPLAY: values from a published table, not measured in this run</span>' : ''}${t.isEmulated ? ' <span class="replay">EMULATED: measured under CPU emulation (qemu-user), timings are the emulator\'s, not the device\'s</span>' : ''}</h2>
+<h2>Target <code>${escapeHtml(t.target)}</code>${t.isReplay ? ' <span class="replay">REPLAY: values from a published table, not measured in this run</span>' : ''}${t.isEmulated ? ' <span class="replay">EMULATED: measured under CPU emulation (qemu-user), timings are the emulator\'s, not the device\'s</span>' : ''}${t.forcedDevice ? ` <span class="replay" data-field="forcedDevice">FORCED DEVICE: measured by an agent started with --force-device on hardware its device profile does not describe, so these are not the profile's device's timings: ${escapeHtml(t.forcedDevice)}</span>` : ''}</h2>
 <p class="meta">${t.measured} candidates measured on ${t.agents.length} agent(s): ${t.agents.map((a) => escapeHtml(`${a.name} (${a.profile ?? 'no profile'})`)).join(', ') || 'none'}; cost model: ${escapeHtml(t.costModel.name)}.</p>
 <div class="charts">
   <figure>${paretoChart(t)}<figcaption>Every scored candidate: measured (filled) and predicted by the cost model (rings); the dashed line is the Pareto front, the outlined point the chosen architecture.</figcaption></figure>

@@ -20,6 +20,12 @@ export const targetSummarySchema = z.object({
   isReplay: z.boolean(),
   /** The target's agents run under CPU emulation (`<profile>-emu`): timings of the emulator, not of the device. */
   isEmulated: z.boolean().optional(),
+  /**
+   * An agent of the target was started with `--force-device` on hardware its profile does not describe (a PC under
+   * a Pi's profile): the figures are that hardware's, not the profile's device's. `forcedDevice` names it.
+   */
+  isForcedDevice: z.boolean().optional(),
+  forcedDevice: z.string().optional(),
   /** The cost the budget bounds (latency without a budget). */
   metric: z.enum(['latencyMs', 'energyJ']),
   agents: z.array(z.object({ id: z.string(), name: z.string(), profile: z.string().nullable(), cpu: z.string(), runtime: z.string().optional() })),
@@ -86,6 +92,8 @@ export const runSummarySchema = z.object({
   isReplay: z.boolean(),
   /** Some target runs under CPU emulation (scripts/pi-emulation/): its timings are the emulator's. */
   isEmulated: z.boolean().optional(),
+  /** Some target was measured by a `--force-device` agent: its figures are other hardware's. */
+  isForcedDevice: z.boolean().optional(),
   targets: z.array(targetSummarySchema),
   /** Several targets: architectures measured within every target's budget, best score first (at most 20). */
   commonFeasible: z.array(z.object({ arch: z.string(), score: num, measured: z.record(z.string(), z.object({ latencyMs: num, energyJ: nullableNum })) })),

@@ -198,6 +198,8 @@ export async function orchestrate(
     for (const t of replayTargets) hooks.log(`target '${t}' is a REPLAY device: its "measurements" are a published table's values, not timings of this run`);
     const emulatedTargets = config.targets.filter((t) => agentsOf(t).some((a) => Boolean(a.device.emulation)));
     for (const t of emulatedTargets) hooks.log(`target '${t}' is EMULATED: ${agentsOf(t).find((a) => a.device.emulation)?.device.emulation ?? ''}; its timings are the emulator's, not the device's`);
+    const forcedTargets = forcedDeviceTargets(config.targets, agentsOf);
+    for (const [t, why] of forcedTargets) hooks.log(`target '${t}' is a FORCED DEVICE: ${why}; its timings are that hardware's, not the profile's device's`);
     hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
     const firstRound = config.costPrior ? await priorFirstRound(config.costPrior, entry, hooks.log) : undefined;
@@ -234,8 +236,10 @@ export async function orchestrate(
       progress: hooks.progress!,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     });
+    // An agent that attached during the run counts too.
+    for (const [t, why] of forcedDeviceTargets(config.targets, agentsOf)) if (!forcedTargets.has(t)) forcedTargets.set(t, why);
     // Checked against the run contract before it is written: a field out of shape is a bug to see here, not in a report.
-    const summary = runSummarySchema.parse(summarise(result, config, entry, server, dir, overheads, replayTargets, emulatedTargets, (Date.now() - started) / 1000));
+    const summary = runSummarySchema.parse(summarise(result, config, entry, server, dir, overheads, replayTargets, emulatedTargets, forcedTargets, (Date.now() - started) / 1000));
     writeJsonAtomic(paths.summary, summary);
     return { summary, summaryPath: paths.summary, reportPath: await writeReport(dir, hooks) };
   } finally {
@@ -370,6 +374,19 @@ function paretoFront<T extends { score: number; latencyMs: number }>(points: T[]
   return front;
 }
 
+/**
+ * Targets served by an agent started with `--force-device` on hardware its profile does not describe, each with what
+ * its agents say of it (`kitchen: --force-device: profile 'pi3b' is for ...; measured on ...`).
+ */
+function forcedDeviceTargets(targets: string[], agentsOf: (t: string) => ConnectedAgent[]): Map<string, string> {
+  const forced = new Map<string, string>();
+  for (const t of targets) {
+    const notes = agentsOf(t).filter((a) => a.device.forcedDevice).map((a) => `${a.device.name}: ${a.device.forcedDevice}`);
+    if (notes.length) forced.set(t, notes.join('; '));
+  }
+  return forced;
+}
+
 function summarise(
   result: ClosedLoopResult,
   config: OrchestrateConfig,
@@ -379,9 +396,10 @@ function summarise(
   overheads: Record<string, number[]>,
   replayTargets: string[],
   emulatedTargets: string[],
+  forcedTargets: Map<string, string>,
   wallTimeS: number,
 ): RunSummary {
-  const targets = result.targets.map((t) => summariseTarget(t, result, config, entry, server, dir, overheads[t.target] ?? [], replayTargets.includes(t.target), emulatedTargets.includes(t.target)));
+  const targets = result.targets.map((t) => summariseTarget(t, result, config, entry, server, dir, overheads[t.target] ?? [], replayTargets.includes(t.target), emulatedTargets.includes(t.target), forcedTargets.get(t.target)));
   return {
     summaryVersion: SUMMARY_VERSION,
     runId: config.runId,
@@ -397,6 +415,7 @@ function summarise(
     wallTimeS,
     isReplay: replayTargets.length > 0,
     isEmulated: emulatedTargets.length > 0,
+    isForcedDevice: forcedTargets.size > 0,
     targets,
     commonFeasible: config.targets.length > 1 ? result.commonFeasible.slice(0, 20).map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(Object.entries(c.measured).map(([t, m]) => [t, { latencyMs: m.latencyMs, energyJ: m.energyJ }])) })) : [],
   };
@@ -412,6 +431,7 @@ function summariseTarget(
   overheads: number[],
   isReplay: boolean,
   isEmulated: boolean,
+  forcedDevice: string | undefined,
 ): TargetSummary {
   const metricOf = (m: MeasuredCost | undefined): number | null => (m ? (t.metric === 'latencyMs' ? m.latencyMs : m.energyJ) : null);
   const everyPoint = result.candidates.map((c) => {
@@ -453,6 +473,8 @@ function summariseTarget(
     target: t.target,
     isReplay,
     isEmulated,
+    isForcedDevice: forcedDevice !== undefined,
+    ...(forcedDevice !== undefined ? { forcedDevice } : {}),
     metric: t.metric,
     agents: [...server.agents.values()]
       .filter((a) => agentServesTarget(a.device, t.target))

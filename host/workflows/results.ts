@@ -5,8 +5,9 @@
  * `<dataset>_<device>_latency` in ms, `<dataset>_<device>_energy` in mJ), so a table joins with the published ones
  * on `arch_str` (and `index` for NAS-Bench-201). A device's value is the median over every measurement of the
  * architecture in the run and its verification rounds; `<dataset>_<device>_n` says how many, and
- * `<dataset>_<device>_source` says `measured`, `emulated` (timings of an emulator, scripts/pi-emulation/) or
- * `replay` (a replayed device's values are a published table's).
+ * `<dataset>_<device>_source` says `measured`, `emulated` (timings of an emulator, scripts/pi-emulation/),
+ * `forced-device` (an agent started with `--force-device` on hardware its profile does not describe: a PC's timings
+ * under a Pi's name) or `replay` (a replayed device's values are a published table's).
  *
  * fleet: every agent the run stores under a folder know, with its device, runtimes, when it was last seen, how much
  * it measured and its latest result. "Connected" is as the store last recorded it; a host that died leaves it set.
@@ -47,16 +48,25 @@ function nb201IndexOf(arch: string): number | null {
   return nb201Indices.get(arch) ?? null;
 }
 
-/** Where a stored value comes from: a published table (replay), an emulator (emulated) or the device (measured). */
-function sourceOf(row: MeasurementRow): 'replay' | 'emulated' | 'measured' {
+/**
+ * Where a stored value comes from: a published table (replay), an emulator (emulated), hardware the device profile
+ * does not describe (forced-device: `zeronas-agent --force-device`) or the device (measured). Measurements from
+ * agents older than the forcedDevice field carry none: measured.
+ */
+type ValueSource = 'replay' | 'emulated' | 'forced-device' | 'measured';
+function sourceOf(row: MeasurementRow): ValueSource {
   try {
-    const m = JSON.parse(row.result_json) as { runtime?: { runtime?: string }; device?: { emulation?: string | null } };
+    const m = JSON.parse(row.result_json) as { runtime?: { runtime?: string }; device?: { emulation?: string | null; forcedDevice?: string | null } };
     if (m.runtime?.runtime === 'replay') return 'replay';
-    return m.device?.emulation ? 'emulated' : 'measured';
+    if (m.device?.emulation) return 'emulated';
+    return m.device?.forcedDevice ? 'forced-device' : 'measured';
   } catch {
     return 'measured';
   }
 }
+
+/** The label of values from several sources: the least trustworthy one present. */
+const SOURCE_PRECEDENCE: ValueSource[] = ['replay', 'emulated', 'forced-device', 'measured'];
 
 export function runResults(runDir: string): ResultsTable {
   const dir = resolve(runDir);
@@ -93,14 +103,22 @@ export function runResults(runDir: string): ResultsTable {
       const ms = perTarget.get(t) ?? [];
       const lat = ms.map((m) => m.latency_median_ms).filter((v): v is number => v !== null);
       const energy = ms.map((m) => m.energy_j).filter((v): v is number => v !== null);
-      row.push(lat.length ? median(lat) : null);
-      if (hasEnergy.has(t)) row.push(energy.length ? median(energy) * 1000 : null);
+      row.push(lat.length ? significant(median(lat)) : null);
+      if (hasEnergy.has(t)) row.push(energy.length ? significant(median(energy) * 1000) : null);
       const sources = new Set(ms.map(sourceOf));
-      row.push(ms.length, ms.length ? (sources.has('replay') ? 'replay' : sources.has('emulated') ? 'emulated' : 'measured') : null);
+      row.push(ms.length, ms.length ? SOURCE_PRECEDENCE.find((s) => sources.has(s))! : null);
     }
     out.push(row);
   }
   return { runId: config.runId, space: config.space, columns, rows: out };
+}
+
+/**
+ * Nine significant digits: drops binary noise such as J → mJ's 0.4818489999997837 and keeps far more than a timer
+ * resolves (a nanosecond on a 1 s model).
+ */
+function significant(v: number): number {
+  return Number(v.toPrecision(9));
 }
 
 /** The table as CSV (empty fields for missing values). */

@@ -187,6 +187,12 @@ export const deviceDescriptor = z.object({
    * The host serves such an agent only under `<profile>-emu` targets and labels its figures `emulated`.
    */
   emulation: shortText.nullable().optional(),
+  /**
+   * Set when the agent was started with `--force-device` and its profile does not describe its hardware (an x86 PC
+   * told it is a pi3b): why, and what the hardware really is. Absent or null otherwise (agents older than this field
+   * send none: not forced). The host labels such an agent's figures `forced-device`.
+   */
+  forcedDevice: shortText.nullable().optional(),
 });
 export type DeviceDescriptor = z.infer<typeof deviceDescriptor>;
 
@@ -335,7 +341,7 @@ export type OpProfile = z.infer<typeof opProfile>;
 
 export const measurement = z.object({
   model: z.object({ sha256: sha256Hex, sizeBytes: z.number().int().positive() }),
-  device: z.object({ fingerprint: sha256Hex, name: shortText, hostname: shortText, profile: shortText.nullable(), emulation: shortText.nullable().optional() }),
+  device: z.object({ fingerprint: sha256Hex, name: shortText, hostname: shortText, profile: shortText.nullable(), emulation: shortText.nullable().optional(), forcedDevice: shortText.nullable().optional() }),
   runtime: z.object({
     runtime: runtimeId,
     version: shortText,

@@ -16,6 +16,8 @@ import { initWeights } from '../../host/ir/init.js';
 import { exportInference } from '../../host/onnx/exportInference.js';
 import { HOST_TOKEN, startInProcessHostFor, until, type InProcessHost } from '../helpers/inProcessHost.js';
 import { agentEnv, startProcess, type Proc } from '../helpers/processes.js';
+import { runCli } from '../helpers/runCli.js';
+import { installableProfileIds } from '../../devices/index.js';
 
 const ARCH = '|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|skip_connect~2|';
 const model = exportInference(buildNb201Network(ARCH), initWeights(buildNb201Network(ARCH), 0), { batch: 1 });
@@ -30,10 +32,14 @@ afterEach(async () => {
 
 async function unpacked(arch: BundleArch): Promise<{ root: string; report: AgentBundleReport }> {
   const report = await buildAgentBundle({ arch, out: join(dir, `agent-${arch}.tgz`) });
+  return { root: unpack(report.out, arch), report };
+}
+
+function unpack(tarball: string, arch: string): string {
   const into = join(dir, arch);
   execFileSync('mkdir', ['-p', into]);
-  execFileSync('tar', ['-xzf', report.out, '-C', into]);
-  return { root: join(into, 'zeronas-agent'), report };
+  execFileSync('tar', ['-xzf', tarball, '-C', into]);
+  return join(into, 'zeronas-agent');
 }
 
 /** The first stored measurement; on a timeout the error carries the agent's and the host's log tails. */
@@ -46,11 +52,25 @@ async function firstMeasurement(h: InProcessHost, agent: Proc): Promise<{ result
 }
 
 describe('zeronas agent-bundle', () => {
-  it('x64: only the runtime packages, the binding of linux/x64 alone, and the agent measures a job with ort-node', async () => {
-    const { root, report } = await unpacked('x64');
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; zeronasBundle: { arch: string } };
+  it('x64 (--arch amd64, as dpkg names it): only the runtime packages, the binding of linux/x64 alone, and the agent measures a job with ort-node', async () => {
+    // Made by the CLI as a user makes it, with Debian's name for the architecture.
+    const made = await runCli(['agent-bundle', '--arch', 'amd64', '--out', join(dir, 'agent-amd64.tgz')], { timeoutMs: 240_000 });
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/^wrote \S+agent-amd64\.tgz \([\d.]+ MB\) for x64 /m);
+    // The install line in full, and where each value comes from.
+    expect(made.stdout).toContain('sudo bash install-agent.sh --bundle agent-amd64.tgz --host wss://HOST:8765/agent --pin sha256:HEX --token TOKEN [--name NAME] [--device PROFILE]');
+    expect(made.stdout).toContain("TOKEN: 'zeronas token' on the host; sha256:HEX: 'zeronas token --pin' on the host");
+    expect(made.stdout).toContain(`--name: default the device's hostname; --device: default recognised from the hardware (one of ${installableProfileIds().join(', ')})`);
+    const root = unpack(join(dir, 'agent-amd64.tgz'), 'x64');
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      zeronasBundle: { arch: string; inlinedPackages: Record<string, string>; nodeModulesBytes: number; deviceProfiles: string[] };
+    };
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['onnxruntime-node', 'onnxruntime-web', 'yargs']);
     expect(manifest.zeronasBundle.arch).toBe('x64');
+    // What install-agent.sh checks --device against: the agent's own installable profiles.
+    expect(manifest.zeronasBundle.deviceProfiles).toEqual(installableProfileIds());
+    const report = manifest.zeronasBundle;
     expect(Object.keys(report.inlinedPackages).sort()).toEqual(['systeminformation', 'ws', 'zod']);
     const installed = readdirSync(join(root, 'node_modules'));
     for (const heavy of ['better-sqlite3', 'playwright-core', 'tsx', 'esbuild', 'typescript', '@types']) expect(installed).not.toContain(heavy);

@@ -1,13 +1,16 @@
 /**
  * scripts/install-agent.sh: shellcheck-clean, --dry-run prints the whole plan and changes nothing, the userland
  * architecture and Node.js are decided before anything changes (fake dpkg/getconf/uname/node on PATH stand for a
- * Raspberry Pi OS here), and the unit it writes passes `systemd-analyze verify`.
+ * Raspberry Pi OS here), --device is checked against the agent's own profiles, the install line a waiting host prints
+ * works pasted, and the unit it writes passes `systemd-analyze verify`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { installableProfileIds } from '../../devices/index.js';
+import { attachHints } from '../../host/orchestrator/fleet.js';
 
 const SCRIPT = 'scripts/install-agent.sh';
 const dirs: string[] = [];
@@ -37,12 +40,15 @@ ${body}
 const BOOKWORM = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n';
 const TRIXIE = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n';
 
-/** A tarball laid out like `zeronas agent-bundle` output, with only its manifest (the script reads nothing else first). */
-function bundleFor(arch: string): string {
+/**
+ * A tarball laid out like `zeronas agent-bundle` output, with only its manifest (the script reads nothing else first);
+ * `deviceProfiles` as the bundle lists them (absent: a bundle from before the list).
+ */
+function bundleFor(arch: string, deviceProfiles?: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'zeronas-install-bundle-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'zeronas-agent'));
-  writeFileSync(join(dir, 'zeronas-agent', 'package.json'), `${JSON.stringify({ name: 'zeronas-agent', zeronasBundle: { arch } }, null, 2)}\n`);
+  writeFileSync(join(dir, 'zeronas-agent', 'package.json'), `${JSON.stringify({ name: 'zeronas-agent', zeronasBundle: { arch, ...(deviceProfiles ? { deviceProfiles } : {}) } }, null, 2)}\n`);
   execFileSync('tar', ['-czf', join(dir, 'bundle.tgz'), '-C', dir, 'zeronas-agent']);
   return join(dir, 'bundle.tgz');
 }
@@ -133,6 +139,52 @@ describe('install-agent.sh', () => {
     const r = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor('arm64')], { encoding: 'utf8', env });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("is for 'arm64', this userland is armhf: make one with zeronas agent-bundle --arch armhf");
+  });
+
+  it('refuses an unknown --device before changing anything, naming it and the agent\'s own profiles (checkout and bundle)', () => {
+    const checkout = spawnSync('bash', [SCRIPT, ...ARGS, '--device', 'pi9'], { encoding: 'utf8' });
+    expect(checkout.status).toBe(1);
+    expect(checkout.stderr).toContain(`--device 'pi9' is not a device profile of this agent; known: ${[...installableProfileIds()].sort().join(', ')} `);
+    expect(checkout.stdout).not.toMatch(/^\+ /m);
+    const env = fakeSystem({ dpkgArch: 'arm64', longBit: 64, kernel: 'aarch64', nodeVersion: '20.19.2', osRelease: TRIXIE });
+    const listed = bundleFor('arm64', installableProfileIds());
+    const bad = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', listed, '--device', 'pi9', '--force-device'], { encoding: 'utf8', env });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`--device 'pi9' is not a device profile of this agent; known: ${installableProfileIds().join(', ')} `);
+    expect(bad.stdout).not.toMatch(/^\+ /m);
+    const good = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', listed, '--device', 'pi5', '--no-systemd'], { encoding: 'utf8', env });
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toContain('ZERONAS_DEVICE=pi5');
+    // A bundle made before bundles listed their profiles: said, not refused.
+    const old = spawnSync('bash', [SCRIPT, ...ARGS, '--bundle', bundleFor('arm64'), '--device', 'pi5', '--no-systemd'], { encoding: 'utf8', env });
+    expect(old.status, old.stderr).toBe(0);
+    expect(old.stdout).toContain('# --device pi5: not checked (the bundle does not list its device profiles');
+  });
+
+  it('--help gives the defaults of --name and --device and says where host, token and pin come from', () => {
+    const help = execFileSync('bash', [SCRIPT, '--help'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(help).toContain("--name NAME the name the host shows and `--targets name:NAME` selects (default: this machine's hostname)");
+    expect(help).toMatch(/--device ID the device profile \(pi3b, [^)]*default: recognised from the hardware\)/);
+    expect(help).toContain('`zeronas token` on the host prints it');
+    expect(help).toContain('`zeronas token --pin` on the host');
+    expect(help).toContain('/opt/zeronas/bin/zeronas-agent.js');
+  });
+
+  it("the install line a waiting host prints for a Pi target, pasted on a 64-bit Raspberry Pi OS, plans that install in full, with the by-hand command", () => {
+    const pin = `sha256:${'cd'.repeat(32)}`;
+    const hint = attachHints('pi3b', 'wss://192.0.2.2:9876/agent', 'tok3n', pin).find((h) => h.includes('install-agent.sh'))!;
+    expect(hint).toContain("'npx zeronas agent-bundle --arch arm64'");
+    const [, line] = /run there: sudo (bash install-agent\.sh .*)$/.exec(hint)!;
+    expect(line).toBe(`bash install-agent.sh --bundle zeronas-agent-arm64.tgz --host wss://192.0.2.2:9876/agent --pin ${pin} --token tok3n --device pi3b`);
+    // Pasted as printed (in dry-run mode, next to an arm64 bundle that lists the agent's profiles).
+    const env = fakeSystem({ dpkgArch: 'arm64', longBit: 64, kernel: 'aarch64', nodeVersion: '20.19.2', osRelease: TRIXIE });
+    const cwd = dirname(bundleFor('arm64', installableProfileIds()));
+    execFileSync('cp', [join(cwd, 'bundle.tgz'), join(cwd, 'zeronas-agent-arm64.tgz')]);
+    execFileSync('cp', [SCRIPT, join(cwd, 'install-agent.sh')]);
+    const r = spawnSync('bash', ['-c', line!.replace('install-agent.sh', 'install-agent.sh --dry-run')], { encoding: 'utf8', env, cwd });
+    expect(r.status, r.stderr).toBe(0);
+    for (const want of ['ZERONAS_HOST=wss://192.0.2.2:9876/agent', `ZERONAS_PIN=${pin}`, 'ZERONAS_TOKEN=<hidden>', 'ZERONAS_DEVICE=pi3b', '+ systemctl restart zeronas-agent.service']) expect(r.stdout).toContain(want);
+    expect(r.stdout).toMatch(/^# by hand .*runuser -u zeronas -- \S+ \/opt\/zeronas\/bin\/zeronas-agent\.js$/m);
   });
 
   it('writes a unit that passes systemd-analyze verify (and the check does catch a broken one)', () => {

@@ -120,7 +120,8 @@ describe('orchestrate end to end (host and agents as real processes on loopback)
     const code = await host.exited;
     expect(code).toBe(1);
     expect(host.output()).toContain('ZN_NO_AGENT');
-    expect(host.output()).toContain('zeronas-agent --host');
+    expect(host.output()).toContain('node bin/zeronas-agent.js --host');
+    expect(host.output()).toContain('sudo bash install-agent.sh --bundle zeronas-agent-arm64.tgz --host');
   });
 });
 

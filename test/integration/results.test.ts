@@ -43,7 +43,9 @@ describe('zeronas results and fleet', () => {
       ['r1', 'pi3b', A, 10, 30, 'ort-node'],
       ['r1.verify-0', 'pi3b', A, 12, 34, 'ort-node'],
       ['r1.verify-1', 'pi3b', A, 11, 32, 'ort-node'],
-      ['r1', 'pi3b', B, 40, null, 'ort-node'],
+      // median (0.1 + 0.2) / 2 is 0.15000000000000002 in binary: the export prints 0.15
+      ['r1', 'pi3b', B, 0.1, null, 'ort-node'],
+      ['r1.verify-0', 'pi3b', B, 0.2, null, 'ort-node'],
       ['r1', 'raspi4', B, 25.5, null, 'replay'],
       ['other-run', 'pi3b', B, 999, null, 'ort-node'], // another run in the same store: not this run's
     ]);
@@ -55,7 +57,7 @@ describe('zeronas results and fleet', () => {
     expect(csv.header).toEqual(['index', 'arch_str', 'cifar10_pi3b_latency', 'cifar10_pi3b_energy', 'cifar10_pi3b_n', 'cifar10_pi3b_source', 'cifar10_raspi4_latency', 'cifar10_raspi4_n', 'cifar10_raspi4_source']);
     const byArch = new Map(csv.rows.map((row) => [row[1], row]));
     expect(byArch.get(A)).toEqual(['7519', A, '11', '32', '3', 'measured', '', '0', '']);
-    expect(byArch.get(B)).toEqual(['5836', B, '40', '', '1', 'measured', '25.5', '1', 'replay']);
+    expect(byArch.get(B)).toEqual(['5836', B, '0.15', '', '2', 'measured', '25.5', '1', 'replay']);
     // The index and arch_str are HW-NAS-Bench's own: the rows join with the published table.
     const hwArch = new Map(parseCsvRows(readFileSync(HW, 'utf8')).map((row) => [row[0], row[1]]));
     for (const row of csv.rows) expect(hwArch.get(row[0]!)).toBe(row[1]);

@@ -133,12 +133,18 @@ describe('a DNS-rebinding page (a foreign name resolving to this machine)', () =
 
 describe('what the host prints', () => {
   it('the attach hint works as pasted: /agent, the token in the environment (not on the command line); the log has no token and is private', async () => {
-    const [, command] = /waiting for an agent for target 'name:ghost': on the device: (.+)/.exec(host.proc.output())!;
-    expect(command).toMatch(/^ZERONAS_TOKEN=\S+ npx zeronas-agent --host ws:\/\/127\.0\.0\.1:\d+\/agent --name ghost$/);
+    const [, command] = /waiting for an agent for target 'name:ghost': in a zeronas checkout on the device: (.+)/.exec(host.proc.output())!;
+    expect(command).toMatch(/^ZERONAS_TOKEN=\S+ node bin\/zeronas-agent\.js --host ws:\/\/127\.0\.0\.1:\d+\/agent --name ghost$/);
     expect(command).not.toContain('--token');
+    // Never `npx zeronas-agent`: outside a checkout npx fetches that name from the public registry and runs it.
+    expect(host.proc.output()).not.toMatch(/npx (--\S+ )*zeronas-agent/);
+    // The installer's way, complete: the bundle that `zeronas agent-bundle` makes, host, token and name.
+    expect(host.proc.output()).toMatch(
+      new RegExp(`waiting for an agent for target 'name:ghost': on a Raspberry Pi .*'npx zeronas agent-bundle --arch arm64'.* sudo bash install-agent\\.sh --bundle zeronas-agent-arm64\\.tgz --host ws://127\\.0\\.0\\.1:${host.port}/agent --token ${host.token} --name ghost\n`),
+    );
     const file = readFileSync(host.logPath, 'utf8');
     expect(file).not.toContain(host.token);
-    expect(file).toContain("waiting for an agent for target 'name:ghost': on the device: ZERONAS_TOKEN=<token> npx zeronas-agent");
+    expect(file).toContain("waiting for an agent for target 'name:ghost': in a zeronas checkout on the device: ZERONAS_TOKEN=<token> node bin/zeronas-agent.js");
     expect(statSync(host.logPath).mode & 0o777).toBe(0o600);
     // Paste it: a shell in the project runs exactly the printed command, and the host gets its `ghost`.
     const shell = spawn('bash', ['-c', command!], { cwd: REPO_ROOT, detached: true, stdio: 'ignore' });

@@ -35,8 +35,9 @@ describe('the host on its own certificate', () => {
     expect(host.proc.output()).toMatch(/host listening on wss:\/\/127\.0\.0\.1:\d+/);
     expect(statSync(join(hostCertPath(), '..', 'key.pem')).mode & 0o777).toBe(0o600);
     const pin = certificateFingerprint(readFileSync(hostCertPath(), 'utf8'));
-    const [, command] = /waiting for an agent for target 'name:ghost': on the device: (.+)/.exec(host.proc.output())!;
-    expect(command).toBe(`ZERONAS_TOKEN=${host.token} npx zeronas-agent --host wss://127.0.0.1:${host.port}/agent --pin ${pin} --name ghost`);
+    const [, command] = /waiting for an agent for target 'name:ghost': in a zeronas checkout on the device: (.+)/.exec(host.proc.output())!;
+    expect(command).toBe(`ZERONAS_TOKEN=${host.token} node bin/zeronas-agent.js --host wss://127.0.0.1:${host.port}/agent --pin ${pin} --name ghost`);
+    expect(host.proc.output()).toContain(`sudo bash install-agent.sh --bundle zeronas-agent-arm64.tgz --host wss://127.0.0.1:${host.port}/agent --pin ${pin} --token ${host.token} --name ghost`);
     // Pasted as printed, it attaches.
     const shell = spawn('bash', ['-c', command!], { cwd: REPO_ROOT, detached: true, stdio: 'ignore' });
     try {

@@ -2,7 +2,8 @@
  * `zeronas agent-bundle`: the device agent as a tarball installable offline (scripts/install-agent.sh --bundle):
  *
  *   zeronas-agent/
- *     package.json            the agent's manifest: runtime dependencies, the inlined packages, the architecture
+ *     package.json            the agent's manifest: runtime dependencies, the inlined packages, the architecture,
+ *                             the device profiles it can be installed under (install-agent.sh checks --device)
  *     bin/zeronas-agent.js    the agent, one esbuild file (agent/, shared/, devices/, ws, zod, systeminformation)
  *     bin/measureChild.js     the measurement process (agent/measureChild.ts), one esbuild file
  *     node_modules/           only what is loaded at run time: onnxruntime-node (arm64, x64: the device's binding
@@ -18,6 +19,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZeronasError } from '../../../shared/errors.js';
 import { PACKAGE_VERSION } from '../../../shared/node/cliParser.js';
+import { installableProfileIds } from '../../../devices/index.js';
 import { BUNDLE_TARGETS, EXTERNAL_PACKAGES, isPrunable, type BundleArch, type BundleTarget } from './bundleTargets.js';
 import { packageClosure, type InstalledPackage } from './packageClosure.js';
 
@@ -149,6 +151,8 @@ export async function buildAgentBundle(options: AgentBundleOptions): Promise<Age
         defaultRuntime: target.defaultRuntime,
         inlinedPackages,
         nodeModulesBytes,
+        // install-agent.sh checks --device against these before it changes anything.
+        deviceProfiles: installableProfileIds(),
       },
     };
     writeFileSync(join(top, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -10,6 +10,14 @@
 export const BUNDLE_ARCHES = ['arm64', 'armhf', 'x64'] as const;
 export type BundleArch = (typeof BUNDLE_ARCHES)[number];
 
+/** Debian's name of an architecture whose bundle has Node's name: `dpkg --print-architecture` says amd64 on a PC. */
+export const DPKG_ARCH_ALIASES: Record<string, BundleArch> = { amd64: 'x64' };
+
+/** `--arch` as the user gives it (a bundle name or what dpkg prints) -> the bundle's; undefined when neither. */
+export function bundleArchOf(name: string): BundleArch | undefined {
+  return (BUNDLE_ARCHES as readonly string[]).includes(name) ? (name as BundleArch) : DPKG_ARCH_ALIASES[name];
+}
+
 export interface BundleTarget {
   arch: BundleArch;
   /** process.arch on such a device. */
