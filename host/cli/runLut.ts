@@ -22,6 +22,10 @@ import { printJson } from './output.js';
 import { createProgress } from './progress.js';
 import { printable } from '../../shared/printable.js';
 import { chooseTls } from '../orchestrator/hostCertificate.js';
+import { chooseLutMeasurementRun, type LutMeasurementRun } from '../workflows/lutMeasurementRun.js';
+import type { MeasurementRow } from '../orchestrator/store.js';
+import { shellWord } from '../util/shellWord.js';
+import { checkPort, checkWaitAgents, parseTargets } from './hostOptions.js';
 
 export async function runLut(args: LutArgs): Promise<LookupTable> {
   if (!Number.isInteger(args.rounds) || args.rounds < 1) {
@@ -30,6 +34,11 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   if (args.sentinelEvery !== undefined && (!Number.isInteger(args.sentinelEvery) || args.sentinelEvery < 1)) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--sentinel-every must be a positive integer, got ${args.sentinelEvery}`);
   }
+  // Before anything is started or written: an unknown target would wait for an agent that cannot exist.
+  if (args.target.includes(',')) throw new ZeronasError('ZN_BAD_ARGUMENT', `--target takes one target (a table is one device's), got '${args.target}'`);
+  parseTargets(args.target, '--target');
+  checkPort(args.port);
+  checkWaitAgents(args.waitAgents);
   const targetSlug = args.target.replace(/[^A-Za-z0-9._-]/g, '_');
   const out = resolve(args.out ?? join('devices', targetSlug, 'luts', `${args.space}-${args.dataset}.json`));
   const runDir = ensureRunDir(args.runDir ?? join('runs', `lut-${targetSlug}-${args.space}-${args.dataset}`));
@@ -40,9 +49,22 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
   const session = await HostSession.open({ storePath: join(runDir, 'store.sqlite'), host: args.listen, port: args.port, token, log, ...(tls ? { server: { tls } } : {}) });
   const { store, scheduler } = session;
   try {
-    await session.attach([args.target], args.waitAgents * 1000);
+    await session.attach([args.target], args.waitAgents * 1000, {
+      // Finished kernels stay in the run folder: the same command with a longer wait continues.
+      resume: { runDir, command: (waitS) => lutCommandLine(args, waitS) },
+    });
     const kernels = enumerateSpaceKernels('nb201', { datasets: [args.dataset as Nb201Dataset] });
-    log(`${kernels.length} kernels of ${args.space} (${args.dataset}) to measure on ${args.target}`);
+    const run = chooseLutMeasurementRun(store, {
+      target: args.target,
+      rounds: args.rounds,
+      agents: session.agentsOf(args.target).map((a) => ({ name: a.device.name, fingerprint: a.device.fingerprint, runtimes: a.device.runtimes })),
+      ...(args.fresh ? { fresh: true } : {}),
+    });
+    const kernelKeys = new Set(kernels.map((k) => k.key));
+    const total = kernels.length * args.rounds;
+    const reused = run.reused.filter((r) => kernelKeys.has(r.arch));
+    log(describeReuse(run, reused, total, runDir));
+    log(`${kernels.length} kernels of ${args.space} (${args.dataset}) on ${args.target}: ${total - reused.length} of ${total} kernel measurement(s) (${args.rounds} round${args.rounds > 1 ? 's' : ''}) to take`);
     const models = kernels.map((k) => {
       const graph = buildKernelModel(k.key);
       return {
@@ -59,7 +81,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
       models,
       {
         ...(args.sentinelEvery ? { sentinel: { model: sentinelModel, every: args.sentinelEvery } } : {}),
-        runId: 'lut',
+        runId: run.runId,
         rounds: args.rounds,
         target: args.target,
         kind: 'kernel',
@@ -86,7 +108,7 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
     const first = measurements[0]!;
     const fingerprints = new Set(measurements.map((m) => m.device.fingerprint));
     if (fingerprints.size > 1) {
-      throw new ZeronasError('ZN_LUT_STALE', `kernels of one table were measured on ${fingerprints.size} different devices; use name:<agent> to pin one`, {
+      throw new ZeronasError('ZN_LUT_STALE', `kernels of one table were measured on ${fingerprints.size} different devices; use --target name:<agent> to pin one`, {
         fingerprints: [...fingerprints],
       });
     }
@@ -129,11 +151,60 @@ export async function runLut(args: LutArgs): Promise<LookupTable> {
       ),
     };
     await saveLookupTable(out, lut);
-    if (args.json) printJson({ out, kernels: kernels.length, device: lut.device, runtime: lut.runtime, executionProvider: lut.executionProvider });
-    else if (!args.quiet) process.stdout.write(`wrote ${out}: ${kernels.length} kernels, device ${lut.device.fingerprint.slice(0, 12)} (${lut.device.name}), ${lut.runtime.name} ${lut.runtime.version} ${lut.executionProvider}\n`);
+    if (args.json) printJson({ out, kernels: kernels.length, measurements: total, reusedMeasurements: reused.length, runDir, measurementRun: run.runId, device: lut.device, runtime: lut.runtime, executionProvider: lut.executionProvider });
+    else if (!args.quiet) {
+      const reuse = reused.length ? `; ${reused.length === total ? 'all' : reused.length} of ${total} measurements reused from ${runDir} (--fresh to measure again)` : '';
+      process.stdout.write(`wrote ${out}: ${kernels.length} kernels, device ${lut.device.fingerprint.slice(0, 12)} (${lut.device.name}), ${lut.runtime.name} ${lut.runtime.version} ${lut.executionProvider}${reuse}\n`);
+    }
     return lut;
   } finally {
     progress.stop();
     await session.close();
   }
+}
+
+/** What the run reuses from the job store, or why it measures again: said plainly, so a rerun is never a silent copy. */
+function describeReuse(run: LutMeasurementRun, reused: MeasurementRow[], total: number, runDir: string): string {
+  if (run.restartReason === 'fresh') return `--fresh: measuring all ${total} kernel measurements again (the earlier ones stay in ${runDir} as run '${run.previousRunId}')`;
+  if (run.restartReason === 'stale') {
+    const w = run.stale!.warning;
+    return (
+      `the kernel measurements in ${runDir} were taken on ${w.table.runtimeName} ${w.table.runtimeVersion} (device ${w.table.deviceFingerprint.slice(0, 12)}), ` +
+      `but agent '${run.stale!.agent}' runs ${w.current.runtimeName} ${w.current.runtimeVersion} (device ${w.current.deviceFingerprint.slice(0, 12)}): measuring all ${total} again`
+    );
+  }
+  if (reused.length === 0) return `no earlier kernel measurements in ${runDir}: measuring all ${total}`;
+  const m = JSON.parse(reused[0]!.result_json) as Measurement;
+  const times = reused.map((r) => r.received_ms);
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const from = day(Math.min(...times));
+  const to = day(Math.max(...times));
+  return (
+    `reusing ${reused.length} of ${total} kernel measurements from ${runDir}, taken ${from === to ? from : `${from} to ${to}`} UTC on ${m.runtime.runtime} ${m.runtime.version} ` +
+    `(device ${m.device.name}, ${m.device.fingerprint.slice(0, 12)}); --fresh to measure again`
+  );
+}
+
+/** This lut command as typed again (options that differ from their defaults), with another --wait-agents. */
+function lutCommandLine(args: LutArgs, waitAgentsS: number): string {
+  const words = ['npx zeronas lut --target', shellWord(args.target)];
+  const add = (option: string, value: string | number | boolean | undefined, unless?: string | number): void => {
+    if (value === undefined || value === false || value === unless) return;
+    words.push(value === true ? option : `${option} ${shellWord(String(value))}`);
+  };
+  add('--space', args.space, 'nb201');
+  add('--dataset', args.dataset, 'cifar10');
+  add('--out', args.out);
+  add('--run-dir', args.runDir);
+  add('--port', args.port, 8765);
+  add('--listen', args.listen, '0.0.0.0');
+  add('--plain-ws', args.plainWs);
+  add('--rounds', args.rounds, 3);
+  add('--sentinel-every', args.sentinelEvery);
+  add('--min-runs', args.minRuns);
+  add('--min-time-ms', args.minTimeMs);
+  add('--warmup-ms', args.warmupMs);
+  add('--cooldown-ms', args.cooldownMs);
+  words.push(`--wait-agents ${waitAgentsS}`);
+  return words.join(' ');
 }

@@ -10,8 +10,6 @@ import { checkBudgetTargets, formatCost, parseAnyBudget, toSearchBudgets } from 
 import { aggregationFor, parseProxyList, rankScoreMeaning, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
 import { defaultProxyOf, openSpace } from '../spaces/index.js';
-import { checkTargetName } from '../orchestrator/fleet.js';
-import { deviceProfiles } from '../../devices/index.js';
 import { orchestrate, type OrchestrateConfig } from '../workflows/orchestrate.js';
 import type { RunSummary } from '../run/summary.js';
 import type { PairingAnnouncement } from '../orchestrator/browserRoutes.js';
@@ -25,6 +23,9 @@ import { scoreThrough } from '../queue/scoreThrough.js';
 import { openQueueFromArgs, QUEUE_WINDOW, reportQueueProgress } from './queueOptions.js';
 import { validateOrchestrateArgs, type OrchestrateArgs } from './commands/orchestrate.js';
 import { createProgress } from './progress.js';
+import { DEFAULT_WAIT_AGENTS_S, parseTargets } from './hostOptions.js';
+import { resumedConfig } from './resumeOptions.js';
+import { shellWord } from '../util/shellWord.js';
 import { colour, table } from './output.js';
 
 const DEFAULT_LISTEN = '0.0.0.0';
@@ -42,14 +43,10 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       if (!args.json) process.stderr.write(`run ${summary.runId} already finished; nothing to resume. Summary: ${finished}; report: npx zeronas report ${args.resume}\n`);
       return { ...(summary as object), summaryPath: finished, reportPath: join(dir, 'report.html'), alreadyFinished: true };
     }
-    // A resumed run listens where it did (agents were told that address), unless told otherwise.
-    const saved = readJson<OrchestrateConfig>(runPaths(dir).config);
-    config = { ...saved, runDir: dir, port: args.port ?? saved.port, host: args.listen ?? saved.host };
+    config = resumedConfig(args, readJson<OrchestrateConfig>(runPaths(dir).config), dir);
   } else {
     const runId = newRunId();
-    const targets = args.targets!.split(',').map((t) => t.trim()).filter(Boolean);
-    if (new Set(targets).size !== targets.length) throw new ZeronasError('ZN_BAD_ARGUMENT', `--targets lists a target twice: '${args.targets}'`);
-    for (const t of targets) checkTargetName(t, Object.keys(deviceProfiles));
+    const targets = parseTargets(args.targets!);
     const budgets = args.budget.map(parseAnyBudget);
     checkBudgetTargets(budgets, targets);
     toSearchBudgets(budgets); // refuses two budgets on one quantity before anything starts
@@ -108,7 +105,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       host: args.listen ?? DEFAULT_LISTEN,
       port: args.port ?? DEFAULT_PORT,
       ...(tls ? { tls } : {}),
-      waitAgentsMs: args.waitAgents * 1000,
+      waitAgentsMs: (args.waitAgents ?? DEFAULT_WAIT_AGENTS_S) * 1000,
       measurement: {
         ...(args.minRuns !== undefined ? { minRuns: args.minRuns } : {}),
         ...(args.minTimeMs !== undefined ? { minTotalMs: args.minTimeMs } : {}),
@@ -237,9 +234,6 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
   if (reportPath) process.stdout.write(`${colour.bold('report')}:  ${reportPath}\n`);
   process.stdout.write(`\n${nextCommands(summary, dirname(path)).join('\n')}\n`);
 }
-
-/** A shell word: as is when plainly safe, else single-quoted (arch strings hold | and ~, paths may hold spaces). */
-const shellWord = (s: string): string => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
 
 /** What to do with a finished run: commands that work pasted into a shell in this folder (comments after `#`). */
 function nextCommands(summary: RunSummary, runDir: string): string[] {

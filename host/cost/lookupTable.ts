@@ -150,6 +150,23 @@ export interface StalenessWarning {
   current: RuntimeIdentity;
 }
 
+/**
+ * What an agent runs `runtimeName` as now: its fingerprint and that runtime's version ('none' when the agent lacks
+ * it; its first available runtime's name then, so the mismatch names what it has). One definition for both sides
+ * of a table: orchestrate checks a table against it, `zeronas lut` checks stored measurements against it.
+ */
+export function agentRuntimeIdentity(
+  device: { fingerprint: string; runtimes: { runtime: string; version?: string | null; isAvailable: boolean }[] },
+  runtimeName: string,
+): RuntimeIdentity {
+  const rt = device.runtimes.find((r) => r.runtime === runtimeName && r.isAvailable);
+  return {
+    deviceFingerprint: device.fingerprint,
+    runtimeName: rt?.runtime ?? device.runtimes.find((r) => r.isAvailable)?.runtime ?? 'none',
+    runtimeVersion: rt?.version ?? 'none',
+  };
+}
+
 /** Anything keyed like a table: a LookupTable, or a fitted cost model's metadata. */
 export interface DeviceKeyed {
   device: { fingerprint: string };
@@ -162,7 +179,7 @@ export interface DeviceKeyed {
  * warning naming both fingerprints and every differing field. A different device or runtime (name or version) is
  * ZN_LUT_STALE; only a different execution provider is ZN_EP_MISMATCH.
  */
-export function checkLutFreshness(keyed: DeviceKeyed, current: RuntimeIdentity): StalenessWarning | null {
+export function checkLutFreshness(keyed: DeviceKeyed, current: RuntimeIdentity, options: { remeasureCommand?: string } = {}): StalenessWarning | null {
   const table: RuntimeIdentity = {
     deviceFingerprint: keyed.device.fingerprint,
     runtimeName: keyed.runtime.name,
@@ -183,7 +200,7 @@ export function checkLutFreshness(keyed: DeviceKeyed, current: RuntimeIdentity):
     message:
       `lookup table measured on device '${table.deviceFingerprint}' with ${table.runtimeName} ${table.runtimeVersion} ` +
       `does not match device '${current.deviceFingerprint}' with ${current.runtimeName} ${current.runtimeVersion}: ${what}; ` +
-      're-measure the table on this device (or pass the matching table)',
+      `re-measure the table on this device${options.remeasureCommand ? `: ${options.remeasureCommand}` : ''} (or pass the matching table)`,
     mismatches,
     table,
     current,

@@ -5,7 +5,7 @@
  * attached to `server`.
  */
 import { ZeronasError } from '../../shared/errors.js';
-import { agentServesTarget, waitForAgents } from '../orchestrator/fleet.js';
+import { agentServesTarget, waitForAgents, type WaitForAgentsOptions } from '../orchestrator/fleet.js';
 import { openFleetView } from '../orchestrator/fleetView.js';
 import { startLocalAgent, type LocalAgent } from '../orchestrator/localAgent.js';
 import { Scheduler } from '../orchestrator/scheduler.js';
@@ -23,7 +23,7 @@ export interface HostSessionOptions {
   log: (line: string) => void;
   /** Lines of the local agent's own output (default: dropped). */
   debug?: (line: string) => void;
-  server?: Pick<ServerOptions, 'tls' | 'acceptToken'>;
+  server?: Pick<ServerOptions, 'tls' | 'acceptToken' | 'browserPairingUrl'>;
 }
 
 export class HostSession {
@@ -56,9 +56,9 @@ export class HostSession {
   }
 
   /** Starts the loopback agent when `targets` includes `local`, then waits until every target has an agent. */
-  async attach(targets: string[], waitMs: number): Promise<void> {
+  async attach(targets: string[], waitMs: number, options: WaitForAgentsOptions = {}): Promise<void> {
     if (targets.includes('local') && !this.localAgent) this.localAgent = startLocalAgent(`${this.server.url}/agent`, this.o.token, this.o.debug ?? (() => undefined), this.server.tlsFingerprint ? ['--pin', this.server.tlsFingerprint] : []);
-    await waitForAgents(this.server, targets, waitMs, this.o.log, this.o.token);
+    await waitForAgents(this.server, targets, waitMs, this.o.log, this.o.token, options);
     this.server.setTargets(targets);
   }
 

@@ -109,29 +109,87 @@ export function attachHint(target: string, agentUrl: string, token?: string, pin
 }
 
 /**
- * Waits until every target has an agent; prints how to attach one (with `token`, a command that works as printed:
- * keep such lines out of files), and fails with ZN_NO_AGENT at the deadline.
+ * Why an agent named like a target does not serve it (`zeronas-agent --name pi3b` on a desktop: targets match the
+ * device profile, not the name), with how to attach it; null when the agent serves the target or is not named like it.
  */
-export async function waitForAgents(server: HostServer, targets: string[], waitMs: number, log: (line: string) => void, token?: string): Promise<void> {
-  const deadline = Date.now() + waitMs;
+export function nameMismatchHint(device: Pick<DeviceDescriptor, 'name' | 'profile' | 'emulation'>, target: string): string | null {
+  if (target === 'local' || target.startsWith('name:') || device.name !== target || agentServesTarget(device, target)) return null;
+  const profile = TARGET_ALIASES[target] ?? target;
+  const is = device.emulation ? `an emulated '${device.profile ?? 'no profile'}'` : `'${device.profile ?? 'no profile'}'`;
+  const use = device.emulation && device.profile === profile ? `use the target ${profile}${EMULATED_TARGET_SUFFIX} for emulated agents` : `start that agent with --device ${profile} if it is one`;
+  return `agent '${device.name}' is named like target '${target}' but its device profile is ${is}: targets match the device profile, not the agent's name. To attach it: ${use}, or use the target name:${device.name} (any device, by agent name)`;
+}
+
+export interface WaitForAgentsOptions {
+  /** A "still waiting" line every this many ms (default 15 s). */
+  progressEveryMs?: number;
+  /**
+   * Where the run is kept and the command that continues it with a given --wait-agents: on timeout, ZN_NO_AGENT
+   * names both (its details carry them too), since nothing of the run is lost.
+   */
+  resume?: { runDir: string; command: (waitAgentsS: number) => string };
+}
+
+/** A longer wait to suggest after `waitMs` ran out: double, at least 5 minutes (a person attaching a device). */
+export const longerWaitS = (waitMs: number): number => Math.max(300, Math.ceil((2 * waitMs) / 1000));
+
+/**
+ * Waits until every target has an agent: prints how to attach one (with `token`, a command that works as printed:
+ * keep such lines out of files), which targets it still waits for (when one attaches, and every
+ * `progressEveryMs`), a hint for an agent named like a target it does not serve, and fails with ZN_NO_AGENT at the
+ * deadline.
+ */
+export async function waitForAgents(server: HostServer, targets: string[], waitMs: number, log: (line: string) => void, token?: string, options: WaitForAgentsOptions = {}): Promise<void> {
+  const started = Date.now();
+  const deadline = started + waitMs;
+  const progressEveryMs = options.progressEveryMs ?? 15_000;
+  let nextProgress = started + progressEveryMs;
   let hinted = false;
+  let lastMissing: string[] | null = null;
+  const mismatchHinted = new Set<string>();
+  const secondsOf = (ms: number): string => `${Math.round(ms / 1000)} s`;
   for (;;) {
-    const missing = targets.filter((t) => ![...server.agents.values()].some((a) => agentServesTarget(a.device, t)));
+    const agents = [...server.agents.values()];
+    const missing = targets.filter((t) => !agents.some((a) => agentServesTarget(a.device, t)));
     if (missing.length === 0) return;
     if (!hinted) {
       for (const t of missing.filter((t) => t !== 'local')) {
         for (const hint of attachHints(t, server.agentUrlForDevices, token, server.tlsFingerprint)) log(`waiting for an agent for target '${t}': ${hint}`);
       }
       hinted = true;
+    } else if (lastMissing && missing.length < lastMissing.length) {
+      const attached = lastMissing.filter((t) => !missing.includes(t));
+      log(`target(s) ${attached.join(', ')} attached; still waiting (${secondsOf(Date.now() - started)} of ${secondsOf(waitMs)}) for: ${missing.join(', ')}`);
     }
-    if (Date.now() > deadline) {
+    lastMissing = missing;
+    for (const a of agents) {
+      for (const t of missing) {
+        const hint = mismatchHinted.has(`${a.id}|${t}`) ? null : nameMismatchHint(a.device, t);
+        if (hint) {
+          mismatchHinted.add(`${a.id}|${t}`);
+          log(hint);
+        }
+      }
+    }
+    const now = Date.now();
+    if (now > deadline) {
       // `local` is started by the host itself: if it is late, the machine is slow or busy, not missing an agent.
       const hints = missing.map((t) =>
         t === 'local'
           ? `The built-in local agent did not connect in time (a busy or slow machine): give it longer with --wait-agents ${Math.max(60, (2 * waitMs) / 1000)}`
           : attachHint(t, server.agentUrlForDevices, undefined, server.tlsFingerprint),
       );
-      throw new ZeronasError('ZN_NO_AGENT', `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. ${missing.length === 1 && missing[0] === 'local' ? '' : 'To attach one: '}${hints.join(' ; ')}`, { missing });
+      const resume = options.resume ? { runDir: options.resume.runDir, command: options.resume.command(longerWaitS(waitMs)) } : undefined;
+      throw new ZeronasError(
+        'ZN_NO_AGENT',
+        `no agent attached for target(s) ${missing.join(', ')} within ${waitMs / 1000}s. ${missing.length === 1 && missing[0] === 'local' ? '' : 'To attach one: '}${hints.join(' ; ')}` +
+          (resume ? `. Nothing is lost (run folder ${resume.runDir}); continue with a longer wait, and attach the agent meanwhile: ${resume.command}` : ''),
+        { missing, ...(resume ? { runDir: resume.runDir, resumeCommand: resume.command } : {}) },
+      );
+    }
+    if (now >= nextProgress) {
+      log(`still waiting (${secondsOf(now - started)} of ${secondsOf(waitMs)}) for: ${missing.join(', ')}`);
+      nextProgress = now + progressEveryMs;
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -56,6 +56,11 @@ export interface ServerOptions {
    * (`browser-wasm`, `browser-webgpu`): a pairing code cannot buy a Node agent's place in another target's pool.
    */
   acceptToken?: (presented: string) => boolean;
+  /**
+   * Where a browser agent pairs (the page's URL, without a code): a browser refused for a bad token (paired with an
+   * earlier host process, e.g. before --resume) is then logged with how to pair it again.
+   */
+  browserPairingUrl?: () => string;
   /** Origins allowed for browser connections, besides the host's own. */
   allowedOrigins?: string[];
   heartbeatMs?: number;
@@ -348,7 +353,10 @@ export class HostServer extends EventEmitter {
         const isHostToken = tokensEqual(msg.token, this.options.token);
         const isPairedToken = !isHostToken && this.options.acceptToken?.(msg.token) === true;
         if (!isHostToken && !isPairedToken) {
-          this.peerLog.log(address, `refused agent '${msg.device.name}' from ${address}: bad token`);
+          const repair = msg.device.environment === 'browser' && this.options.browserPairingUrl
+            ? ` (a browser page paired with an earlier host process, e.g. before a restart or --resume: pairing lasts only as long as the host that issued it; pair it again: open ${this.options.browserPairingUrl()} on the device and enter the newest pairing code printed by the host)`
+            : '';
+          this.peerLog.log(address, `refused agent '${msg.device.name}' from ${address}: bad token${repair}`);
           this.send(ws, errorMessageFor({ code: 'ZN_AUTH', message: 'invalid token; run `zeronas token` on the host', details: {} }));
           ws.close(CLOSE_CODES.auth, 'bad token');
           return;

@@ -24,7 +24,7 @@
  * that need one number per candidate (evolution, NSGA-II) rank against a reference sample scored first.
  */
 import { ZeronasError } from '../../shared/errors.js';
-import { costField, type Budget } from '../budgets/budget.js';
+import { costField, formatCost, type Budget } from '../budgets/budget.js';
 import { TargetCostModel, predictionErrors, type PredictionErrors, type TargetCostMetric, type TargetModelSnapshot } from '../cost/targetCostModel.js';
 import type { LookupTable } from '../cost/lookupTable.js';
 import type { Graph } from '../ir/graph.js';
@@ -430,7 +430,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     for (const c of ranked.slice(0, MAX_VERIFIED)) {
       const v = await verify(o, t.spec.id, t.metric, t.spec.budget, c.arch, t.model.predict(c.arch)?.value ?? null);
       verifications.push(v);
-      log(`${t.spec.id}: verified ${c.arch}: median ${v.measuredMedian === null ? "n/a" : v.measuredMedian.toPrecision(4)} over ${v.roundValues.length} round(s) -> ${v.meetsBudget ? 'meets' : 'misses'} the budget`);
+      const unit = t.metric === 'energyJ' ? 'energy' : 'latency';
+      log(`${t.spec.id}: verified ${c.arch}: median ${v.measuredMedian === null ? 'n/a' : formatCost(unit, v.measuredMedian)} over ${v.roundValues.length} round(s) -> ${v.meetsBudget ? 'meets' : 'misses'} the budget${t.spec.budget ? ` (${t.spec.budget.text})` : ''}`);
       if (v.meetsBudget) {
         best = { arch: c.arch, score: c.score, measured: t.measured.get(c.arch)!, predicted: v.predicted, verified: v };
         break;

@@ -12,7 +12,7 @@ import { ZeronasError } from '../../shared/errors.js';
 import { initWeights } from '../ir/init.js';
 import { exportInference } from '../onnx/exportInference.js';
 import { isTargetBudget, toSearchBudgets, type AnyBudget, type Budget } from '../budgets/budget.js';
-import { checkLutFreshness, loadLookupTable, type LookupTable } from '../cost/lookupTable.js';
+import { agentRuntimeIdentity, checkLutFreshness, loadLookupTable, type LookupTable } from '../cost/lookupTable.js';
 import type { TargetModelSnapshot } from '../cost/targetCostModel.js';
 import { parseProxyList, type RankAggregation } from '../proxies/ensemble.js';
 import type { SearchAlgo } from '../search/index.js';
@@ -26,6 +26,7 @@ import type { Store } from '../orchestrator/store.js';
 import { agentServesTarget } from '../orchestrator/fleet.js';
 import { measureModels } from '../orchestrator/measureJobs.js';
 import { ensureRunDir, runPaths, writeJsonAtomic } from '../run/runFolder.js';
+import { shellWord } from '../util/shellWord.js';
 import type { ProxyScorer } from '../orchestrator/proxyScoring.js';
 import { PairingRegistry } from '../orchestrator/pairing.js';
 import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from '../orchestrator/browserRoutes.js';
@@ -126,6 +127,7 @@ export async function orchestrate(
   // Browser targets: pages pair with one-time codes and present the token they got (pairing.ts).
   const pairing = config.targets.some(isBrowserTarget) ? new PairingRegistry() : undefined;
   let session: HostSession;
+  let pairingPageUrl: string | undefined = undefined; // set once the server listens (port 0 picks one)
   try {
     session = await HostSession.open({
       storePath: paths.store,
@@ -134,7 +136,12 @@ export async function orchestrate(
       token: hooks.token,
       log: (l) => hooks.log(l),
       ...(hooks.debug ? { debug: hooks.debug } : { debug: hooks.log }),
-      server: { ...(config.tls ? { tls: config.tls } : {}), ...(pairing ? { acceptToken: (t: string) => pairing.acceptsToken(t) } : {}) },
+      server: {
+        ...(config.tls ? { tls: config.tls } : {}),
+        ...(pairing
+          ? { acceptToken: (t: string) => pairing.acceptsToken(t), browserPairingUrl: () => pairingPageUrl ?? 'the pairing URL the host printed' }
+          : {}),
+      },
     });
   } catch (err) {
     // A run that never started leaves no folder behind (a resumed one keeps everything).
@@ -142,6 +149,7 @@ export async function orchestrate(
     throw err;
   }
   const { server, store, scheduler } = session;
+  pairingPageUrl = `${pageBaseUrls(config.host, server.port, config.tls !== undefined)[0]!}/agent`;
   const overheads: Record<string, number[]> = {};
   server.on('measurement', (e: MeasurementEvent) => {
     if (e.dispatchOverheadMs !== undefined && e.outcome === 'accepted') (overheads[e.target] ??= []).push(e.dispatchOverheadMs);
@@ -165,6 +173,11 @@ export async function orchestrate(
     const dashboardUrl = `${pageBaseUrls(config.host, server.port, config.tls !== undefined)[0]!}/`;
     (hooks.announceDashboard ?? ((url) => hooks.log(`dashboard: ${url} (open it once with ?token=<zeronas token>)`)))(dashboardUrl);
     if (pairing) {
+      // Paired pages hold tokens of the host process that issued them (pairing.ts): after a restart they are refused,
+      // so a resumed run says at once that its browsers pair again, right before the new code.
+      if (!isNewRun) {
+        hooks.log(`RESUMED RUN: browser target(s) ${config.targets.filter(isBrowserTarget).join(', ')} must pair again (a page paired before the restart is refused): open the pairing URL below on the phone, or reload the page there and enter the new code`);
+      }
       pairingDesk = openPairingDesk(server, {
         targets: config.targets,
         listen: config.host,
@@ -174,7 +187,10 @@ export async function orchestrate(
         announce: hooks.announcePairing ?? ((a) => hooks.log(`pairing code ${a.code.code}: ${a.urls.map((u) => u.url).join(' ; ')}`)),
       });
     }
-    await session.attach(config.targets, config.waitAgentsMs);
+    await session.attach(config.targets, config.waitAgentsMs, {
+      // Nothing of a run is lost while it waits: say how to continue it with a longer wait (--resume honours it).
+      resume: { runDir: dir, command: (waitS) => `npx zeronas orchestrate --resume ${shellWord(dir)} --wait-agents ${waitS}` },
+    });
     const agentsOf = (target: string): ConnectedAgent[] => session.agentsOf(target);
     checkEnergyMeters(budgets, agentsOf);
     const luts = await resolveLuts(config, agentsOf, hooks.log);
@@ -265,7 +281,8 @@ async function resolveLuts(config: OrchestrateConfig, agentsOf: (t: string) => C
       log(`target '${t}': no lookup table (--lut ${t}=none)`);
       continue;
     }
-    const path = given ?? resolve('devices', t.replace(/[^A-Za-z0-9._-]/g, '_'), 'luts', `${config.space}-cifar10.json`);
+    const defaultPath = resolve('devices', t.replace(/[^A-Za-z0-9._-]/g, '_'), 'luts', `${config.space}-cifar10.json`);
+    const path = given ?? defaultPath;
     if (!existsSync(path)) {
       if (given) throw new ZeronasError('ZN_IO', `--lut ${t}=${given}: the file does not exist`, { path: given });
       continue;
@@ -276,13 +293,11 @@ async function resolveLuts(config: OrchestrateConfig, agentsOf: (t: string) => C
     }
     const table = await loadLookupTable(path);
     let stale: string | null = null;
+    // The command that really re-measures: lut measures again when its stored kernels were taken on another
+    // device or runtime (host/workflows/lutMeasurementRun.ts).
+    const remeasureCommand = `npx zeronas lut --target ${t}${path === defaultPath ? '' : ` --out ${path}`}`;
     for (const a of agentsOf(t)) {
-      const rt = a.device.runtimes.find((r) => r.runtime === table.runtime.name && r.isAvailable);
-      const w = checkLutFreshness(table, {
-        deviceFingerprint: a.device.fingerprint,
-        runtimeName: rt?.runtime ?? a.device.runtimes.find((r) => r.isAvailable)?.runtime ?? 'none',
-        runtimeVersion: rt?.version ?? 'none',
-      });
+      const w = checkLutFreshness(table, agentRuntimeIdentity(a.device, table.runtime.name), { remeasureCommand });
       if (w) stale = `agent '${a.device.name}': ${w.message}`;
     }
     if (stale) {

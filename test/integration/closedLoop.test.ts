@@ -174,6 +174,8 @@ describe('lookup tables', () => {
     );
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stderr).toMatch(/warning ZN_LUT_STALE: lookup table .*stale-lut\.json not used for target 'local': agent 'local': lookup table measured on device 'eeee/);
+    // The advice names the command that really re-measures (lut measures again for another device or runtime).
+    expect(r.stderr).toContain(`re-measure the table on this device: npx zeronas lut --target local --out ${stale} (or pass the matching table)`);
     const t = readSummary(dirs.run).targets[0]!;
     expect(t.costModel.lut).toBeNull();
     expect(t.learningCurve[0]!.model).toBe('none (no measurement yet)');

@@ -7,6 +7,7 @@ import { withQueueOptions, type QueueArgs } from '../queueOptions.js';
 import { spaceNames, spaceSummaries } from '../../spaces/index.js';
 import { SEARCH_ALGOS } from '../../search/index.js';
 import { RANK_AGGREGATIONS } from '../../proxies/ensemble.js';
+import { checkPort, checkWaitAgents, DEFAULT_WAIT_AGENTS_S } from '../hostOptions.js';
 
 export interface OrchestrateArgs extends OutputOptions, QueueArgs {
   targets?: string;
@@ -37,12 +38,30 @@ export interface OrchestrateArgs extends OutputOptions, QueueArgs {
   seed: number;
   batchSize: number;
   batches: number;
-  waitAgents: number;
+  /** Undefined when not given: a fresh run waits DEFAULT_WAIT_AGENTS_S, a resumed one what it saved. */
+  waitAgents?: number;
   minRuns?: number;
   minTimeMs?: number;
   truth?: string;
   truthColumn: string;
 }
+
+/**
+ * Defaults of the options that change a run's results. Kept here so --resume can tell a value given on the command
+ * line (it differs from its default) from one yargs filled in (resumeOptions.ts).
+ */
+export const ORCHESTRATE_DEFAULTS = {
+  space: 'nb201',
+  algo: 'evolution',
+  measure: 12,
+  maxScored: 100,
+  rounds: 4,
+  verifyRounds: 3,
+  seed: 0,
+  batchSize: 64,
+  batches: 2,
+  truthColumn: 'cifar10_test_acc',
+} as const;
 
 export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   command: 'orchestrate',
@@ -50,8 +69,8 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
   builder: (y) =>
     withQueueOptions(y)
       .option('targets', { type: 'string', describe: 'Comma-separated targets: device profiles (pi3b, browser, ...), name:<agent>, local, or <profile>-emu (agents under CPU emulation, e.g. pi4-emu)' })
-      .option('space', { type: 'string', default: 'nb201', choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
-      .option('algo', { type: 'string', default: 'evolution', choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
+      .option('space', { type: 'string', default: ORCHESTRATE_DEFAULTS.space, choices: spaceNames(), describe: `Search space: ${spaceSummaries()}` })
+      .option('algo', { type: 'string', default: ORCHESTRATE_DEFAULTS.algo, choices: [...SEARCH_ALGOS], describe: "Search run each round against the targets' cost models (flash: FLASH's SHGO co-optimisation, flash space only)" })
       .option('proxy', { type: 'string', describe: "Zero-shot proxy that ranks candidates (default: the space's best measured, meco_opt+swap+az_nas on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank" })
       .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
       .option('budget', {
@@ -60,10 +79,10 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
         default: [],
         describe: 'Budget (repeatable): <target>:latency<=15ms, <target>:energy<=2mJ (needs an energy meter on the agents), flops<=450M, params<=1.5M, layers<=14',
       })
-      .option('measure', { type: 'number', default: 12, describe: 'Architectures measured per target in the loop (verification re-measurements come on top)' })
-      .option('max-scored', { type: 'number', default: 100, alias: 'candidates', describe: 'Most distinct architectures the proxy scores in the whole run (cached across rounds)' })
-      .option('rounds', { type: 'number', default: 4, describe: 'Most search-measure-refit rounds (the loop stops earlier when every best is stable)' })
-      .option('verify-rounds', { type: 'number', default: 3, describe: 'Re-measurements of each returned architecture; its median must meet the budget' })
+      .option('measure', { type: 'number', default: ORCHESTRATE_DEFAULTS.measure, describe: 'Architectures measured per target in the loop (verification re-measurements come on top)' })
+      .option('max-scored', { type: 'number', default: ORCHESTRATE_DEFAULTS.maxScored, alias: 'candidates', describe: 'Most distinct architectures the proxy scores in the whole run (cached across rounds)' })
+      .option('rounds', { type: 'number', default: ORCHESTRATE_DEFAULTS.rounds, describe: 'Most search-measure-refit rounds (the loop stops earlier when every best is stable)' })
+      .option('verify-rounds', { type: 'number', default: ORCHESTRATE_DEFAULTS.verifyRounds, describe: 'Re-measurements of each returned architecture; its median must meet the budget' })
       .option('iterations', { type: 'number', describe: 'Search length per round (evolution iterations, NSGA-II generations, SHGO iterations; default from --max-scored)' })
       .option('population', { type: 'number', describe: 'Evolution / NSGA-II population (default max(10, max-scored/5) for evolution)' })
       .option('lut', { type: 'string', array: true, default: [], describe: '<target>=<lut.json>: lookup table seeding that target\'s latency model (default devices/<target>/luts/<space>-cifar10.json when present; <target>=none: no table)' })
@@ -72,21 +91,21 @@ export const orchestrateCommand: CommandModule<object, OrchestrateArgs> = {
       .option('score-resolution', { type: 'number', describe: 'idw: input size the proxies score (default 32)' })
       .option('data', { type: 'string', describe: 'CIFAR-10/100 binary file or image folder for data-driven proxies (default: bundled sample)' })
       .option('out', { type: 'string', describe: 'Run folder (default runs/<id>)' })
-      .option('resume', { type: 'string', describe: 'Continue the run in this folder; other options are read from it' })
+      .option('resume', { type: 'string', describe: 'Continue the run in this folder; its options are read from it (--port, --listen and --wait-agents may be given anew; an option that changes results is refused if it differs from the saved run)' })
       .option('port', { type: 'number', describe: 'Port for agents and pages (0 = any free port; default 8765, or the resumed run\'s)' })
       .option('listen', { type: 'string', describe: 'Address to listen on (default 0.0.0.0, all addresses; or the resumed run\'s)' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate to serve wss:// and https:// with (default: the host\'s own self-signed one, created on first use; agents pin it)' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
       .option('plain-ws', { type: 'boolean', describe: 'Serve plain ws:// and http:// on a network address (the token then crosses the network readable; default only on loopback)' })
       .option('tls', { type: 'boolean', describe: 'Serve wss:// with the host\'s own certificate even on loopback (the default on any other address)' })
-      .option('seed', { type: 'number', default: 0, describe: 'Seed of sampling, weight init and batch selection' })
-      .option('batch-size', { type: 'number', default: 64, describe: 'Proxy mini-batch size' })
-      .option('batches', { type: 'number', default: 2, describe: 'Proxy mini-batches (ZiCo uses 2)' })
-      .option('wait-agents', { type: 'number', default: 120, describe: 'Seconds to wait for each target to have an agent' })
+      .option('seed', { type: 'number', default: ORCHESTRATE_DEFAULTS.seed, describe: 'Seed of sampling, weight init and batch selection' })
+      .option('batch-size', { type: 'number', default: ORCHESTRATE_DEFAULTS.batchSize, describe: 'Proxy mini-batch size' })
+      .option('batches', { type: 'number', default: ORCHESTRATE_DEFAULTS.batches, describe: 'Proxy mini-batches (ZiCo uses 2)' })
+      .option('wait-agents', { type: 'number', describe: `Seconds to wait for each target to have an agent (default ${DEFAULT_WAIT_AGENTS_S}, or the resumed run's)` })
       .option('min-runs', { type: 'number', describe: 'Override the device profile: minimum timed runs per model' })
       .option('min-time-ms', { type: 'number', describe: 'Override the device profile: minimum timed milliseconds per model' })
       .option('truth', { type: 'string', describe: "Ground-truth CSV keyed by arch_str: the report plots proxy score against it" })
-      .option('truth-column', { type: 'string', default: 'cifar10_test_acc', describe: 'Column of --truth to compare with' })
+      .option('truth-column', { type: 'string', default: ORCHESTRATE_DEFAULTS.truthColumn, describe: 'Column of --truth to compare with' })
       .example('$0 orchestrate --targets local --budget local:latency<=3ms', 'The embedded default: a loopback agent on this machine')
       .example("$0 orchestrate --targets local --space flash --algo flash --budget 'local:latency<=1ms'", "FLASH's co-optimisation against this machine's fitted model")
       .example("$0 orchestrate --targets local --space idw --resolution 96 --budget 'flops<=100M'", 'The ImageNet-type space at a reduced resolution')
@@ -113,6 +132,8 @@ export function validateOrchestrateArgs(args: OrchestrateArgs): void {
   ] as const) {
     if (!Number.isInteger(v) || v < min) throw new ZeronasError('ZN_BAD_ARGUMENT', `--${name} must be an integer >= ${min}, got ${v}`);
   }
+  checkPort(args.port);
+  checkWaitAgents(args.waitAgents);
   if (args.resume && !existsSync(join(resolve(args.resume), 'config.json'))) {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `--resume '${args.resume}' is not a run folder (no config.json in it)`);
   }

@@ -105,6 +105,11 @@ describe('staleness check', () => {
     );
   });
 
+  it('names the command that re-measures the table when the caller gives it', () => {
+    const w = checkLutFreshness(lut, { ...here, runtimeVersion: '1.31.0' }, { remeasureCommand: 'npx zeronas lut --target pi4' })!;
+    expect(w.message).toContain('re-measure the table on this device: npx zeronas lut --target pi4 (or pass the matching table)');
+  });
+
   it('reports ZN_EP_MISMATCH when only the execution provider differs (cpu vs xnnpack)', () => {
     expect(checkLutFreshness(lut, { ...here, executionProvider: 'xnnpack' })?.code).toBe('ZN_EP_MISMATCH');
     expect(() => assertLutFresh(lut, { ...here, executionProvider: 'xnnpack' })).toThrow(expect.objectContaining({ code: 'ZN_EP_MISMATCH' }));

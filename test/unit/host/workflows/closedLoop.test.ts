@@ -82,10 +82,14 @@ describe('closed loop (recorded scores, a known device)', () => {
       if (kind.startsWith('verify-') && verifyCalls++ < 3) for (const [a, m] of got) got.set(a, { ...m, latencyMs: 10 }); // the first pick is slow when re-measured
       return got;
     };
+    const lines: string[] = [];
+    o.log = (line) => lines.push(line);
     const r = await runClosedLoop(o);
     const t = r.targets[0]!;
     expect(t.verifications.length).toBeGreaterThanOrEqual(2);
     expect(t.verifications[0]!.meetsBudget).toBe(false);
+    // The verification line carries the metric's unit and the budget it was checked against.
+    expect(lines).toContain(`dev: verified ${t.verifications[0]!.arch}: median 10.000 ms over 3 round(s) -> misses the budget (dev:latency<=4ms)`);
     expect(t.best!.arch).toBe(t.verifications.at(-1)!.arch);
     expect(t.best!.arch).not.toBe(t.verifications[0]!.arch);
   });
