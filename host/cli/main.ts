@@ -5,7 +5,7 @@
  * (2 for usage errors).
  */
 import type { Argv } from 'yargs';
-import { PACKAGE_VERSION, yargs } from '../../shared/node/cliParser.js';
+import { optionValueProblem, PACKAGE_VERSION, yargs } from '../../shared/node/cliParser.js';
 import { ZeronasError } from '../../shared/errors.js';
 import { colour } from './output.js';
 import { commands } from './commands/index.js';
@@ -26,7 +26,11 @@ export function buildParser(argv: string[]): Argv {
     .exitProcess(false)
     .fail((message, err) => {
       throw err ?? new UsageError(message);
-    });
+    })
+    .middleware((parsed) => {
+      const problem = optionValueProblem(argv, parsed as Record<string, unknown>);
+      if (problem) throw new UsageError(problem);
+    }, false);
   for (const command of commands) parser = parser.command(command as never);
   return parser;
 }

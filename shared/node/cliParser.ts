@@ -12,3 +12,22 @@ export const yargs = require('yargs') as typeof yargsType;
 /** The bundled agent (`zeronas agent-bundle`) has the version compiled in; a checkout reads its package.json. */
 export const PACKAGE_VERSION =
   (globalThis as { __ZERONAS_PACKAGE_VERSION__?: string }).__ZERONAS_PACKAGE_VERSION__ ?? (require('../../package.json') as { version: string }).version;
+
+/**
+ * yargs quietly drops a value-less number option (`--max-scored` alone parses as absent, so the command runs with
+ * its default) and turns `--max-scored abc` into NaN. The message for the first such option on `raw`, else null.
+ */
+export function optionValueProblem(raw: readonly string[], parsed: Record<string, unknown>): string | null {
+  for (let i = 0; i < raw.length; i++) {
+    const token = raw[i]!;
+    if (token === '--') break;
+    const m = /^--([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(token);
+    if (!m) continue;
+    const key = m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!(key in parsed)) continue;
+    const value = parsed[key];
+    if (value === undefined) return `--${m[1]} needs a value`;
+    if (typeof value === 'number' && Number.isNaN(value)) return `--${m[1]} needs a number, got '${m[2] ?? raw[i + 1] ?? ''}'`;
+  }
+  return null;
+}

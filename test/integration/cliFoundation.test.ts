@@ -65,4 +65,17 @@ describe('zeronas CLI (info, export)', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('ZN_USAGE: Name a command (zeronas --help lists them).');
   });
+
+  it('a number option without a value or with a non-number is refused, not run with its default; help names the command', async () => {
+    const bare = await runCli(['search', '--max-scored']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('ZN_USAGE: --max-scored needs a value');
+    expect(bare.stderr).toContain("Run 'zeronas search --help' for usage.");
+    const word = await runCli(['score', '--sample', 'abc', '--json']);
+    expect(word.code).toBe(2);
+    expect(JSON.parse(word.stdout)).toEqual({ code: 'ZN_USAGE', message: "--sample needs a number, got 'abc'" });
+    const nested = await runCli(['bench', 'costmodel', '--repeats=x', '--truth', 't.csv', '--train', '10']);
+    expect(nested.stderr).toContain("--repeats needs a number, got 'x'");
+    expect(nested.stderr).toContain("Run 'zeronas bench costmodel --help' for usage.");
+  });
 });
