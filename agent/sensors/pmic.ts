@@ -48,7 +48,8 @@ export async function probePmic(options: { run?: CommandRunner; samplePeriodMs: 
     const reason =
       errorCode(err) === 'ENOENT'
         ? `${command} not found (not Raspberry Pi OS, or libraspberrypi-bin is not installed)`
-        : `${command} pmic_read_adc failed: ${(err as Error).message} (needs a Raspberry Pi 5 and a user in group 'video')`;
+        : // the command runner's errors already say which command failed
+          `${(err as Error).message.startsWith(`${command} `) ? (err as Error).message : `${command} pmic_read_adc failed: ${(err as Error).message}`} (needs a Raspberry Pi 5 and a user in group 'video')`;
     return { method: 'pi5-pmic', isAvailable: false, rails: [], reason };
   }
   const rails = parsePmicReadAdc(output);

@@ -41,6 +41,14 @@ describe('Raspberry Pi 5 PMIC (simulated vcgencmd output)', () => {
     expect(probe.isAvailable ? null : probe.reason).toMatch(/vcgencmd not found/);
   });
 
+  it('a failure the command runner describes is said once, not wrapped in a second "failed:"', async () => {
+    const runner = async (): Promise<string> => Promise.reject(Object.assign(new Error('vcgencmd pmic_read_adc failed: spawn vcgencmd EACCES'), { code: 'EACCES' }));
+    const reason = (await probePmic({ samplePeriodMs: 100, run: runner })) as { reason?: string };
+    expect(reason.reason).toBe("vcgencmd pmic_read_adc failed: spawn vcgencmd EACCES (needs a Raspberry Pi 5 and a user in group 'video')");
+    const bare = (await probePmic({ samplePeriodMs: 100, run: async () => Promise.reject(new Error('timeout')) })) as { reason?: string };
+    expect(bare.reason).toMatch(/^vcgencmd pmic_read_adc failed: timeout/);
+  });
+
   it('a Pi 4 (no PMIC ADC lines) -> unavailable', async () => {
     const probe = await probePmic({ samplePeriodMs: 100, run: async () => 'error=1 error_msg="Command not registered"' });
     expect(probe.isAvailable ? null : probe.reason).toMatch(/only the Raspberry Pi 5/);
