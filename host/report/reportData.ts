@@ -23,6 +23,8 @@ export interface ReportPoint {
 }
 
 export interface LatencyErrors {
+  /** What these errors are, for --json readers (the terminal's and the overview's MAPE is costModel.mapePercent, out of sample). */
+  definition: string;
   /** Measured candidates with a prediction. */
   n: number;
   mapePercent: number | null;
@@ -222,6 +224,7 @@ function reportTarget(t: Summary['targets'][number], measurements: MeasurementRe
     points,
     paretoFront: t.paretoFront,
     errors: {
+      definition: "in-sample: the final cost model's prediction against every measured candidate (costModel.mapePercent is the out-of-sample figure)",
       n: rel.length,
       mapePercent: rel.length ? (100 * rel.reduce((a, b) => a + b, 0)) / rel.length : null,
       within10: rel.length ? rel.filter((e) => e <= 0.1).length / rel.length : null,

@@ -26,7 +26,7 @@ function data(): ReportData {
           { arch: 'c', score: 7, predictedMs: 12, measuredMs: null },
         ],
         paretoFront: [{ arch: ARCH, score: 10, latencyMs: 10, measured: true }],
-        errors: { n: 2, mapePercent: 5, within10: 1, maxErrorPercent: 5 },
+        errors: { definition: 'in-sample', n: 2, mapePercent: 5, within10: 1, maxErrorPercent: 5 },
         best: { arch: ARCH, proxyScore: 10, measuredLatencyMs: 10, measuredEnergyJ: null, predicted: 10.5, verifiedMedian: 10.2, onnx: 'pi3b/best.onnx', macs: 1e8, params: 1e6, onnxBytes: 4_000_000 },
         agents: [{ id: 'a', name: 'kitchen-pi', profile: 'pi3b', cpu: 'Cortex-A53' }],
         learningCurve: [],
