@@ -19,6 +19,7 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
   let lastPrint = 0;
   // Our own ETA (cli-progress prints "NFs" before its estimate has a rate): from the phase's start, once it moved.
   let started = { at: 0, done: 0 };
+  let last = { at: 0, done: 0 };
   return {
     update(nextPhase, done, total) {
       if (!enabled || opts.json) return;
@@ -30,10 +31,12 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
             cliProgress.Presets.shades_classic,
           );
           started = { at: Date.now(), done };
+          last = { ...started };
           bar.start(total, done, { etaText: formatEta(Number.NaN) });
         } else bar?.setTotal(total);
-        const rate = (done - started.done) / Math.max(1e-9, (Date.now() - started.at) / 1000);
-        bar?.update(done, { etaText: formatEta(rate > 0 ? (total - done) / rate : Number.NaN) });
+        const now = Date.now();
+        if (done !== last.done) last = { at: now, done };
+        bar?.update(done, { etaText: formatEta(etaSeconds(started, last, total, now)) });
       } else {
         const now = Date.now();
         if (nextPhase !== phase || done === total || now - lastPrint > 5_000) {
@@ -56,6 +59,18 @@ export function createProgress(opts: { quiet: boolean; json: boolean }): Progres
       } else process.stderr.write(`${line}\n`);
     },
   };
+}
+
+/**
+ * Seconds left: the rate from the phase's start to the last completed item, minus the time since that item, so a
+ * long item counts the estimate down instead of up (a rate measured up to "now" falls while nothing completes); never
+ * below what the items after the current one need. NaN before any item completed.
+ */
+export function etaSeconds(started: { at: number; done: number }, last: { at: number; done: number }, total: number, now: number): number {
+  const rate = (last.done - started.done) / Math.max(1e-9, (last.at - started.at) / 1000);
+  if (!(rate > 0)) return Number.NaN;
+  const left = total - last.done;
+  return Math.max((left - 1) / rate, left / rate - (now - last.at) / 1000, 0);
 }
 
 /** "42s", "3m05s", "1h02m"; "-" while there is no rate to estimate from. */
