@@ -15,7 +15,8 @@ export const PACKAGE_VERSION =
 
 /**
  * yargs quietly drops a value-less number option (`--max-scored` alone parses as absent, so the command runs with
- * its default) and turns `--max-scored abc` into NaN. The message for the first such option on `raw`, else null.
+ * its default), parses a value-less string option as '' (`--prior` alone: no prior) and turns `--max-scored abc`
+ * into NaN. The message for the first such option on `raw`, else null.
  */
 export function optionValueProblem(raw: readonly string[], parsed: Record<string, unknown>): string | null {
   for (let i = 0; i < raw.length; i++) {
@@ -26,7 +27,8 @@ export function optionValueProblem(raw: readonly string[], parsed: Record<string
     const key = m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!(key in parsed)) continue;
     const value = parsed[key];
-    if (value === undefined) return `--${m[1]} needs a value`;
+    // a bare string option parses as '', a bare array option as []: both mean the value was forgotten
+    if (value === undefined || (m[2] === undefined && (value === '' || (Array.isArray(value) && value.length === 0)))) return `--${m[1]} needs a value`;
     if (typeof value === 'number' && Number.isNaN(value)) return `--${m[1]} needs a number, got '${m[2] ?? raw[i + 1] ?? ''}'`;
   }
   return null;

@@ -77,5 +77,18 @@ describe('zeronas CLI (info, export)', () => {
     const nested = await runCli(['bench', 'costmodel', '--repeats=x', '--truth', 't.csv', '--train', '10']);
     expect(nested.stderr).toContain("--repeats needs a number, got 'x'");
     expect(nested.stderr).toContain("Run 'zeronas bench costmodel --help' for usage.");
+    // a bare string or list option parsed as '' / [] (orchestrate ran without its prior)
+    const prior = await runCli(['orchestrate', '--targets', 'local', '--prior', '--port', '0']);
+    expect(prior.code).toBe(2);
+    expect(prior.stderr).toContain('ZN_USAGE: --prior needs a value');
+    const from = await runCli(['costmodel', 'prior', '--from', '--out', 'x.json']);
+    expect(from.stderr).toContain('ZN_USAGE: --from needs a value');
+  });
+
+  it('costmodel prior names an --out it cannot write (no internal error)', async () => {
+    const r = await runCli(['costmodel', 'prior', '--from', 'runs-that-do-not-exist', '--out', '/nonexistent-zeronas-dir/x.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toContain("ZN_IO: cannot write '/nonexistent-zeronas-dir/x.json': folder '/nonexistent-zeronas-dir' does not exist");
   });
 });

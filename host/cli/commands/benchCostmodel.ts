@@ -7,6 +7,7 @@
  * A `CommandModule` meant to be nested under a `bench` parent command. Heavy modules load inside the handler.
  */
 import type { CommandModule } from 'yargs';
+import { basename } from 'node:path';
 import { ZeronasError } from '../../../shared/errors.js';
 import type { BasisKind } from '../../cost/prior/priorFile.js';
 import { info, printJson, table, type OutputOptions } from '../output.js';
@@ -120,6 +121,11 @@ export const benchCostmodelCommand: CommandModule<object, Args> = {
   },
 };
 
+/** What the ground-truth table's values are, for the summary line: the shipped HW-NAS-Bench table is replayed published measurements; a user's table is theirs. */
+export function truthSourceLabel(truthPath: string): string {
+  return /hwnasbench/i.test(basename(truthPath)) ? 'replayed HW-NAS-Bench measurements' : `ground truth from ${basename(truthPath)}`;
+}
+
 /** `--prior-basis kernels,kernels+position` → the list; names a bad entry. */
 export function parsePriorBasis(text: string): BasisKind[] {
   const kinds = String(text).split(',').map((t) => t.trim());
@@ -185,7 +191,7 @@ async function runFleetBench(args: Args): Promise<void> {
     for (const k of [...new Set(priorRows.map((r) => r.train))]) {
       const at = priorRows.filter((r) => r.train === k);
       const mean = at.reduce((a, r) => a + r.mean.spearman, 0) / at.length;
-      process.stdout.write(`${model}, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'random' ? 'at random' : `by the prior (D-optimal${args.select === 'prior+position' ? ', positional basis' : ''})`}; replayed HW-NAS-Bench measurements)\n`);
+      process.stdout.write(`${model}, k=${k}: mean Spearman over ${at.length} held-out latency columns ${mean.toFixed(3)}, lowest ${Math.min(...at.map((r) => r.mean.spearman)).toFixed(3)} (${args.repeats} repeats, measurements chosen ${args.select === 'random' ? 'at random' : `by the prior (D-optimal${args.select === 'prior+position' ? ', positional basis' : ''})`}; ${truthSourceLabel(args.truth)})\n`);
     }
   }
 }

@@ -4,6 +4,9 @@
  * parses and prints; the work is host/workflows/costPrior.ts.
  */
 import type { CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ZeronasError } from '../../../shared/errors.js';
 import { info, printJson, table, type OutputOptions } from '../output.js';
 
 type PriorArgs = OutputOptions & { from: string[]; out: string; base: string };
@@ -22,10 +25,17 @@ const priorCommand: CommandModule<object, PriorArgs> = {
     const { writeFile } = await import('node:fs/promises');
     const { loadFleetPrior, serialiseFleetPrior } = await import('../../cost/prior/priorFile.js');
     const { buildFleetPriorFromRuns } = await import('../../workflows/costPrior.js');
+    // before reading every run: a typo in --out should not cost the whole build
+    const outDir = dirname(resolve(args.out));
+    if (!existsSync(outDir)) throw new ZeronasError('ZN_IO', `cannot write '${args.out}': folder '${outDir}' does not exist`, { path: args.out });
     const base = await loadFleetPrior(args.base);
     const built = buildFleetPriorFromRuns(base, args.from, { onProgress: (m) => info(args, m) });
     const text = serialiseFleetPrior(built.prior);
-    await writeFile(args.out, text);
+    try {
+      await writeFile(args.out, text);
+    } catch (err) {
+      throw new ZeronasError('ZN_IO', `cannot write '${args.out}': ${(err as Error).message}`, { path: args.out }, err);
+    }
     if (args.json) return printJson({ out: args.out, bytes: text.length, runs: built.runs, added: built.added.map((r) => ({ device: r.device, dataset: r.dataset, metric: r.metric, samples: r.samples, relResidual: r.relResidual })), skipped: built.skipped, references: built.prior.references.length });
     const rows: (string | number)[][] = [['device', 'metric', 'architectures', 'fit |rel. residual| (median)', 'status']];
     for (const r of built.added) rows.push([r.device, r.metric, r.samples, `${(100 * r.relResidual).toFixed(1)}%`, 'added']);
