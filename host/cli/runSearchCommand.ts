@@ -23,7 +23,7 @@ import { loadTargetModelCost } from '../cost/targetModelFile.js';
 import { writeJsonAtomic } from '../run/runFolder.js';
 import type { SearchArgs } from './commands/search.js';
 import { createProgress } from './progress.js';
-import { printJson, table } from './output.js';
+import { printJson, table, warn } from './output.js';
 
 async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise<Record<string, CostFn<A>>> {
   const costs: Record<string, CostFn<A>> = {};
@@ -190,6 +190,11 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
       throw new ZeronasError('ZN_IO', `cannot write the report '${args.report}': ${(err as Error).message}`, { path: args.report }, err);
     }
     if (!args.json && !args.quiet) process.stderr.write(`report: ${resolve(args.report)}\n`);
+  }
+  if (scored.size === 0 && !outcome.stopped) {
+    // A search that scored nothing found nothing: say why instead of a quiet "(none met the budgets)".
+    const start = args.algo === 'evolution' ? ` Evolution mutates from the space's start architecture (${space.format(space.initial())}) and scores only candidates within the budgets; from there none was reachable: try --algo sample or --algo nsga2, or a looser budget.` : ' Loosen the budgets, or check them against the space (zeronas info).';
+    warn(args, `nothing was scored: every candidate broke the budgets before scoring.${start}`);
   }
   if (args.json) printJson(args.report ? { ...result, reportPath: resolve(args.report) } : result);
   else {

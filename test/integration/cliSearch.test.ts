@@ -5,6 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/runCli.js';
 
 describe('zeronas search', () => {
+  it('evolution that can reach nothing within the budget from its start says so, naming the start and the way out', async () => {
+    const r = await runCli(['search', '--space', 'flash', '--algo', 'evolution', '--proxy', 'params', '--budget', 'params<=1.5M', '--max-scored', '10', '--iterations', '50', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).scored).toBe(0);
+    expect(r.stderr).toMatch(/warning: nothing was scored.*start architecture \(FLASH\(d=8,8,8;w=32,64,128;t=8,16,40\)\).*--algo sample or --algo nsga2/);
+  });
+
   it('--report writes a self-contained HTML page: the best, a chart per target (predicted costs, labelled so) and by size', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zeronas-search-report-'));
     const report = join(dir, 'search.html');
