@@ -50,6 +50,8 @@ export interface ReportTarget {
   isEmulated?: boolean;
   /** Measured by a `--force-device` agent: what its hardware really is (summary.json's forcedDevice). */
   forcedDevice?: string | null;
+  /** The fleet prior that chose round 0's measurements (orchestrate --prior), or null. */
+  costPrior?: string | null;
   metric: TargetSummary['metric'];
 }
 
@@ -123,6 +125,8 @@ export interface ReportData {
 
 interface Summary {
   runId: string;
+  /** Runs from before it was recorded have none. */
+  costPrior?: string | null;
   space: string;
   proxy: string;
   candidatesScored: number;
@@ -165,7 +169,7 @@ export function loadReportData(runDir: string, options: { truth?: TruthOption } 
   try {
     // The loop's measurements (run id = the run's); verification rounds are runs of their own, shown from summary.json.
     const measurements = db ? (db.prepare('SELECT target, agent_id, arch, latency_median_ms, received_ms, result_json FROM measurements WHERE run_id = ? ORDER BY received_ms').all(summary.runId) as MeasurementRecord[]) : [];
-    const targets = summary.targets.map((t) => reportTarget(t, measurements, dir));
+    const targets = summary.targets.map((t) => reportTarget(t, measurements, dir, summary.costPrior ?? null));
     const truthOption = options.truth ?? (config as { truth?: TruthOption }).truth;
     return {
       runId: summary.runId,
@@ -201,7 +205,7 @@ function openStore(path: string): Database.Database | undefined {
   }
 }
 
-function reportTarget(t: Summary['targets'][number], measurements: MeasurementRecord[], dir: string): ReportTarget {
+function reportTarget(t: Summary['targets'][number], measurements: MeasurementRecord[], dir: string, costPrior: string | null): ReportTarget {
   let points = t.points;
   if (!points) {
     // Runs from before summary.json listed every candidate: the front's points plus the store's measurements.
@@ -236,6 +240,7 @@ function reportTarget(t: Summary['targets'][number], measurements: MeasurementRe
     verification: t.verification ?? [],
     isReplay: t.isReplay ?? false,
     isEmulated: t.isEmulated ?? false,
+    costPrior,
     forcedDevice: t.isForcedDevice ? (t.forcedDevice ?? 'hardware not named') : null,
     metric: t.metric ?? 'latencyMs',
   };

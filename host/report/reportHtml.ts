@@ -142,7 +142,7 @@ function loopTables(t: ReportTarget): string {
             `<tr data-round="${l.round}"><td class="num">${l.round}</td><td>${escapeHtml(l.model)}</td><td class="num">${l.samplesBefore}</td><td class="num">${l.measured}</td><td class="num" data-field="mape">${pct(l.mapePercent)}</td><td class="num">${l.within10 === null ? '-' : `${(100 * l.within10).toFixed(0)}%`}</td><td class="num">${l.spearman === null ? '-' : l.spearman.toFixed(3)}</td><td>${l.modelFile ? `<code>${escapeHtml(l.modelFile)}</code>` : '-'}</td></tr>`,
         )
         .join('')}</tbody></table>
-<p class="meta">Each round's errors are those of the model before that round's refit, on the architectures the round measured (out of sample). Round 0 is the first spread of sizes.</p>`
+<p class="meta">Each round's errors are those of the model before that round's refit, on the architectures the round measured (out of sample). ${t.costPrior ? `Round 0 measured the architectures the fleet prior <code>${escapeHtml(t.costPrior)}</code> chose (D-optimal: the ones the known devices disagree about most); the model is still this target's own.` : 'Round 0 is the first spread of sizes (FLOPs quantiles).'}</p>`
     : '';
   const verification = t.verification.length
     ? `<h3>Verification</h3>

@@ -94,6 +94,8 @@ export const runSummarySchema = z.object({
   isEmulated: z.boolean().optional(),
   /** Some target was measured by a `--force-device` agent: its figures are other hardware's. */
   isForcedDevice: z.boolean().optional(),
+  /** The fleet prior that chose round 0's measurements (`orchestrate --prior`: a file, or 'hwnasbench'), or null. */
+  costPrior: z.string().nullable().optional(),
   targets: z.array(targetSummarySchema),
   /** Several targets: architectures measured within every target's budget, best score first (at most 20). */
   commonFeasible: z.array(z.object({ arch: z.string(), score: num, measured: z.record(z.string(), z.object({ latencyMs: num, energyJ: nullableNum })) })),

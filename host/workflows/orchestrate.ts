@@ -416,6 +416,7 @@ function summarise(
     isReplay: replayTargets.length > 0,
     isEmulated: emulatedTargets.length > 0,
     isForcedDevice: forcedTargets.size > 0,
+    costPrior: config.costPrior ?? null,
     targets,
     commonFeasible: config.targets.length > 1 ? result.commonFeasible.slice(0, 20).map((c) => ({ arch: c.arch, score: c.score, measured: Object.fromEntries(Object.entries(c.measured).map(([t, m]) => [t, { latencyMs: m.latencyMs, energyJ: m.energyJ }])) })) : [],
   };
@@ -512,7 +513,7 @@ async function priorFirstRound(path: string, entry: SpaceEntry<unknown>, log: (l
   return (candidates, count) => {
     try {
       const picked = selectMeasurements(prior, candidates.map((a) => entry.deviceGraph(entry.space.parse(a))), count).map((i) => candidates[i]!);
-      log(`round 0: ${picked.length} architectures chosen by the fleet prior ${path} (D-optimal over ${candidates.length} sampled)`);
+      log(`round 0: ${picked.length} architectures chosen by the fleet prior ${path} (D-optimal over ${candidates.length} sampled); the prior chooses what round 0 measures, and each target's cost model is still fitted on that target's own measurements`);
       return picked;
     } catch (err) {
       if (!(err instanceof ZeronasError)) throw err;

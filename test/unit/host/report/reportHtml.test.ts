@@ -42,6 +42,17 @@ function data(): ReportData {
 }
 
 describe('renderReportHtml', () => {
+  it("says what round 0 measured: the fleet prior's choice when --prior chose it, else the spread of sizes", () => {
+    const withCurve = (costPrior: string | null): string => {
+      const d = data();
+      d.targets[0]!.learningCurve = [{ round: 0, model: 'log-linear', samplesBefore: 0, measured: 2, n: 2, mapePercent: 5, within10: 1, spearman: 1, modelFile: null }];
+      d.targets[0]!.costPrior = costPrior;
+      return renderReportHtml(d);
+    };
+    expect(withCurve('hwnasbench')).toContain('Round 0 measured the architectures the fleet prior <code>hwnasbench</code> chose');
+    expect(withCurve(null)).toContain('Round 0 is the first spread of sizes');
+  });
+
   it('is self-contained: no external URL, no script but the JSON data block', () => {
     const html = renderReportHtml(data());
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
