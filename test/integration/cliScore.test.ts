@@ -71,4 +71,14 @@ describe('zeronas score', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("unknown proxy 'zicco'");
   });
+
+  it('bad numbers and a missing --data file are refused by their flag, even when every proxy is data-free', async () => {
+    for (const [flag, value] of [['--workers', '0'], ['--workers', '-1'], ['--batches', '0'], ['--batch-size', '0']]) {
+      const r = await runCli(['score', '--arch', TYPICAL, '--proxies', 'params', flag!, value!]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`ZN_BAD_ARGUMENT: ${flag} must be a positive integer, got ${value}`);
+    }
+    const data = await runCli(['score', '--arch', TYPICAL, '--proxies', 'params', '--data', '/nonexistent-zeronas-data']);
+    expect(data.stderr).toContain("ZN_IO: --data '/nonexistent-zeronas-data' does not exist");
+  });
 });
