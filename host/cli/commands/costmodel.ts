@@ -40,7 +40,7 @@ const priorCommand: CommandModule<object, PriorArgs> = {
     const rows: (string | number)[][] = [['device', 'metric', 'architectures', 'fit |rel. residual| (median)', 'status']];
     for (const r of built.added) rows.push([r.device, r.metric, r.samples, `${(100 * r.relResidual).toFixed(1)}%`, 'added']);
     for (const s of built.skipped) rows.push([s.device, s.metric, '-', '-', `skipped: ${s.reason}`]);
-    process.stdout.write(`${table(rows)}\nwrote ${args.out}: ${built.prior.references.length} references (${(text.length / 1024).toFixed(1)} KB) from ${built.runs.length} run folder(s)\n`);
+    process.stdout.write(`${table(rows)}\nwrote ${args.out}: ${built.prior.references.length} references, ${built.added.length} of them added from ${built.runs.length} run folder(s) (${(text.length / 1024).toFixed(1)} KB)\n`);
   },
 };
 
