@@ -28,6 +28,7 @@ export const queueCommand: CommandModule<object, Args> = {
     if (args.json) return printJson(s);
     const c = s.counts;
     process.stdout.write(`${s.queueName} at ${s.url} (Redis ${s.redisVersion}): ${c.waiting} waiting, ${c.delayed} delayed (retries), ${c.active} running, ${c.completed} done, ${c.failed} failed; ${s.workers.length} worker(s)\n`);
-    if (s.workers.length) process.stdout.write(`${table([['worker', 'address', 'idle s'], ...s.workers.map((w) => [w.name, w.address, w.idleSeconds])])}\n`);
+    // Redis' idle time of the worker's connection: a worker busy scoring one long job is quiet, not idle.
+    if (s.workers.length) process.stdout.write(`${table([['worker', 'address', 'connection quiet for (s)'], ...s.workers.map((w) => [w.name, w.address, w.idleSeconds])])}\n(a worker scoring a long job is quiet on its connection; ${c.active} job(s) are running)\n`);
   },
 };
