@@ -45,6 +45,10 @@ export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   if (combinations.length && !args.quiet && !args.json) {
     process.stderr.write(`${combinations.join(', ')}: a rank over a set of architectures; writing the members (${proxies.join(', ')}); rank them with zeronas bench proxies or search\n`);
   }
+  // IDW scores a smaller graph than the device runs (no residual links, 32x32): its params/flops differ from search's.
+  if (proxies.some((p) => p === 'params' || p === 'flops') && !args.quiet && !args.json) {
+    process.stderr.write(`space ${entry.description}: params and flops are of the graph the proxies score\n`);
+  }
   const computers = new Map<string, ProxyComputer>();
   for (const p of proxies) {
     computers.set(
