@@ -72,8 +72,9 @@ function sizeChart(r: SearchReportInput): string {
 
 function budgetText(b: Budgets): string {
   const parts = [
-    ...(b.params !== undefined ? [`params ≤ ${formatNumber(b.params)}`] : []),
-    ...(b.flops !== undefined ? [`flops ≤ ${formatNumber(b.flops)}`] : []),
+    // in millions, as the budgets are written (params<=1.5M) and the charts' axes are
+    ...(b.params !== undefined ? [`params ≤ ${formatNumber(b.params / 1e6)} M`] : []),
+    ...(b.flops !== undefined ? [`flops ≤ ${formatNumber(b.flops / 1e6)} M`] : []),
     ...(b.layers !== undefined ? [`layers ≤ ${b.layers}`] : []),
     ...Object.entries(b.targets ?? {}).flatMap(([t, c]) => Object.entries(c).map(([m, v]) => `${t}: ${m} ≤ ${formatNumber(v as number)}`)),
   ];
