@@ -70,7 +70,7 @@ describe('zeronas info / export on every registered space', () => {
       expect(meta.input).toEqual(dims.slice(1));
       const session = await ort.InferenceSession.create(readFileSync(out));
       expect(session.inputNames).toEqual(['input']);
-      const n = dims.reduce((a, b) => a * b, 1);
+      const n = dims.reduce((a: number, b: number) => a * b, 1);
       const x = new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => Math.sin(i)), [...dims]);
       const y = Object.values(await session.run({ input: x }))[0]!;
       expect(y.dims).toEqual([1, classes]);
