@@ -9,7 +9,7 @@ type Args = ArchArgs & OutputOptions;
 export const infoCommand: CommandModule<object, Args> = {
   command: 'info',
   describe:
-    "Analytic metrics of one architecture of any registered space (the network a device runs): params, MACs, activation memory, layers, NN-Degree; spaceMetrics: params, flops and layers in the space's own convention, as `zeronas search` reports them and budgets count",
+    "Analytic metrics of one architecture of any space (the network a device runs): params, MACs, activation memory, layers, NN-Degree, and the space's own params/flops/layers as search reports them",
   builder: (y) =>
     withArchOptions(y)
       .example(
