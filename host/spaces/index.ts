@@ -10,6 +10,7 @@ import type { InputSpec } from '../../shared/protocol/index.js';
 import { inputNode, type Graph } from '../ir/graph.js';
 import { createFlashSpace } from './flash.js';
 import { buildIdwNetwork, createIdwSpace } from './idw.js';
+import { NB201_DATASETS, type Nb201Dataset } from './nb201.js';
 import { createNb201Space } from './nb201Space.js';
 import type { SearchSpace } from './searchSpace.js';
 
@@ -18,7 +19,22 @@ export interface SpaceOptions {
   resolution?: number;
   /** IDW: input size of the networks the proxies score (default 32, as `zeronas search`). */
   scoreResolution?: number;
+  /** NB201: dataset the network is built for, setting classes and input size (default cifar10). */
+  dataset?: string;
+  /** NB201: channels of the first stage, C (default 16). */
+  channels?: number;
+  /** NB201: cells per stage, N (default 5). */
+  cells?: number;
 }
+
+/** The command-line flag of each space option, so errors name the option as the user typed it. */
+export const SPACE_OPTION_FLAGS: Readonly<Record<keyof SpaceOptions, string>> = {
+  resolution: '--resolution',
+  scoreResolution: '--score-resolution',
+  dataset: '--dataset',
+  channels: '--channels',
+  cells: '--cells',
+};
 
 export interface SpaceEntry<A> {
   readonly name: string;
@@ -69,9 +85,10 @@ export function defaultProxyOf(name: string): string {
 export function openSpace(name: string, options: SpaceOptions = {}): SpaceEntry<unknown> {
   const definition = registry.get(name);
   if (!definition) throw new ZeronasError('ZN_BAD_ARGUMENT', `unknown search space '${name}'; expected one of ${spaceNames().join(', ')}`);
-  for (const key of ['resolution', 'scoreResolution'] as const) {
+  for (const key of Object.keys(SPACE_OPTION_FLAGS) as (keyof SpaceOptions)[]) {
     if (options[key] !== undefined && !(definition.options ?? []).includes(key)) {
-      throw new ZeronasError('ZN_BAD_ARGUMENT', `--resolution and --score-resolution apply to the idw space only, not '${name}'`);
+      const owners = [...registry.values()].filter((d) => (d.options ?? []).includes(key)).map((d) => d.name);
+      throw new ZeronasError('ZN_BAD_ARGUMENT', `${SPACE_OPTION_FLAGS[key]} applies to the ${owners.join(', ')} space only, not '${name}'`, { option: SPACE_OPTION_FLAGS[key], space: name });
     }
   }
   return definition.open(options);
@@ -89,9 +106,25 @@ registerSpace({
   // CIFAR-10 / -100 / ImageNet16-120 over three 1000-cell samples, docs/engineering/proxies-sota.md), costs less
   // per cell than ZiCo, and picked the best cells in the closed-loop replay benchmark.
   defaultProxy: 'meco_opt+swap+az_nas',
-  open: () => {
-    const space = createNb201Space();
-    return spaceEntry('nb201', space, 'nb201 (NAS-Bench-201 cells, CIFAR input 3x32x32)', (a) => space.toGraph(a), (a) => space.toGraph(a));
+  options: ['dataset', 'channels', 'cells'],
+  open: (options) => {
+    if (options.dataset === undefined && options.channels === undefined && options.cells === undefined) {
+      const space = createNb201Space();
+      return spaceEntry('nb201', space, 'nb201 (NAS-Bench-201 cells, CIFAR input 3x32x32)', (a) => space.toGraph(a), (a) => space.toGraph(a));
+    }
+    const dataset = options.dataset ?? 'cifar10';
+    const ds = NB201_DATASETS[dataset as Nb201Dataset];
+    if (!ds) throw new ZeronasError('ZN_BAD_ARGUMENT', `--dataset must be one of ${Object.keys(NB201_DATASETS).join(', ')}, got '${dataset}'`, { value: dataset });
+    for (const [flag, v] of [['channels', options.channels], ['cells', options.cells]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+        throw new ZeronasError('ZN_BAD_ARGUMENT', `--${flag} must be a positive integer, got ${v}`, { value: v });
+      }
+    }
+    const space = createNb201Space({ ...ds, ...(options.channels !== undefined ? { channels: options.channels } : {}), ...(options.cells !== undefined ? { cellsPerStage: options.cells } : {}) });
+    const c = options.channels ?? 16;
+    const n = options.cells ?? 5;
+    const description = `nb201 (NAS-Bench-201 cells, C=${c} N=${n}, ${dataset} input 3x${ds.inputSize}x${ds.inputSize})`;
+    return spaceEntry('nb201', space, description, (a) => space.toGraph(a), (a) => space.toGraph(a));
   },
 });
 registerSpace({

@@ -98,7 +98,7 @@ describe('adding a search space (docs/search-spaces.md)', () => {
     expect(openSpace('chain').description).toMatch(/^chain/);
     expect(() => registerSpace({ name: 'chain', summary: '', open: () => openSpace('nb201') })).toThrow(/registered already/);
     expect(() => registerSpace({ name: 'Bad Name', summary: '', open: () => openSpace('nb201') })).toThrow(/lower-case/);
-    expect(() => openSpace('chain', { resolution: 64 })).toThrow(/apply to the idw space only, not 'chain'/);
+    expect(() => openSpace('chain', { resolution: 64 })).toThrow(/--resolution applies to the idw space only, not 'chain'/);
   });
 
   // Step 6: check it.
