@@ -42,14 +42,21 @@ export async function openQueueFromArgs(args: QueueArgs, dataPath: string | unde
   return client;
 }
 
-export function queueStatsLine(s: QueueStats): string {
-  return `queue: ${s.waiting} waiting, ${s.active} active, ${s.workers} worker(s), ${s.answered} answered here, ${s.perSecond.toFixed(2)} jobs/s`;
+/** `quietS`: seconds without a new answer while jobs are active (a worker killed mid-job holds its job until its lock expires). */
+export function queueStatsLine(s: QueueStats, quietS = 0): string {
+  const line = `queue: ${s.waiting} waiting, ${s.active} active, ${s.workers} worker(s), ${s.answered} answered here, ${s.perSecond.toFixed(2)} jobs/s`;
+  if (s.active === 0 || quietS < 20) return line;
+  return `${line}; no answer for ${Math.round(quietS)} s: a job whose worker died returns to the queue when its lock expires (the worker's --lock-seconds, default 60 s)`;
 }
 
 /** Logs queue progress every `everyMs` until stopped. */
 export function reportQueueProgress(client: QueueScoring, log: (line: string) => void, everyMs = 10_000): () => void {
+  let last = { answered: -1, at: Date.now() };
   const timer = setInterval(() => {
-    client.stats().then((s) => log(queueStatsLine(s)), () => {});
+    client.stats().then((s) => {
+      if (s.answered !== last.answered) last = { answered: s.answered, at: Date.now() };
+      log(queueStatsLine(s, (Date.now() - last.at) / 1000));
+    }, () => {});
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
