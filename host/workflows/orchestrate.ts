@@ -332,7 +332,7 @@ async function measureArchs(
     kind: 'measure',
     settings: { ...config.measurement },
     // kind is 'verify-<r>' (r from 0) for a verification round: name the round, each is its own 0..1 count.
-    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying on ${target} (round ${Number(kind.slice('verify-'.length)) + 1})`, done, total),
+    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying the pick on ${target} (${Number(kind.slice('verify-'.length)) + 1} of ${config.verifyRounds})`, done, total),
     log: hooks.log,
   });
   const out = new Map<string, MeasuredCost>();
