@@ -269,11 +269,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   // Round 0: a spread of sizes on every measured target: the first model, or the calibration of its lookup table.
   const spreadCount = Math.min(o.measurePerTarget, Math.max(3, Math.ceil(o.measurePerTarget / 6)));
   const spread = spreadSample(o, spreadCount);
-  for (const t of targets) {
-    if (t.spec.oracle) continue;
-    const fresh = spread.filter((a) => !t.measured.has(a));
-    await record(t, fresh, 0);
-  }
+  // Targets are separate devices: measure them at the same time (a run over two devices takes the slower one's time).
+  await Promise.all(targets.filter((t) => !t.spec.oracle).map((t) => record(t, spread.filter((a) => !t.measured.has(a)), 0)));
   // Measured architectures are candidates too: the spread is scored (within the scoring budget).
   if (targets.some((t) => !t.spec.oracle)) for (const a of spread) await scoreAll(space.parse(a));
 
@@ -375,9 +372,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     // 2-3. Per target: choose, measure, refit.
     const hadFullBudget = scoringAllowance(o.maxScored, round - 1, o.maxRounds) >= o.maxScored;
     let measuredAny = false;
-    for (const t of targets) {
+    await Promise.all(targets.map(async (t) => {
       const left = o.measurePerTarget - t.spent;
-      if (left <= 0) continue;
+      if (left <= 0) return;
       const quota = Math.min(left, Math.max(1, Math.ceil(left / Math.max(1, o.maxRounds - round + 1))));
       const picks = chooseMeasurements(pool, t, quota, (a) => {
         const p = predictOn(t, a);
@@ -391,7 +388,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       // (an early round's search saw only part of the space it may score, so an unchanged best means little).
       t.stable = round > 1 && best !== undefined && best === t.lastBest && hadFullBudget;
       t.lastBest = best;
-    }
+    }));
     if (targets.every((t) => t.spent >= o.measurePerTarget)) {
       stopReason = 'measurement budget (--measure) spent on every target';
       break;
@@ -409,8 +406,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
 
   // Verification, then the cross-target pick.
   const pool = candidates();
-  const outcomes: TargetOutcome[] = [];
-  for (const t of targets) {
+  const outcomes: TargetOutcome[] = await Promise.all(targets.map(async (t): Promise<TargetOutcome> => {
     const verifications: Verification[] = [];
     let best: TargetOutcome['best'] = null;
     if (t.spec.oracle) {
@@ -423,8 +419,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
         const v = oracle(c.arch)!;
         best = { arch: c.arch, score: c.score, measured: { latencyMs: v, energyJ: v }, predicted: v, verified: null };
       }
-      outcomes.push({ target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: null, model: t.model, measured: t.measured, learning: t.learning, verifications, best });
-      continue;
+      return { target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: null, model: t.model, measured: t.measured, learning: t.learning, verifications, best };
     }
     const ranked = pool.filter((c) => isMeasuredWithin(t, c.arch));
     for (const c of ranked.slice(0, MAX_VERIFIED)) {
@@ -437,16 +432,16 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
         break;
       }
     }
-    outcomes.push({ target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: t.spec.lutPath ?? null, model: t.model, measured: t.measured, learning: t.learning, verifications, best });
-  }
+    return { target: t.spec.id, metric: t.metric, budget: t.spec.budget ?? null, lutPath: t.spec.lutPath ?? null, model: t.model, measured: t.measured, learning: t.learning, verifications, best };
+  }));
   if (targets.length > 1) {
-    for (const t of targets) {
+    await Promise.all(targets.map(async (t) => {
       const others = outcomes.map((x) => x.best?.arch).filter((a): a is string => a !== undefined && !t.measured.has(a));
       if (others.length) {
         const got = await measureOn(t.spec, [...new Set(others)], 'measure');
         for (const [a, m] of got) t.measured.set(a, m);
       }
-    }
+    }));
   }
   const commonFeasible = pool
     .filter((c) => targets.every((t) => isMeasuredWithin(t, c.arch)))

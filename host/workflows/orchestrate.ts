@@ -32,6 +32,7 @@ import { PairingRegistry } from '../orchestrator/pairing.js';
 import { isBrowserTarget, openPairingDesk, pageBaseUrls, type PairingAnnouncement, type PairingDesk } from '../orchestrator/browserRoutes.js';
 import { openDashboard, type Dashboard } from '../orchestrator/dashboard.js';
 import type { DashboardScoringQueue } from '../orchestrator/dashboardState.js';
+import { concurrentProgress, type ProgressFn } from './concurrentProgress.js';
 
 export type { TargetSummary } from '../run/summary.js';
 
@@ -203,6 +204,8 @@ export async function orchestrate(
     hooks.log(`space ${entry.description}; search ${config.algo}; proxy ${config.proxy}; budgets ${budgets.map((b) => b.text).join(', ') || 'none'}`);
 
     const firstRound = config.costPrior ? await priorFirstRound(config.costPrior, entry, hooks.log) : undefined;
+    // The loop measures its targets in parallel: one progress line for all of them.
+    const measuring = concurrentProgress(hooks.progress);
     const scorers = new Map<string, ProxyScorer>();
     const result = await runClosedLoop({
       ...(firstRound ? { firstRound } : {}),
@@ -230,7 +233,7 @@ export async function orchestrate(
         if (!scorer) scorers.set(proxy, (scorer = hooks.scorerFor(store, proxy)));
         return scorer.score(entry.space.format(arch), graph());
       },
-      measure: (target, archs, kind) => measureArchs(entry, target, archs, kind, config, store, scheduler, hooks),
+      measure: (target, archs, kind) => measureArchs(entry, target, archs, kind, config, store, scheduler, hooks, measuring),
       saveModel: (target, snapshot) => saveModel(dir, target, snapshot),
       log: hooks.log,
       progress: hooks.progress!,
@@ -320,6 +323,7 @@ async function measureArchs(
   store: Store,
   scheduler: Scheduler,
   hooks: OrchestrateHooks,
+  progress: ProgressFn,
 ): Promise<Map<string, MeasuredCost>> {
   const models = archs.map((arch) => {
     const graph = entry.deviceGraph(entry.space.parse(arch));
@@ -332,7 +336,7 @@ async function measureArchs(
     kind: 'measure',
     settings: { ...config.measurement },
     // kind is 'verify-<r>' (r from 0) for a verification round: name the round, each is its own 0..1 count.
-    progress: (done, total) => hooks.progress?.(kind === 'measure' ? `measuring on ${target}` : `verifying the pick on ${target} (${Number(kind.slice('verify-'.length)) + 1} of ${config.verifyRounds})`, done, total),
+    progress: (done, total) => progress(kind === 'measure' ? `measuring on ${target}` : `verifying the pick on ${target} (${Number(kind.slice('verify-'.length)) + 1} of ${config.verifyRounds})`, done, total),
     log: hooks.log,
   });
   const out = new Map<string, MeasuredCost>();

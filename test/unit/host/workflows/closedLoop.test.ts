@@ -46,6 +46,30 @@ function options(over: Partial<ClosedLoopOptions> = {}): ClosedLoopOptions & { s
 }
 
 describe('closed loop (recorded scores, a known device)', () => {
+  it('measures its targets at the same time: each measurement waits until the other target has started one', async () => {
+    // Sequential measuring would deadlock here (the vitest timeout would fail the test): every call on one target
+    // waits for a call on the other target that started after it.
+    const started: Record<string, number> = { a: 0, b: 0 };
+    const waiters: Record<string, (() => void)[]> = { a: [], b: [] };
+    const o = options({
+      targets: [
+        { id: 'a', budget: parseBudget('a:latency<=4ms') },
+        { id: 'b', budget: parseBudget('b:latency<=5ms') },
+      ],
+      measure: async (t, archs) => {
+        const other = t === 'a' ? 'b' : 'a';
+        const mine = ++started[t]!;
+        for (const w of waiters[t]!.splice(0)) w();
+        if (started[other]! < mine) await new Promise<void>((resolve) => waiters[other]!.push(resolve));
+        return new Map(archs.map((a) => [a, { latencyMs: truthMs(a), energyJ: null }]));
+      },
+    });
+    const r = await runClosedLoop(o);
+    expect(r.targets.map((t) => t.target)).toEqual(['a', 'b']);
+    expect(r.targets.every((t) => t.best !== null)).toBe(true);
+    expect(started.a).toBeGreaterThan(2);
+  });
+
   it('returns a cell within budget on truth, verified, scoring nothing twice and at most --max-scored cells', async () => {
     const o = options();
     const r = await runClosedLoop(o);
