@@ -135,9 +135,16 @@ export interface FleetAgent {
   connected: boolean;
   lastSeen: string;
   measurements: number;
-  last: { target: string; arch: string; latencyMs: number | null; at: string; runId: string } | null;
+  /** The latest measurement; `runId` is the run's folder id (a verification round's `<id>.verify-<r>` is named in `stage`). */
+  last: { target: string; arch: string; latencyMs: number | null; at: string; runId: string; stage: string } | null;
   /** The run folders whose stores know this agent. */
   runs: string[];
+}
+
+/** `<id>.verify-1` → run `<id>`, stage `verify-1`; a loop measurement's stage is `measure`. */
+function runAndStage(runId: string): { runId: string; stage: string } {
+  const dot = runId.lastIndexOf('.');
+  return dot > 0 && /^verify-\d+$/.test(runId.slice(dot + 1)) ? { runId: runId.slice(0, dot), stage: runId.slice(dot + 1) } : { runId, stage: 'measure' };
 }
 
 export function runFleet(roots: string[]): FleetAgent[] {
@@ -177,7 +184,7 @@ export function runFleet(roots: string[]): FleetAgent[] {
         entry.measurements += act?.count ?? 0;
         if (lastRow && lastRow.received_ms >= entry.lastAtMs) {
           entry.lastAtMs = lastRow.received_ms;
-          entry.last = { target: lastRow.target, arch: lastRow.arch, latencyMs: lastRow.latency_median_ms, at: new Date(lastRow.received_ms).toISOString(), runId: lastRow.run_id };
+          entry.last = { target: lastRow.target, arch: lastRow.arch, latencyMs: lastRow.latency_median_ms, at: new Date(lastRow.received_ms).toISOString(), ...runAndStage(lastRow.run_id) };
         }
         entry.runs.push(folder);
         agents.set(a.id, entry);

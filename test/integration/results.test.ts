@@ -69,7 +69,8 @@ describe('zeronas results and fleet', () => {
     const root = mkdtempSync(join(tmpdir(), 'zeronas-fleet-'));
     runFolder(root, 'r1', 'kitchen@abc', [['r1', 'pi3b', A, 10, null, 'ort-node']]);
     runFolder(root, 'r2', 'kitchen@abc', [['r2', 'pi3b', B, 41, null, 'ort-node']]);
-    runFolder(root, 'r3', 'laptop@def', [['r3', 'x86-desktop', B, 2, null, 'ort-node']]);
+    // the laptop's latest measurement is a verification round: named by its run and its stage, not '<id>.verify-0'
+    runFolder(root, 'r3', 'laptop@def', [['r3', 'x86-desktop', B, 2, null, 'ort-node'], ['r3.verify-0', 'x86-desktop', B, 2.1, null, 'ort-node']]);
     const r = await runCli(['fleet', root, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const { agents } = JSON.parse(r.stdout) as { agents: { id: string; measurements: number; last: { arch: string; latencyMs: number; runId: string }; runs: string[] }[] };
@@ -77,7 +78,8 @@ describe('zeronas results and fleet', () => {
     const kitchen = agents.find((a) => a.id === 'kitchen@abc')!;
     expect(kitchen.measurements).toBe(2);
     expect(kitchen.runs).toHaveLength(2);
-    expect(kitchen.last).toMatchObject({ arch: B, latencyMs: 41, runId: 'r2' });
+    expect(kitchen.last).toMatchObject({ arch: B, latencyMs: 41, runId: 'r2', stage: 'measure' });
+    expect(agents.find((a) => a.id === 'laptop@def')!.last).toMatchObject({ latencyMs: 2.1, runId: 'r3', stage: 'verify-0' });
     const text = await runCli(['fleet', root]);
     expect(text.stdout).toMatch(/kitchen@abc .* 41\.000 ms on pi3b/);
     const bad = await runCli(['results', root]);
