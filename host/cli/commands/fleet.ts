@@ -52,7 +52,7 @@ async function liveFleet(args: Args): Promise<void> {
   const fleet = await queryLiveFleet({ hostUrl: args.host!, token: readFleetToken(args.tokenFile), pin });
   if (args.json) return printJson(fleet);
   const live = fleet.agents.filter((a) => a.isLive).length;
-  process.stdout.write(`${fleet.host}: ${fleet.agents.length} agent(s) known, ${live} connected (run ${fleet.runs.join(', ') || 'none yet'})\n`);
+  process.stdout.write(`${fleet.host}: ${fleet.agents.length} agent(s) known, ${live} connected (${fleet.runs.length ? `run ${fleet.runs.join(', ')}` : 'no job sent yet: the host may still be waiting for agents or scoring'})\n`);
   if (fleet.agents.length === 0) return;
   const rows: (string | number)[][] = [['agent', 'state', 'last seen', 'profile', 'cpu', 'runtimes', 'measured', 'latest results']];
   for (const a of fleet.agents) {
