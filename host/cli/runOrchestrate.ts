@@ -201,7 +201,7 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
       t.measured,
       `${t.costModel.name.split(' (')[0]!}${t.costModel.mapePercent === null ? '' : ` (MAPE ${t.costModel.mapePercent.toFixed(1)}%)`}`,
       t.best?.arch ?? (t.budget ? `(none met ${t.budget.text})` : '(none measured)'),
-      t.best ? t.best.proxyScore.toFixed(2) : '-',
+      t.best ? scoreText(t.best.proxyScore) : '-',
       fmt(t.bestMeasuredValue),
       fmt(t.best?.verifiedMedian),
       fmt(t.best?.predicted),
@@ -224,7 +224,7 @@ function printSummary(summary: RunSummary, path: string, reportPath: string | nu
   }
   if (summary.targets.length > 1) {
     const c = summary.commonFeasible[0];
-    out += c ? `${colour.bold('one network for every target')}: ${c.arch} (score ${c.score.toFixed(2)})\n` : 'no measured architecture met every target\'s budget\n';
+    out += c ? `${colour.bold('one network for every target')}: ${c.arch} (score ${scoreText(c.score)})\n` : 'no measured architecture met every target\'s budget\n';
   }
   if (summary.isReplay) out += `${colour.bold('REPLAY')}: some targets replay a published table; their figures are not measurements of this run\n`;
   if (summary.isEmulated) out += `${colour.bold('EMULATED')}: ${summary.targets.filter((t) => t.isEmulated).map((t) => t.target).join(', ')} ran under CPU emulation (qemu-user); their timings are the emulator's, not the device's\n`;
@@ -249,4 +249,9 @@ function nextCommands(summary: RunSummary, runDir: string): string[] {
     for (const t of summary.targets) if (t.best) lines.push(`  npx zeronas info --space nb201 --arch ${shellWord(t.best.arch)}    # ${t.target}'s answer: params, MACs, layers`);
   }
   return lines;
+}
+
+/** Six significant digits, no trailing zeros and no exponent: a params score reads 400346, a rank sum -3.4567. */
+function scoreText(score: number): string {
+  return Number(score.toPrecision(6)).toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 6 });
 }
