@@ -25,7 +25,11 @@ export function buildParser(argv: string[]): Argv {
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((message, err) => {
-      throw err ?? new UsageError(message);
+      if (err) throw err;
+      // yargs checks required options before unknown ones: `--ach x64` would read "Missing required argument: arch"
+      const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      const unknown = message.startsWith('Missing required argument') ? unknownOptions(argv, known) : [];
+      throw new UsageError(unknown.length ? `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (and ${message.charAt(0).toLowerCase()}${message.slice(1)})` : message);
     })
     .middleware((parsed) => {
       const problem = optionValueProblem(argv, parsed as Record<string, unknown>);
@@ -36,6 +40,19 @@ export function buildParser(argv: string[]): Argv {
 }
 
 export class UsageError extends Error {}
+
+/** Options on `argv` (`--name`, `--name=v`, `--no-name`) that are none of `known` (yargs' keys, either spelling). */
+export function unknownOptions(argv: readonly string[], known: readonly string[]): string[] {
+  const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const names = new Set(known.flatMap((k) => [k, camel(k)]));
+  const out: string[] = [];
+  for (const token of argv) {
+    if (token === '--') break;
+    const m = /^--(?:no-)?([a-zA-Z][\w-]*)(?:=.*)?$/.exec(token);
+    if (m && !names.has(m[1]!) && !names.has(camel(m[1]!))) out.push(m[1]!);
+  }
+  return out;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes('--json');

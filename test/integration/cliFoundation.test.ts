@@ -85,6 +85,12 @@ describe('zeronas CLI (info, export)', () => {
     expect(from.stderr).toContain('ZN_USAGE: --from needs a value');
   });
 
+  it('a misspelt option is named even when a required one is missing too (yargs reports the missing one first)', async () => {
+    const r = await runCli(['agent-bundle', '--ach', 'x64']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ZN_USAGE: Unknown argument: ach (and missing required argument: arch)');
+  });
+
   it('costmodel prior names an --out it cannot write (no internal error)', async () => {
     const r = await runCli(['costmodel', 'prior', '--from', 'runs-that-do-not-exist', '--out', '/nonexistent-zeronas-dir/x.json']);
     expect(r.code).toBe(1);
