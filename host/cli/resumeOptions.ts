@@ -3,8 +3,7 @@
  * to listen, how long to wait for agents) do not change what the run finds, so the command line wins over the
  * saved run. Options that change results (targets, budgets, proxy, measurement counts, ...) cannot change half way:
  * one given with a value other than the saved run's is refused, naming both values. An option is taken as given
- * when it differs from its yargs default (a default is indistinguishable from the same value typed out, and
- * means the saved value is used).
+ * when it is on the command line (`rawArgv`), or differs from its yargs default.
  */
 import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
@@ -13,8 +12,8 @@ import type { OrchestrateConfig } from '../workflows/orchestrate.js';
 import { ORCHESTRATE_DEFAULTS, type OrchestrateArgs } from './commands/orchestrate.js';
 
 /** The saved config with the session options of the command line applied; throws on a result option that differs. */
-export function resumedConfig(args: OrchestrateArgs, saved: OrchestrateConfig, runDir: string): OrchestrateConfig {
-  const conflicts = resumeConflicts(args, saved, runDir);
+export function resumedConfig(args: OrchestrateArgs, saved: OrchestrateConfig, runDir: string, rawArgv: readonly string[] = []): OrchestrateConfig {
+  const conflicts = resumeConflicts(args, saved, runDir, rawArgv);
   if (conflicts.length) {
     throw new ZeronasError(
       'ZN_BAD_ARGUMENT',
@@ -33,14 +32,16 @@ export function resumedConfig(args: OrchestrateArgs, saved: OrchestrateConfig, r
 }
 
 /** One line per result option given with a value other than the saved run's. */
-export function resumeConflicts(args: OrchestrateArgs, saved: OrchestrateConfig, runDir: string): string[] {
+export function resumeConflicts(args: OrchestrateArgs, saved: OrchestrateConfig, runDir: string, rawArgv: readonly string[] = []): string[] {
+  // yargs fills defaults in, so a value equal to the default may have been typed: the command line says which were
+  const typed = (option: string): boolean => [option, ...(option === 'max-scored' ? ['candidates'] : [])].some((o) => rawArgv.some((t) => t === `--${o}` || t.startsWith(`--${o}=`)));
   const out: string[] = [];
   const differs = (option: string, given: unknown, kept: unknown): void => {
     if (JSON.stringify(given) !== JSON.stringify(kept ?? null)) out.push(`--${option} ${fmt(given)} differs from the saved run's ${fmt(kept)}`);
   };
   const withDefault = <K extends keyof typeof ORCHESTRATE_DEFAULTS>(option: string, key: K, kept: unknown): void => {
     const given = args[key as keyof OrchestrateArgs];
-    if (given !== ORCHESTRATE_DEFAULTS[key]) differs(option, given, kept);
+    if (given !== ORCHESTRATE_DEFAULTS[key] || typed(option)) differs(option, given, kept);
   };
   if (args.targets !== undefined) differs('targets', args.targets.split(',').map((t) => t.trim()).filter(Boolean), saved.targets);
   withDefault('space', 'space', saved.space);
@@ -68,7 +69,7 @@ export function resumeConflicts(args: OrchestrateArgs, saved: OrchestrateConfig,
   if (args.minRuns !== undefined) differs('min-runs', args.minRuns, saved.measurement.minRuns);
   if (args.minTimeMs !== undefined) differs('min-time-ms', args.minTimeMs, saved.measurement.minTotalMs);
   if (args.truth !== undefined) differs('truth', resolve(args.truth), saved.truth?.path);
-  if (args.truthColumn !== ORCHESTRATE_DEFAULTS.truthColumn) differs('truth-column', args.truthColumn, saved.truth?.column);
+  if (args.truthColumn !== ORCHESTRATE_DEFAULTS.truthColumn || typed('truth-column')) differs('truth-column', args.truthColumn, saved.truth?.column);
   if (args.out !== undefined && resolve(args.out) !== runDir) out.push(`--out ${args.out} is not the resumed run's folder ${runDir}`);
   return out;
 }

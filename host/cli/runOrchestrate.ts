@@ -43,7 +43,7 @@ export async function runOrchestrate(args: OrchestrateArgs): Promise<unknown> {
       if (!args.json) process.stderr.write(`run ${summary.runId} already finished; nothing to resume. Summary: ${finished}; report: npx zeronas report ${args.resume}\n`);
       return { ...(summary as object), summaryPath: finished, reportPath: join(dir, 'report.html'), alreadyFinished: true };
     }
-    config = resumedConfig(args, readJson<OrchestrateConfig>(runPaths(dir).config), dir);
+    config = resumedConfig(args, readJson<OrchestrateConfig>(runPaths(dir).config), dir, process.argv.slice(2));
   } else {
     const runId = newRunId();
     const targets = parseTargets(args.targets!);

@@ -38,4 +38,10 @@ describe('orchestrate --resume options', () => {
       expect.objectContaining({ code: 'ZN_BAD_ARGUMENT', message: expect.stringContaining("--resume /runs/r1: --measure 50 differs from the saved run's 20") }),
     );
   });
+
+  it('refuses a typed value that happens to be the default when the saved run differs (--measure 12 against 20)', () => {
+    expect(resumeConflicts(resumeArgs(), saved, '/runs/r1', ['--resume', '/runs/r1', '--measure', '12'])).toEqual(["--measure 12 differs from the saved run's 20"]);
+    expect(resumeConflicts(resumeArgs(), saved, '/runs/r1', ['--resume', '/runs/r1', '--candidates=100'])).toEqual([]);
+    expect(resumeConflicts(resumeArgs(), saved, '/runs/r1', ['--resume', '/runs/r1'])).toEqual([]);
+  });
 });
