@@ -27,7 +27,8 @@ export interface ScoreRow {
 export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   // Checked up front and whatever the proxies: a data-free proxy list must not make a bad flag pass silently.
   for (const [flag, v] of [['--workers', args.workers], ['--batch-size', args.batchSize], ['--batches', args.batches]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
+    // (bench proxies calls this without --workers)
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
   }
   if (args.data !== undefined && !existsSync(args.data)) throw new ZeronasError('ZN_IO', `--data '${args.data}' does not exist`, { path: args.data });
   // The space's scoring graph (IDW: without residual links, at --score-resolution), as `search` scores it.
