@@ -146,18 +146,20 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     signal: abort.signal,
     ...(state ? { state } : {}),
     ...(args.population ? { evolution: { populationSize: args.population } } : {}),
+    // FLASH scores only its predictor's Sobol sample, so --max-scored caps that sample.
+    ...(args.algo === 'flash' && args.maxScored !== undefined ? { flash: { maxScored: args.maxScored } } : {}),
     // NSGA-II evaluates a generation's candidates at once through a queue (the same result as one at a time).
     nsga2: { ...(args.population ? { populationSize: args.population } : {}), ...(queue ? { parallel: QUEUE_WINDOW } : {}) },
     // With --max-scored the run ends there (or at --iterations, whichever comes first): count what is scored.
     onProgress: (p) =>
-      args.maxScored && !sampling
+      args.maxScored && !sampling && !p.phase
         ? progress.update(`${args.algo} (${proxy}), scored`, Math.min(scored.size, args.maxScored), args.maxScored)
-        : progress.update(`${args.algo} (${proxy})`, Math.min(p.iteration, p.total), p.total),
+        : progress.update(`${args.algo} (${proxy})${p.phase ? `, ${p.phase}` : ''}`, Math.min(p.iteration, p.total), p.total),
     // Through a queue, a window of candidates is scored at once, to keep the workers busy (the same cells either way).
     ...(sampling ? { sample: { proxies: proxyFns, aggregate: aggregationFor(proxy, args.aggregate), ...(queue ? { parallel: QUEUE_WINDOW } : {}) } } : {}),
     score: async (a) => {
       scored.add(space.key(a));
-      if (args.maxScored !== undefined && scored.size >= args.maxScored) abort.abort();
+      if (args.maxScored !== undefined && scored.size >= args.maxScored && args.algo !== 'flash') abort.abort();
       return combined ? combined(await scoreAll(a)) : scoreWith(0, a);
     },
   }).finally(async () => {
@@ -202,15 +204,21 @@ export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
     process.stdout.write(
       `${table([
         ['best', b ? b.arch : '(none met the budgets)'],
-        ['score', b ? `${b.score.toFixed(3)}${proxyNames.length > 1 ? `: ${rankScoreMeaning(aggregationFor(proxy, args.aggregate), proxyNames, sampling ? 'everything scored' : 'the reference sample')}` : ` (${proxy})`}` : '-'],
+        ['score', b && outcome.flash?.scores.predicted ? flashScoreText(b.score, proxy, outcome.flash.scores) : b ? `${b.score.toFixed(3)}${proxyNames.length > 1 ? `: ${rankScoreMeaning(aggregationFor(proxy, args.aggregate), proxyNames, sampling ? 'everything scored' : 'the reference sample')}` : ` (${proxy})`}` : '-'],
         ['metrics', b ? `params ${b.metrics.params.toLocaleString('en-US')}, flops ${(b.metrics.flops / 1e6).toFixed(1)} M, layers ${b.metrics.layers}` : '-'],
         ['costs', b ? costText(b.costs) : '-'],
         ['scored', `${scored.size} architectures${outcome.stopped ? ' (stopped early)' : ''}`],
-        ['front', `${outcome.front.length} non-dominated, ${outcome.feasible.length} within budget`],
+        ['front', `${outcome.front.length} non-dominated${args.budget.length ? `, ${outcome.feasible.length} within budget` : ''}`],
       ])}\n`,
     );
   }
   return result;
+}
+
+/** A FLASH best's score is its fitted predictor's; its own proxy score is shown too when it was one of the samples. */
+function flashScoreText(predicted: number, proxy: string, s: { fittedOn?: number; bestMeasured?: number }): string {
+  const measured = s.bestMeasured !== undefined ? `; measured ${s.bestMeasured.toFixed(3)} (${proxy})` : '';
+  return `predicted ${predicted.toFixed(3)} (${proxy} predictor fitted on ${s.fittedOn ?? 0} scored)${measured}`;
 }
 
 /** Costs per target as --cost gives them (a model's prediction or a table's value), with units. */

@@ -31,7 +31,7 @@ import {
   type FlashKnobRanges,
   type KnobRange,
 } from '../spaces/flash.js';
-import { shgo, type ShgoOptions } from './shgo.js';
+import { shgo, shgoAsync, type ShgoOptions, type ShgoResult, type ShgoRun } from './shgo.js';
 import { SobolSequence } from './sobol.js';
 import { COST_METRICS, type CostVector } from './types.js';
 
@@ -145,12 +145,31 @@ export interface FlashCoOptResult {
   /** Feasible lattice candidates examined at level 2, best first (at most 20). */
   candidates: FlashCandidate[];
   evaluations: { level1: number; level2: number };
+  /** SHGO iterations run, and whether a signal stopped them early (flashCoOptimizeAsync). */
+  iterations: { done: number; asked: number; stopped: boolean };
   /** Wall time of the optimiser itself (ms). */
   timeMs: number;
 }
 
 export function flashCoOptimize(o: FlashCoOptOptions): FlashCoOptResult {
   const t0 = performance.now();
+  const setup = coOptSetup(o);
+  return coOptFinish(o, setup, shgo(setup.problem, setup.options), t0);
+}
+
+/**
+ * flashCoOptimize that yields to the event loop between SHGO iterations, reports each one, and stops at the
+ * next iteration boundary once `run.signal` aborts (level 2 then starts from the minima found so far).
+ */
+export async function flashCoOptimizeAsync(o: FlashCoOptOptions, run: ShgoRun = {}): Promise<FlashCoOptResult> {
+  const t0 = performance.now();
+  const setup = coOptSetup(o);
+  return coOptFinish(o, setup, await shgoAsync(setup.problem, setup.options, run), t0);
+}
+
+type CoOptSetup = ReturnType<typeof coOptSetup>;
+
+function coOptSetup(o: FlashCoOptOptions) {
   const ranges = o.ranges ?? FLASH_DEFAULT_RANGES;
   const cells = o.cells ?? 3;
   const bounds = flashBounds(ranges, cells);
@@ -179,7 +198,13 @@ export function flashCoOptimize(o: FlashCoOptOptions): FlashCoOptResult {
     level1++;
     return -o.accuracy(flashFromVector(x, cells));
   };
-  const res = shgo({ f, bounds, inequalities }, { n: 128, maxLocal: 4, feasTol: 1e-6, local: { maxEvals: 3000, maxEvalsPerRun: 200, xtol: 1e-4, ftol: 1e-8 }, ...o.shgo });
+  const options: ShgoOptions = { n: 128, maxLocal: 4, feasTol: 1e-6, local: { maxEvals: 3000, maxEvalsPerRun: 200, xtol: 1e-4, ftol: 1e-8 }, ...o.shgo };
+  return { problem: { f, bounds, inequalities }, options, cells, bounds, steps, dimRanges, constraints, costOf, level1: () => level1 };
+}
+
+function coOptFinish(o: FlashCoOptOptions, setup: CoOptSetup, res: ShgoResult, t0: number): FlashCoOptResult {
+  const { cells, bounds, steps, dimRanges, constraints, costOf } = setup;
+  const level1 = setup.level1();
   const continuous = res.minima.map((m) => ({ arch: flashFromVector(m.x, cells), accuracy: -m.fun }));
 
   // Level 2: lattice points around each start
@@ -247,6 +272,7 @@ export function flashCoOptimize(o: FlashCoOptOptions): FlashCoOptResult {
     continuous,
     candidates: feasibleList.slice(0, 20),
     evaluations: { level1, level2 },
+    iterations: { done: res.nit, asked: setup.options.iters ?? 1, stopped: res.stopped },
     timeMs: performance.now() - t0,
   };
 }

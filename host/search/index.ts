@@ -7,7 +7,9 @@
  *  - 'nsga2': NSGA-II (nsga2.ts); `iterations` = generations.
  *  - 'flash': FLASH's hierarchical SHGO (flash.ts), FLASH space only. Unless `flash.accuracy` is given, the 25
  *    predictor samples are scored with `score` (the proxy, or trained accuracies) and acc ≈ a + b·ln g + c·ln P is
- *    fitted to them; `costs` must then be synchronous and accept real-valued knobs. `iterations` = SHGO iters.
+ *    fitted to them (at most `flash.maxScored` samples); `costs` must then be synchronous and accept real-valued
+ *    knobs. `iterations` = SHGO iterations (each adds 128 Sobol points; the predictor is cheap, so a few suffice).
+ *    The outcome's scores are then the predictor's (outcome.flash.scores says so).
  *  - 'sample': budget-first random sampling (sampleSearch.ts); `iterations` = candidates scored. With
  *    `sample.proxies` (several named scorers) the winner is chosen by rank aggregation over the scored set.
  */
@@ -15,7 +17,7 @@ import { ZeronasError } from '../../shared/errors.js';
 import type { SearchSpace } from '../spaces/searchSpace.js';
 import type { FlashArch } from '../spaces/flash.js';
 import { evolutionSearch, type EvolutionState } from './evolution.js';
-import { fitFlashPredictor, flashCoOptimize, flashSobolSamples, type FlashCoOptResult, type FlashPredictor } from './flash.js';
+import { fitFlashPredictor, flashCoOptimizeAsync, flashSobolSamples, type FlashCoOptResult, type FlashPredictor } from './flash.js';
 import { costObjectives, nsga2Search, type Nsga2State } from './nsga2.js';
 import { paretoFront } from './pareto.js';
 import { sampleSearch, type SampledArch, type SampleSearchResult } from './sampleSearch.js';
@@ -43,7 +45,8 @@ export interface RunSearchOptions<A> {
   evolution?: { populationSize?: number; bootstrapSize?: number; progressEvery?: number };
   /** NSGA-II: population, and candidates evaluated at once (a scoring queue's window; the result is the same). */
   nsga2?: { populationSize?: number; parallel?: number };
-  flash?: { accuracy?: (a: FlashArch) => number; samples?: number; radius?: number; n?: number };
+  /** FLASH: given accuracies (else `samples` Sobol archs, default 25, are scored to fit the predictor, at most `maxScored`). */
+  flash?: { accuracy?: (a: FlashArch) => number; samples?: number; maxScored?: number; radius?: number; n?: number };
   /** 'sample': several named proxies (overrides `score`) and how their ranks are combined. */
   /** Sample search: named proxies (rank-aggregated), and how many candidates to score at once (sampleSearch.ts). */
   sample?: { proxies?: Record<string, ScoreFn<A>>; aggregate?: RankAggregation; parallel?: number };
@@ -65,7 +68,12 @@ export interface SearchOutcome {
   /** 'sample' only: raw per-proxy scores of the scored candidates and what was skipped before scoring. */
   sample?: { scored: SampledArch[]; draws: number; skipped: SampleSearchResult['skipped'] };
   /** FLASH only: the predictor and the raw co-optimiser result. */
-  flash?: { predictor?: Pick<FlashPredictor, 'coef' | 'rmse' | 'looRmse'>; result: FlashCoOptResult };
+  flash?: {
+    predictor?: Pick<FlashPredictor, 'coef' | 'rmse' | 'looRmse'>;
+    /** predicted: the scores are the predictor's (fitted on `fittedOn` scored archs); bestMeasured: the best's own proxy score, when it was a sample. */
+    scores: { predicted: boolean; fittedOn?: number; bestMeasured?: number };
+    result: FlashCoOptResult;
+  };
 }
 
 function frontsOf(records: EvaluatedArch[], budgets: Budgets, targets: string[]): Pick<SearchOutcome, 'front' | 'fronts' | 'feasible'> {
@@ -154,19 +162,49 @@ export async function runSearch<A>(o: RunSearchOptions<A>): Promise<SearchOutcom
   }
 }
 
+/** Fewest scored samples the FLASH predictor can be fitted on (fitFlashPredictor: 3 coefficients and one to spare). */
+export const FLASH_MIN_SAMPLES = 4;
+
 async function runFlash(o: RunSearchOptions<FlashArch>, budgets: Budgets, targets: string[]): Promise<SearchOutcome> {
   if (o.space.name !== 'flash') {
     throw new ZeronasError('ZN_BAD_ARGUMENT', `algorithm 'flash' needs the flash space, got '${o.space.name}'`);
   }
   let predictor: FlashPredictor | undefined;
   let accuracy = o.flash?.accuracy;
+  const measured = new Map<string, number>();
+  let stopped = false;
+  let fittedOn = 0;
   if (!accuracy) {
+    // The Sobol sample is everything FLASH scores, so a scoring cap bounds it.
+    const wanted = o.flash?.samples ?? 25;
+    const cap = o.flash?.maxScored;
+    const n = cap !== undefined ? Math.min(wanted, cap) : wanted;
+    if (n < FLASH_MIN_SAMPLES) {
+      throw new ZeronasError(
+        'ZN_BAD_ARGUMENT',
+        `algorithm 'flash' fits its predictor on at least ${FLASH_MIN_SAMPLES} scored architectures, but ${cap !== undefined && cap < wanted ? `max-scored ${cap}` : `samples ${wanted}`} allows ${n}; allow at least ${FLASH_MIN_SAMPLES}`,
+        { minimum: FLASH_MIN_SAMPLES, allowed: n },
+      );
+    }
     const samples: { arch: FlashArch; accuracy: number }[] = [];
-    for (const arch of flashSobolSamples(o.flash?.samples ?? 25)) {
+    const sobol = flashSobolSamples(n);
+    for (const [i, arch] of sobol.entries()) {
+      if (o.signal?.aborted) {
+        stopped = true;
+        break;
+      }
       const s = normaliseScore(await o.score(arch));
-      if (s.ok) samples.push({ arch, accuracy: s.value });
+      if (s.ok) {
+        samples.push({ arch, accuracy: s.value });
+        measured.set(o.space.key(arch), s.value);
+      }
+      o.onProgress?.({ algo: 'flash', phase: 'scoring predictor samples', iteration: i + 1, total: sobol.length, evaluated: i + 1, cacheHits: 0, rejected: 0 });
+    }
+    if (stopped && samples.length < FLASH_MIN_SAMPLES) {
+      return { algo: 'flash', space: o.space.name, best: undefined, front: [], fronts: Object.fromEntries(targets.map((t) => [t, []])), feasible: [], stopped: true };
     }
     predictor = fitFlashPredictor(samples);
+    fittedOn = samples.length;
     accuracy = predictor.predict;
   }
   const syncCosts: Record<string, (a: FlashArch) => CostVector> = {};
@@ -179,26 +217,40 @@ async function runFlash(o: RunSearchOptions<FlashArch>, budgets: Budgets, target
       return v;
     };
   }
-  const result = flashCoOptimize({
-    accuracy,
-    costs: syncCosts,
-    budgets: budgets.targets,
-    shgo: { iters: o.iterations, ...(o.flash?.n ? { n: o.flash.n } : {}) },
-    radius: o.flash?.radius,
-  });
+  const evaluated = measured.size;
+  const result = await flashCoOptimizeAsync(
+    {
+      accuracy,
+      costs: syncCosts,
+      budgets: budgets.targets,
+      shgo: { iters: o.iterations, ...(o.flash?.n ? { n: o.flash.n } : {}) },
+      radius: o.flash?.radius,
+    },
+    {
+      // Stopped before SHGO (Ctrl-C while scoring): one iteration still runs, so the fitted predictor is used.
+      ...(o.signal ? { signal: o.signal } : {}),
+      onIteration: (done, total) => o.onProgress?.({ algo: 'flash', phase: 'SHGO on the fitted predictor', iteration: done, total, evaluated, cacheHits: 0, rejected: 0 }),
+    },
+  );
   const records: EvaluatedArch[] = result.candidates.map((c) => {
     const m = o.space.metrics(c.arch);
     return { arch: o.space.format(c.arch), key: o.space.key(c.arch), score: c.accuracy, metrics: m, costs: c.costs };
   });
-  o.onProgress?.({ algo: 'flash', iteration: o.iterations, total: o.iterations, evaluated: result.evaluations.level1 + result.evaluations.level2, cacheHits: 0, rejected: 0, ...(records[0] ? { best: { arch: records[0].arch, score: records[0].score } } : {}) });
   const structural: Budgets = { ...budgets };
+  const best = records.find((r) => budgetViolation(r.metrics, r.costs, structural) === 0);
+  const bestMeasured = best ? measured.get(best.key) : undefined;
   return {
     algo: 'flash',
     space: o.space.name,
-    best: records.find((r) => budgetViolation(r.metrics, r.costs, structural) === 0),
+    best,
     ...frontsOf(records, budgets, targets),
-    stopped: false,
-    flash: { ...(predictor ? { predictor: { coef: predictor.coef, rmse: predictor.rmse, looRmse: predictor.looRmse } } : {}), result },
+    stopped: stopped || result.iterations.stopped,
+    flash: {
+      ...(predictor ? { predictor: { coef: predictor.coef, rmse: predictor.rmse, looRmse: predictor.looRmse } } : {}),
+      // Without given accuracies, every score here is the fitted predictor's, not a measured proxy score.
+      scores: predictor ? { predicted: true, fittedOn, ...(bestMeasured !== undefined ? { bestMeasured } : {}) } : { predicted: false },
+      result,
+    },
   };
 }
 

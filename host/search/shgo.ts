@@ -59,7 +59,10 @@ export interface ShgoResult {
   /** Objective evaluations at sample points (nfev) and inside local searches (nlfev). */
   nfev: number;
   nlfev: number;
+  /** Iterations run (fewer than asked when stopped). */
   nit: number;
+  /** True when shgoAsync's signal stopped it before `iters` iterations. */
+  stopped: boolean;
   /** Sample points, feasible samples and minimiser-pool sizes of the last iteration. */
   samples: number;
   feasibleSamples: number;
@@ -142,7 +145,89 @@ export function minimiserPool(values: readonly number[], adj: readonly (readonly
   return pool.sort((a, b) => values[a]! - values[b]!);
 }
 
+/**
+ * The symmetric k-NN graph of a growing point set, kept up to date as points arrive (the same graph knnGraph
+ * builds from scratch, ties broken by index alike). Rebuilding it every SHGO iteration cost O(N² log N) per
+ * iteration over all N accumulated samples (16 iterations of 128 points: 6 s; 32: 56 s); adding a point costs O(N·dim).
+ */
+export class IncrementalKnn {
+  readonly points: number[][] = [];
+  /** Per point, its (up to) k nearest earlier-or-later points as [index, squared distance], nearest first. */
+  private readonly nearest: [number, number][][] = [];
+
+  constructor(private readonly k: number) {}
+
+  add(p: readonly number[]): void {
+    const idx = this.points.length;
+    const mine: [number, number][] = [];
+    for (let j = 0; j < idx; j++) {
+      const q = this.points[j]!;
+      let s = 0;
+      for (let t = 0; t < p.length; t++) {
+        const d = p[t]! - q[t]!;
+        s += d * d;
+      }
+      insertNearest(mine, j, s, this.k);
+      insertNearest(this.nearest[j]!, idx, s, this.k);
+    }
+    this.points.push([...p]);
+    this.nearest.push(mine);
+  }
+
+  adjacency(): number[][] {
+    const adj: Set<number>[] = this.points.map(() => new Set<number>());
+    this.nearest.forEach((list, i) => {
+      for (const [j] of list) {
+        adj[i]!.add(j);
+        adj[j]!.add(i);
+      }
+    });
+    return adj.map((s) => [...s]);
+  }
+}
+
+/** Inserts (j, d2) into a list sorted by (distance, index) and keeps its k best. */
+function insertNearest(list: [number, number][], j: number, d2: number, k: number): void {
+  // No closure here: this runs N times per added point (and tsx wraps every closure it creates).
+  if (k <= 0) return;
+  let at = list.length;
+  while (at > 0 && (list[at - 1]![1] > d2 || (list[at - 1]![1] === d2 && list[at - 1]![0] > j))) at--;
+  if (at >= k) return;
+  list.splice(at, 0, [j, d2]);
+  if (list.length > k) list.pop();
+}
+
+/** Run controls of shgoAsync: stop between iterations, report each finished one. */
+export interface ShgoRun {
+  signal?: AbortSignal;
+  onIteration?: (done: number, total: number) => void;
+}
+
 export function shgo(problem: ShgoProblem, options: ShgoOptions = {}): ShgoResult {
+  const steps = shgoSteps(problem, options, () => false);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * shgo that yields to the event loop between iterations (so Ctrl-C is heard), reports each iteration, and stops
+ * at the next iteration boundary once `run.signal` aborts (at least one iteration always runs); the result then
+ * holds the minima found so far, `stopped` true and `nit` the iterations done.
+ */
+export async function shgoAsync(problem: ShgoProblem, options: ShgoOptions = {}, run: ShgoRun = {}): Promise<ShgoResult> {
+  const total = options.iters ?? 1;
+  const steps = shgoSteps(problem, options, () => run.signal?.aborted ?? false);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    run.onIteration?.(r.value, total);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* shgoSteps(problem: ShgoProblem, options: ShgoOptions, stop: () => boolean): Generator<number, ShgoResult, void> {
   const dim = problem.bounds.length;
   const { n = 128, iters = 1, samplingMethod = 'sobol', maxLocal = Number.POSITIVE_INFINITY, mergeTol = 1e-4, feasTol = 1e-7 } = options;
   const k = options.k ?? Math.max(3, 2 * dim);
@@ -154,46 +239,62 @@ export function shgo(problem: ShgoProblem, options: ShgoOptions = {}): ShgoResul
 
   let nfev = 0;
   let nlfev = 0;
-  const sampled: number[][] = [];
+  // Sobol: samples accumulate; each is checked and evaluated once, and its feasible ones join the k-NN graph.
+  const knn = new IncrementalKnn(k);
+  const knnValues: number[] = [];
+  let sampledCount = 0;
   const started = new Set<string>();
   const minima: (ShgoMinimum & { u: number[] })[] = [];
   let last = { samples: 0, feasibleSamples: 0, poolSize: 0 };
+  let done = 0;
+  let stopped = false;
 
   for (let it = 0; it < iters; it++) {
+    if (it > 0 && stop()) {
+      stopped = true;
+      break;
+    }
     let points: number[][];
-    let adjAll: number[][] | undefined;
+    let adj: number[][];
+    let values: number[];
+    let sampleCount: number;
     if (sobol) {
-      sampled.push(...sobol.take(n));
-      points = sampled;
+      for (const u of sobol.take(n)) {
+        sampledCount++;
+        const x = toX(u);
+        if (violationOf({ f: problem.f, bounds: problem.bounds, inequalities: problem.inequalities }, x) > feasTol) continue;
+        knn.add(u);
+        knnValues.push(problem.f(x));
+        nfev++;
+      }
+      points = knn.points;
+      values = knnValues;
+      adj = knn.adjacency();
+      sampleCount = sampledCount;
     } else {
       const m = Math.max(2, Math.floor(n ** (1 / dim) + 1e-9)) * 2 ** it - (2 ** it - 1);
       const grid = freudenthalGrid(dim, m);
-      points = grid.points;
-      adjAll = grid.adj;
-    }
-    // Evaluate feasibility and objective at every sample (re-evaluated per iteration for the grid; cheap here).
-    const feasible: number[] = [];
-    const values: number[] = [];
-    for (let i = 0; i < points.length; i++) {
-      const x = toX(points[i]!);
-      if (violationOf({ f: problem.f, bounds: problem.bounds, inequalities: problem.inequalities }, x) > feasTol) continue;
-      feasible.push(i);
-      values.push(problem.f(x));
-      nfev++;
-    }
-    let adj: number[][];
-    if (adjAll) {
+      // Evaluate feasibility and objective at every vertex (re-evaluated per iteration for the grid; cheap here).
+      const feasible: number[] = [];
+      values = [];
+      for (let i = 0; i < grid.points.length; i++) {
+        const x = toX(grid.points[i]!);
+        if (violationOf({ f: problem.f, bounds: problem.bounds, inequalities: problem.inequalities }, x) > feasTol) continue;
+        feasible.push(i);
+        values.push(problem.f(x));
+        nfev++;
+      }
       const pos = new Map(feasible.map((i, p) => [i, p] as const));
-      adj = feasible.map((i) => adjAll![i]!.filter((j) => pos.has(j)).map((j) => pos.get(j)!));
-    } else {
-      adj = knnGraph(feasible.map((i) => points[i]!), k);
+      adj = feasible.map((i) => grid.adj[i]!.filter((j) => pos.has(j)).map((j) => pos.get(j)!));
+      points = feasible.map((i) => grid.points[i]!);
+      sampleCount = grid.points.length;
     }
     const pool = minimiserPool(values, adj);
-    last = { samples: points.length, feasibleSamples: feasible.length, poolSize: pool.length };
+    last = { samples: sampleCount, feasibleSamples: points.length, poolSize: pool.length };
     let localRuns = 0;
     for (const p of pool) {
       if (localRuns >= maxLocal) break;
-      const u = points[feasible[p]!]!;
+      const u = points[p]!;
       const key = u.join(',');
       if (started.has(key)) continue;
       started.add(key);
@@ -201,7 +302,7 @@ export function shgo(problem: ShgoProblem, options: ShgoOptions = {}): ShgoResul
       // initial simplex: half the distance to the nearest graph neighbour (keeps the search in its basin)
       let near = Number.POSITIVE_INFINITY;
       for (const q of adj[p]!) {
-        const v = points[feasible[q]!]!;
+        const v = points[q]!;
         near = Math.min(near, Math.max(...v.map((vi, d) => Math.abs(vi - u[d]!))));
       }
       const step = Math.min(0.1, Math.max(1e-4, Number.isFinite(near) ? near / 2 : 0.05));
@@ -218,6 +319,8 @@ export function shgo(problem: ShgoProblem, options: ShgoOptions = {}): ShgoResul
         }
       } else minima.push({ x: r.x, fun: r.fun, u: ru });
     }
+    done = it + 1;
+    yield done;
   }
   minima.sort((a, b) => a.fun - b.fun);
   const best = minima[0];
@@ -226,10 +329,11 @@ export function shgo(problem: ShgoProblem, options: ShgoOptions = {}): ShgoResul
     fun: best?.fun ?? Number.NaN,
     minima: minima.map(({ x, fun }) => ({ x, fun })),
     success: best !== undefined,
-    message: best ? `found ${minima.length} local minima` : 'no feasible local minimum found',
+    message: best ? `found ${minima.length} local minima${stopped ? ` (stopped after ${done} of ${iters} iterations)` : ''}` : 'no feasible local minimum found',
     nfev,
     nlfev,
-    nit: iters,
+    nit: done,
+    stopped,
     ...last,
   };
 }

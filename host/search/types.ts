@@ -32,6 +32,8 @@ export interface Budgets {
 
 export interface SearchProgress {
   algo: 'evolution' | 'nsga2' | 'flash' | 'sample';
+  /** What the iterations count when an algorithm has several stages (FLASH: scoring its samples, then SHGO). */
+  phase?: string;
   iteration: number;
   total: number;
   /** Distinct architectures scored so far. */

@@ -85,6 +85,22 @@ describe('zeronas search', () => {
     }
   });
 
+  it('--algo flash: --max-scored caps the predictor sample, SHGO reports progress, the best is labelled predicted, no budget count without a budget', async () => {
+    const args = ['search', '--space', 'flash', '--algo', 'flash', '--proxy', 'params', '--max-scored', '6', '--iterations', '2'];
+    const text = await runCli(args);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/score\s+predicted [\d.]+ \(params predictor fitted on 6 scored\)/);
+    expect(text.stdout).toMatch(/scored\s+6 architectures/);
+    expect(text.stdout).toMatch(/front\s+\d+ non-dominated\n/); // no "within budget" count: no --budget was given
+    expect(text.stderr).toContain('flash (params), scoring predictor samples: 6/6');
+    expect(text.stderr).toContain('flash (params), SHGO on the fitted predictor: 2/2');
+    const json = await runCli([...args, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const out = JSON.parse(json.stdout) as { scored: number; best: { score: number }; flash: { scores: { predicted: boolean; fittedOn: number } } };
+    expect(out.scored).toBe(6);
+    expect(out.flash.scores).toMatchObject({ predicted: true, fittedOn: 6 });
+  });
+
   it('refuses a table cost that names no column, saying what it expects', async () => {
     const r = await runCli(['search', '--space', 'nb201', '--algo', 'sample', '--proxy', 'params', '--cost', 'pi=table:../shared/data/hw/hwnasbench_nb201.csv', '--max-scored', '5']);
     expect(r.code).toBe(1);

@@ -23,6 +23,10 @@ export interface SearchArgs extends OutputOptions, QueueArgs {
   report?: string;
 }
 
+const DEFAULT_ITERATIONS = 1000;
+/** SHGO iterations: the predictor's optimum is found in the first (docs/engineering/flash-search.md); more only add points. */
+export const FLASH_DEFAULT_ITERATIONS = 4;
+
 export const searchCommand: CommandModule<object, SearchArgs> = {
   command: 'search',
   describe: "Zero-shot search: ZiCo's evolution, NSGA-II, FLASH's SHGO or budget-first sampling, under FLOPs/params/latency budgets",
@@ -37,12 +41,16 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       })
       .option('proxy', { type: 'string', describe: "Proxy that scores candidates (default: the space's best measured, meco_opt+swap+az_nas on nb201, zico elsewhere) (see zeronas score --help); several joined by '+' (e.g. zico+params) are combined by rank: over everything scored with --algo sample, against a reference sample scored first with the other algorithms" })
       .option('aggregate', { type: 'string', choices: [...RANK_AGGREGATIONS], describe: 'How combined proxies are ranked: sum of ranks (default), or AZ-NAS sum of ln(rank/n) (the default when the combination includes az_nas)' })
-      .option('iterations', { type: 'number', default: 1000, describe: 'Evolution iterations T, NSGA-II generations, SHGO iterations (sample: use --max-scored)' })
+      .option('iterations', {
+        type: 'number',
+        describe:
+          `Evolution iterations T, NSGA-II generations (default ${DEFAULT_ITERATIONS}); flash: SHGO iterations on the fitted predictor, each adding 128 Sobol points (default ${FLASH_DEFAULT_ITERATIONS}; no proxy scoring, cost grows with the square of the points); sample: use --max-scored`,
+      })
       .option('population', { type: 'number', describe: 'Population size (evolution default 512 as ZiCo; NSGA-II 40)' })
       .option('seed', { type: 'number', default: 0, describe: 'Seed of the search (and of weight init / batches)' })
       .option('budget', { type: 'string', array: true, default: [], describe: 'flops<=450M, params<=5M, layers<=14, <target>:latency<=<x>ms or <target>:energy<=<x>mJ (a target budget needs --cost for that target; repeatable)' })
       .option('cost', { type: 'string', array: true, default: [], describe: '<target>=model:<cost-model.round<r>.json> (a model orchestrate saved, e.g. calibrated from a lookup table) or <target>=table:<csv>:<column>: cost of a target (repeatable)' })
-      .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures (sample: how many to score, default 500)' })
+      .option('max-scored', { type: 'number', describe: 'Stop after scoring this many distinct architectures (sample: how many to score, default 500; flash: caps its 25-architecture predictor sample, at least 4)' })
       .option('score-resolution', { type: 'number', describe: 'idw: input size of the graphs the proxy scores (default 32; budgets still count FLOPs at 224)' })
       .option('data', { type: 'string', describe: 'Dataset for data-driven proxies (default: bundled CIFAR-10 sample)' })
       .option('batch-size', { type: 'number', default: 64, describe: 'Mini-batch size of the data-driven proxies (ZiCo, MeCo, SWAP)' })
@@ -54,6 +62,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       .example("$0 search --space idw --budget flops<=450M --budget layers<=14 --iterations 200 --population 32 --batch-size 16 --state idw.json", "ZiCo's ImageNet space at reduced scale, resumable") as never,
   handler: async (args) => {
     const { runSearchCommand } = await import('../runSearchCommand.js');
-    await runSearchCommand(args);
+    // The default depends on the algorithm: an SHGO iteration is not an evolution step (see --iterations).
+    await runSearchCommand({ ...args, iterations: args.iterations ?? (args.algo === 'flash' ? FLASH_DEFAULT_ITERATIONS : DEFAULT_ITERATIONS) });
   },
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { localMinimize } from '../../../../host/search/localMinimize.js';
-import { freudenthalGrid, knnGraph, minimiserPool, shgo } from '../../../../host/search/shgo.js';
+import { freudenthalGrid, IncrementalKnn, knnGraph, minimiserPool, shgo, shgoAsync } from '../../../../host/search/shgo.js';
+import { SobolSequence } from '../../../../host/search/sobol.js';
 
 const branin = (x: number[]): number => {
   const [a, b] = x as [number, number];
@@ -23,6 +24,22 @@ describe('SHGO building blocks', () => {
     const pts = [[0, 0], [0.1, 0], [1, 1], [0.9, 1], [0.5, 0.5]];
     const adj = knnGraph(pts, 1);
     adj.forEach((ns, i) => ns.forEach((j) => expect(adj[j]).toContain(i)));
+  });
+
+  it('the incrementally kept k-NN graph equals the one built from scratch after every batch (ties included)', () => {
+    const sobol = new SobolSequence(3);
+    const knn = new IncrementalKnn(6);
+    const all: number[][] = [];
+    const sorted = (adj: number[][]): number[][] => adj.map((ns) => [...ns].sort((a, b) => a - b));
+    // a lattice-like batch first (many equal distances), then Sobol batches
+    const grid = [0, 0.5, 1].flatMap((a) => [0, 0.5, 1].map((b) => [a, b, 0.5]));
+    for (const batch of [grid, sobol.take(20), sobol.take(40)]) {
+      for (const p of batch) {
+        knn.add(p);
+        all.push(p);
+      }
+      expect(sorted(knn.adjacency())).toEqual(sorted(knnGraph(all, 6)));
+    }
   });
 
   it('minimiser pool: vertices strictly lower than all neighbours, best first', () => {
@@ -106,5 +123,32 @@ describe('SHGO with constraints', () => {
   it('local minimiser respects bounds: min x on [2, 5] is 2', () => {
     const r = localMinimize({ f: (x) => x[0]!, bounds: [[2, 5]] }, [4]);
     expect(r.x[0]).toBeCloseTo(2, 8);
+  });
+});
+
+describe('shgoAsync', () => {
+  it('reports every iteration and stops at the iteration after its signal aborts, keeping the minima found', async () => {
+    const abort = new AbortController();
+    const seen: [number, number][] = [];
+    const r = await shgoAsync({ f: branin, bounds: [[-5, 10], [0, 15]] }, { n: 32, iters: 6 }, {
+      signal: abort.signal,
+      onIteration: (done, total) => {
+        seen.push([done, total]);
+        if (done === 2) abort.abort();
+      },
+    });
+    expect(seen).toEqual([[1, 6], [2, 6]]);
+    expect(r.nit).toBe(2);
+    expect(r.stopped).toBe(true);
+    expect(r.minima.length).toBeGreaterThan(0);
+  });
+
+  it('without a signal gives the same result as shgo, iteration by iteration reported', async () => {
+    const seen: number[] = [];
+    const a = await shgoAsync({ f: eggholder, bounds: [[-512, 512], [-512, 512]] }, { n: 64, iters: 3 }, { onIteration: (d) => seen.push(d) });
+    const b = shgo({ f: eggholder, bounds: [[-512, 512], [-512, 512]] }, { n: 64, iters: 3 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(a.minima).toEqual(b.minima);
+    expect(a.stopped).toBe(false);
   });
 });
