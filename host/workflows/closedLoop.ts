@@ -367,7 +367,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     }
     const pool = candidates();
     const searchS = (performance.now() - searchStarted) / 1000;
-    log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}; ${pool.length} usable) in ${searchS.toFixed(1)} s`);
+    // An early round's allowance can be spent before the search starts (the spread and the reference sample count).
+    const spent = scores.size - before === 0 && before >= allowance ? `; this round's scoring allowance of ${allowance} was already spent` : '';
+    log(`round ${round}: ${o.algo} search scored ${scores.size - before} new architecture(s) (${scores.size} of at most ${o.maxScored}; ${pool.length} usable) in ${searchS.toFixed(1)} s${spent}`);
 
     // 2-3. Per target: choose, measure, refit.
     const hadFullBudget = scoringAllowance(o.maxScored, round - 1, o.maxRounds) >= o.maxScored;

@@ -46,6 +46,13 @@ function options(over: Partial<ClosedLoopOptions> = {}): ClosedLoopOptions & { s
 }
 
 describe('closed loop (recorded scores, a known device)', () => {
+  it("says when a round's search scored nothing because the spread already spent that round's allowance", async () => {
+    // 3 spread cells scored; round 1 may score ⌈6 / 2⌉ = 3 in all: nothing is left for its search
+    const lines: string[] = [];
+    await runClosedLoop(options({ maxScored: 6, measurePerTarget: 4, maxRounds: 3, log: (l) => lines.push(l) }));
+    expect(lines.find((l) => l.startsWith('round 1:'))).toMatch(/scored 0 new architecture\(s\).*this round's scoring allowance of 3 was already spent$/);
+  });
+
   it('measures its targets at the same time: each measurement waits until the other target has started one', async () => {
     // Sequential measuring would deadlock here (the vitest timeout would fail the test): every call on one target
     // waits for a call on the other target that started after it.
