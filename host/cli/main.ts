@@ -5,7 +5,7 @@
  * (2 for usage errors).
  */
 import type { Argv } from 'yargs';
-import { optionValueProblem, PACKAGE_VERSION, yargs } from '../../shared/node/cliParser.js';
+import { camelCase, optionValueProblem, PACKAGE_VERSION, yargs } from '../../shared/node/cliParser.js';
 import { ZeronasError } from '../../shared/errors.js';
 import { colour } from './output.js';
 import { commands } from './commands/index.js';
@@ -43,13 +43,12 @@ export class UsageError extends Error {}
 
 /** Options on `argv` (`--name`, `--name=v`, `--no-name`) that are none of `known` (yargs' keys, either spelling). */
 export function unknownOptions(argv: readonly string[], known: readonly string[]): string[] {
-  const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  const names = new Set(known.flatMap((k) => [k, camel(k)]));
+  const names = new Set(known.flatMap((k) => [k, camelCase(k)]));
   const out: string[] = [];
   for (const token of argv) {
     if (token === '--') break;
     const m = /^--(?:no-)?([a-zA-Z][\w-]*)(?:=.*)?$/.exec(token);
-    if (m && !names.has(m[1]!) && !names.has(camel(m[1]!))) out.push(m[1]!);
+    if (m && !names.has(m[1]!) && !names.has(camelCase(m[1]!))) out.push(m[1]!);
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * on the target's agents through the durable scheduler (resumable: finished kernels are never re-measured), then
  * written as a lookup table keyed by device fingerprint and runtime version (host/cost/lookupTable.ts).
  */
+import { checkPositiveIntegers } from '../../shared/node/cliParser.js';
 import { join, resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
 import type { Measurement } from '../../shared/protocol/index.js';
@@ -28,12 +29,7 @@ import { shellWord } from '../util/shellWord.js';
 import { checkPort, checkWaitAgents, parseTargets } from './hostOptions.js';
 
 export async function runLut(args: LutArgs): Promise<LookupTable> {
-  if (!Number.isInteger(args.rounds) || args.rounds < 1) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--rounds must be a positive integer, got ${args.rounds}`);
-  }
-  if (args.sentinelEvery !== undefined && (!Number.isInteger(args.sentinelEvery) || args.sentinelEvery < 1)) {
-    throw new ZeronasError('ZN_BAD_ARGUMENT', `--sentinel-every must be a positive integer, got ${args.sentinelEvery}`);
-  }
+  checkPositiveIntegers([['--rounds', args.rounds], ['--sentinel-every', args.sentinelEvery]]);
   // Before anything is started or written: an unknown target would wait for an agent that cannot exist.
   if (args.target.includes(',')) throw new ZeronasError('ZN_BAD_ARGUMENT', `--target takes one target (a table is one device's), got '${args.target}'`);
   parseTargets(args.target, '--target');

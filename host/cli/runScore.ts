@@ -2,6 +2,7 @@
  * `zeronas score`: proxies for many architectures, written row by row (CSV) so an interrupted run loses nothing
  * and a rerun with the same --out skips what is done.
  */
+import { checkPositiveIntegers } from '../../shared/node/cliParser.js';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isScoringInfrastructureError, ZeronasError } from '../../shared/errors.js';
 import { scoreThrough } from '../queue/scoreThrough.js';
@@ -26,10 +27,8 @@ export interface ScoreRow {
 
 export async function runScore(args: ScoreArgs): Promise<ScoreRow[]> {
   // Checked up front and whatever the proxies: a data-free proxy list must not make a bad flag pass silently.
-  for (const [flag, v] of [['--workers', args.workers], ['--batch-size', args.batchSize], ['--batches', args.batches]] as const) {
-    // (bench proxies calls this without --workers)
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
-  }
+  // (bench proxies calls this without --workers: an option not given is not checked)
+  checkPositiveIntegers([['--workers', args.workers], ['--batch-size', args.batchSize], ['--batches', args.batches]]);
   if (args.data !== undefined && !existsSync(args.data)) throw new ZeronasError('ZN_IO', `--data '${args.data}' does not exist`, { path: args.data });
   // The space's scoring graph (IDW: without residual links, at --score-resolution), as `search` scores it.
   const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});

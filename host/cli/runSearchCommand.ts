@@ -3,6 +3,7 @@
  * cost functions from a measured table or a lookup table, and the budgets, then calls host/search/runSearch.
  * The state is saved after the run (and on Ctrl-C) so `--state` resumes it.
  */
+import { checkPositiveIntegers } from '../../shared/node/cliParser.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZeronasError } from '../../shared/errors.js';
@@ -64,9 +65,7 @@ async function costFunctions<A>(specs: string[], space: SearchSpace<A>): Promise
 }
 
 export async function runSearchCommand(args: SearchArgs): Promise<unknown> {
-  for (const [flag, v] of [['--max-scored', args.maxScored], ['--iterations', args.iterations]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
-  }
+  checkPositiveIntegers([['--max-scored', args.maxScored], ['--iterations', args.iterations]]);
   const budgets = toSearchBudgets(args.budget.map(parseAnyBudget));
   // The space from the registry: its scoring graph (IDW: no residual links, at --score-resolution) and its verbs.
   const entry = openSpace(args.space, args.scoreResolution !== undefined ? { scoreResolution: args.scoreResolution } : {});

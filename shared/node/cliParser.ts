@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type yargsType from 'yargs';
+import { ZeronasError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
 export const yargs = require('yargs') as typeof yargsType;
@@ -24,7 +25,7 @@ export function optionValueProblem(raw: readonly string[], parsed: Record<string
     if (token === '--') break;
     const m = /^--([a-zA-Z][\w-]*)(?:=(.*))?$/.exec(token);
     if (!m) continue;
-    const key = m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const key = camelCase(m[1]!);
     if (!(key in parsed)) continue;
     const value = parsed[key];
     // a bare string option parses as '', a bare array option as []: both mean the value was forgotten
@@ -32,4 +33,16 @@ export function optionValueProblem(raw: readonly string[], parsed: Record<string
     if (typeof value === 'number' && Number.isNaN(value)) return `--${m[1]} needs a number, got '${m[2] ?? raw[i + 1] ?? ''}'`;
   }
   return null;
+}
+
+/** yargs' camel-case spelling of an option (`max-scored` → `maxScored`). */
+export function camelCase(option: string): string {
+  return option.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Each given (not undefined) option must be a positive integer; the error names the flag and the value. */
+export function checkPositiveIntegers(options: readonly (readonly [flag: string, value: number | undefined])[]): void {
+  for (const [flag, v] of options) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ZeronasError('ZN_BAD_ARGUMENT', `${flag} must be a positive integer, got ${v}`);
+  }
 }
